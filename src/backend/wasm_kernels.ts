@@ -1,0 +1,155 @@
+/**
+ * Training kernels the wasm backend lacks or runs slowly: Conv2DBackpropFilter (missing, tfjs #8474) and
+ * Conv2DBackpropInput (naive, ~180 ms for the generator's first transposed convolution).
+ *
+ * Both are an im2col/col2im in plain JS over the wasm heap plus one untransposed BatchMatMul, the one
+ * matmul form XNNPACK runs fast here (a transposed operand is 15-35x slower: docs/BENCHMARKS.md).
+ * Kernels run with the gradient tape off; they compose the backend's own kernel functions and free
+ * their intermediates with `disposeData`, as tfjs's own backends do.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Info = tf.TensorInfo;
+type ConvInfo = tf.backend_util.Conv2DInfo;
+
+function wasmKernel(name: string): tf.KernelFunc {
+  const config = tf.getKernel(name, 'wasm');
+  if (config == null) throw new Error(`wasm backend has no ${name} kernel`);
+  return config.kernelFunc;
+}
+
+/** A view of a tensor's float32 data on the wasm heap; invalid after any allocation (the heap may grow). */
+function heap(backend: BackendWasm, t: Info): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+function matMul(backend: BackendWasm, a: Info, b: Info): Info {
+  return wasmKernel(tf.BatchMatMul)({
+    inputs: { a, b },
+    backend,
+    attrs: { transposeA: false, transposeB: false },
+  }) as Info;
+}
+
+function transpose2d(backend: BackendWasm, x: Info, rows: number, cols: number): Info {
+  const view: Info = { dataId: x.dataId, shape: [rows, cols], dtype: 'float32' };
+  return wasmKernel(tf.Transpose)({ inputs: { x: view }, backend, attrs: { perm: [1, 0] } }) as Info;
+}
+
+function convInfo(xShape: number[], filterShape: number[], attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs): ConvInfo {
+  if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm training kernels support NHWC only, got ${attrs.dataFormat}`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+}
+
+/**
+ * cols[m, (ky*kw + kx)*Ci + ci] = x[n, oy*sh - pt + ky, ox*sw - pl + kx, ci] (0 outside), m = (n, oy, ox).
+ */
+function im2col(x: Float32Array, cols: Float32Array, c: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = c;
+  const pt = c.padInfo.top, pl = c.padInfo.left, sh = c.strideHeight, sw = c.strideWidth;
+  const rowLen = kh * kw * ci;
+  let o = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const xBatch = n * inHeight * inWidth * ci;
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++, o += rowLen) {
+        let p = o;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky;
+          for (let kx = 0; kx < kw; kx++, p += ci) {
+            const ix = ox * sw - pl + kx;
+            if (iy < 0 || iy >= inHeight || ix < 0 || ix >= inWidth) {
+              cols.fill(0, p, p + ci);
+            } else {
+              const s = xBatch + (iy * inWidth + ix) * ci;
+              if (ci === 1) cols[p] = x[s];
+              else cols.set(x.subarray(s, s + ci), p);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col: dx[n, iy, ix, ci] += cols[m, (ky*kw + kx)*Ci + ci]. dx must start zeroed. */
+function col2im(cols: Float32Array, dx: Float32Array, c: ConvInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = c;
+  const pt = c.padInfo.top, pl = c.padInfo.left, sh = c.strideHeight, sw = c.strideWidth;
+  const rowLen = kh * kw * ci;
+  let o = 0;
+  for (let n = 0; n < batchSize; n++) {
+    const xBatch = n * inHeight * inWidth * ci;
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++, o += rowLen) {
+        let p = o;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * sh - pt + ky;
+          if (iy < 0 || iy >= inHeight) { p += kw * ci; continue; }
+          for (let kx = 0; kx < kw; kx++, p += ci) {
+            const ix = ox * sw - pl + kx;
+            if (ix < 0 || ix >= inWidth) continue;
+            const d = xBatch + (iy * inWidth + ix) * ci;
+            for (let k = 0; k < ci; k++) dx[d + k] += cols[p + k];
+          }
+        }
+      }
+    }
+  }
+}
+
+/** dW[kh, kw, Ci, Co] = im2col(x)ᵀ · dy, computed as (dyᵀ · im2col(x))ᵀ so the matmul is untransposed. */
+function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { backend } = args;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const c = convInfo(x.shape, attrs.filterShape, attrs);
+  const m = c.batchSize * c.outHeight * c.outWidth;
+  const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const co = c.outChannels;
+
+  const cols = backend.makeOutput([m, k], 'float32');
+  im2col(heap(backend, x), heap(backend, cols), c);
+  const dyT = transpose2d(backend, dy, m, co);
+  const dwT = matMul(backend, { ...dyT, shape: [1, co, m] }, { ...cols, shape: [1, m, k] });
+  const dw = transpose2d(backend, dwT, co, k);
+  for (const t of [cols, dyT, dwT]) backend.disposeData(t.dataId);
+  return { dataId: dw.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
+}
+
+/** dx = col2im(dy · Wᵀ); also the forward pass of a transposed convolution. */
+function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { backend } = args;
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  const c = convInfo(attrs.inputShape, filter.shape, attrs);
+  const m = c.batchSize * c.outHeight * c.outWidth;
+  const k = c.filterHeight * c.filterWidth * c.inChannels;
+  const co = c.outChannels;
+
+  const filterT = transpose2d(backend, filter, k, co);
+  const cols = matMul(backend, { ...dy, shape: [1, m, co] }, { ...filterT, shape: [1, co, k] });
+  const dx = backend.makeOutput([...attrs.inputShape], 'float32');
+  const dxData = heap(backend, dx);
+  dxData.fill(0);
+  col2im(heap(backend, cols), dxData, c);
+  for (const t of [filterT, cols]) backend.disposeData(t.dataId);
+  return dx;
+}
+
+const kernels: tf.KernelConfig[] = [
+  { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
+  { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc },
+];
+
+/** Registers (or replaces) the project's wasm kernels. Idempotent. */
+export function registerWasmTrainingKernels(): void {
+  for (const k of kernels) {
+    if (tf.getKernel(k.kernelName, k.backendName) != null) tf.unregisterKernel(k.kernelName, k.backendName);
+    tf.registerKernel(k);
+  }
+}
