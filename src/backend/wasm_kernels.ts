@@ -19,13 +19,18 @@ function wasmKernel(name: string): tf.KernelFunc {
   return config.kernelFunc;
 }
 
+/** The backend's own BatchMatMul, captured before the project's wrapper replaces it: its setupFunc binds
+ * the wasm function and must still run when the backend initialises. */
+const stockBatchMatMulConfig = tf.getKernel(tf.BatchMatMul, 'wasm')!;
+const stockBatchMatMul = stockBatchMatMulConfig.kernelFunc;
+
 /** A view of a tensor's float32 data on the wasm heap; invalid after any allocation (the heap may grow). */
 function heap(backend: BackendWasm, t: Info): Float32Array {
   return backend.typedArrayFromHeap(t) as Float32Array;
 }
 
 function matMul(backend: BackendWasm, a: Info, b: Info): Info {
-  return wasmKernel(tf.BatchMatMul)({
+  return stockBatchMatMul({
     inputs: { a, b },
     backend,
     attrs: { transposeA: false, transposeB: false },
@@ -102,7 +107,10 @@ function col2im(cols: Float32Array, dx: Float32Array, c: ConvInfo): void {
   }
 }
 
-/** dW[kh, kw, Ci, Co] = im2col(x)ᵀ · dy, computed as (dyᵀ · im2col(x))ᵀ so the matmul is untransposed. */
+/**
+ * dW[kh, kw, Ci, Co] = im2col(x)ᵀ · dy. XNNPACK packs the right operand on every call, so the large
+ * im2col matrix goes on the left (transposed explicitly) and dy, the smaller one, on the right.
+ */
 function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
   const { backend } = args;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
@@ -114,10 +122,10 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
 
   const cols = backend.makeOutput([m, k], 'float32');
   im2col(heap(backend, x), heap(backend, cols), c);
-  const dyT = transpose2d(backend, dy, m, co);
-  const dwT = matMul(backend, { ...dyT, shape: [1, co, m] }, { ...cols, shape: [1, m, k] });
-  const dw = transpose2d(backend, dwT, co, k);
-  for (const t of [cols, dyT, dwT]) backend.disposeData(t.dataId);
+  const colsT = transpose2d(backend, cols, m, k);
+  backend.disposeData(cols.dataId);
+  const dw = matMul(backend, { ...colsT, shape: [1, k, m] }, { ...dy, shape: [1, m, co] });
+  backend.disposeData(colsT.dataId);
   return { dataId: dw.dataId, shape: [...attrs.filterShape], dtype: 'float32' };
 }
 
@@ -141,7 +149,68 @@ function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: Bac
   return dx;
 }
 
+/**
+ * BatchMatMul with a transposed operand: XNNPACK's matmul is 15-35x slower then, so transpose the operand
+ * explicitly first (the wasm Transpose kernel costs ~1.3 ns an element) and multiply untransposed.
+ */
+function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { backend } = args;
+  let { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
+  const temporaries: Info[] = [];
+  const swapLastTwo = (t: Info): Info => {
+    const perm = t.shape.map((_, i) => i);
+    perm.splice(-2, 2, t.shape.length - 1, t.shape.length - 2);
+    const out = wasmKernel(tf.Transpose)({ inputs: { x: t }, backend, attrs: { perm } }) as Info;
+    temporaries.push(out);
+    return out;
+  };
+  if (transposeA) a = swapLastTwo(a);
+  if (transposeB) b = swapLastTwo(b);
+  const out = stockBatchMatMul({ inputs: { a, b }, backend, attrs: { transposeA: false, transposeB: false } }) as Info;
+  for (const t of temporaries) backend.disposeData(t.dataId);
+  return out;
+}
+
+/**
+ * Sum over all leading axes (bias and BatchNorm gradients of NHWC tensors): the stock kernel transposes
+ * the whole tensor to put the reduced axes last; one pass in JS reads it in place, ~5x faster.
+ */
+const stockSumConfig = tf.getKernel(tf.Sum, 'wasm')!;
+function sum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { backend } = args;
+  const { x } = args.inputs as { x: Info };
+  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+  const rank = x.shape.length;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
+  const leading = rank >= 2 && x.dtype === 'float32' && axes.length === rank - 1 && axes.every((a, i) => a === i);
+  if (!leading) return stockSumConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  const channels = x.shape[rank - 1];
+  const rows = tf.util.sizeFromShape(x.shape) / channels;
+  const acc = new Float64Array(channels);
+  const data = heap(backend, x);
+  for (let r = 0, p = 0; r < rows; r++) {
+    for (let c = 0; c < channels; c++, p++) acc[c] += data[p];
+  }
+  const shape = keepDims ? x.shape.map((d, i) => (i === rank - 1 ? d : 1)) : [channels];
+  return backend.makeOutput(shape, 'float32', undefined, Float32Array.from(acc));
+}
+
+/**
+ * Identity shares the input's data, as the cpu backend does, instead of copying it: the gradient tape
+ * clones every tensor it saves for the backward pass, ~670 copies in one reference training step.
+ * Safe because kernels never write into their inputs.
+ */
+function identity(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm }): Info {
+  const { x } = args.inputs as { x: Info };
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
 const kernels: tf.KernelConfig[] = [
+  { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc },
+  { kernelName: tf.Sum, backendName: 'wasm', setupFunc: stockSumConfig.setupFunc, kernelFunc: sum as unknown as tf.KernelFunc },
+  { kernelName: tf.BatchMatMul, backendName: 'wasm', setupFunc: stockBatchMatMulConfig.setupFunc, kernelFunc: batchMatMul as unknown as tf.KernelFunc },
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
   { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc },
 ];

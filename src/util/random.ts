@@ -96,3 +96,13 @@ export class Rng {
     return p;
   }
 }
+
+/** A 32-bit seed for one named use of a run's seed (FNV-1a over the parts), so streams never overlap. */
+export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const ch of parts.join('/')) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return Math.imul(h ^ (seed >>> 0), 0x9e3779b1) >>> 0;
+}

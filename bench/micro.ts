@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/backend/index.js';
+await useBackend('wasm');
+function time(name: string, f: () => tf.Tensor | tf.Tensor[], n = 10) {
+  for (let i = 0; i < 2; i++) tf.dispose(f());
+  const t = performance.now();
+  for (let i = 0; i < n; i++) tf.dispose(f());
+  console.log(name.padEnd(40), ((performance.now() - t) / n).toFixed(2), 'ms');
+}
+const x = tf.randomNormal([64, 14, 14, 64]);
+const x2 = tf.reshape(x, [12544, 64]) as tf.Tensor2D;
+const ones = tf.ones([1, 12544]) as tf.Tensor2D;
+time('sum axis0 [12544,64]', () => tf.sum(x2, 0));
+time('matmul ones [1,M]x[M,64]', () => tf.matMul(ones, x2));
+time('matmul x2^T ones (transposeA)', () => tf.matMul(x2, tf.ones([12544, 1]), true, false));
+const xT = tf.transpose(x2);
+time('transpose then sum axis1', () => tf.sum(tf.transpose(x2), 1));
+time('sum axis 1 of transposed', () => tf.sum(xT, 1));
+// conv kernels at DCGAN sizes
+const z7 = tf.randomNormal([64, 7, 7, 128]) as tf.Tensor4D;
+const w1 = tf.randomNormal([4, 4, 64, 128]) as tf.Tensor4D;
+time('convT 7->14 128->64 (BackpropInput)', () => tf.conv2dTranspose(z7, w1, [64, 14, 14, 64], 2, 'same'));
+const h14 = tf.randomNormal([64, 14, 14, 64]) as tf.Tensor4D;
+time('convT grad input (Conv2D)', () => tf.conv2d(h14, w1, 2, 'same'));
+time('convT grad filter (BackpropFilter)', () => tf.engine().runKernel('Conv2DBackpropFilter', { x: h14, dy: z7 }, { strides: 2, pad: 'same', dataFormat: 'NHWC', filterShape: [4, 4, 64, 128] }) as tf.Tensor);
+const w2 = tf.randomNormal([4, 4, 1, 64]) as tf.Tensor4D;
+time('convT 14->28 64->1', () => tf.conv2dTranspose(h14, w2, [64, 28, 28, 1], 2, 'same'));
+const d3 = tf.randomNormal([3, 3, 64, 128]) as tf.Tensor4D;
+const a7 = tf.randomNormal([64, 7, 7, 64]) as tf.Tensor4D;
+time('D conv3 fwd 7->4 64->128', () => tf.conv2d(a7, d3, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+const g4 = tf.randomNormal([64, 4, 4, 128]) as tf.Tensor4D;
+time('D conv3 dx', () => tf.engine().runKernel('Conv2DBackpropInput', { dy: g4, filter: d3 }, { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', inputShape: [64, 7, 7, 64] }) as tf.Tensor);
+time('D conv3 dw', () => tf.engine().runKernel('Conv2DBackpropFilter', { x: a7, dy: g4 }, { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 64, 128] }) as tf.Tensor);
+const d2 = tf.randomNormal([3, 3, 32, 64]) as tf.Tensor4D;
+const a14 = tf.randomNormal([64, 14, 14, 32]) as tf.Tensor4D;
+time('D conv2 fwd 14->7 32->64', () => tf.conv2d(a14, d2, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]));
+time('D conv2 dx', () => tf.engine().runKernel('Conv2DBackpropInput', { dy: a7, filter: d2 }, { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', inputShape: [64, 14, 14, 32] }) as tf.Tensor);
+time('D conv2 dw', () => tf.engine().runKernel('Conv2DBackpropFilter', { x: a14, dy: a7 }, { strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]], dataFormat: 'NHWC', filterShape: [3, 3, 32, 64] }) as tf.Tensor);
+const zz = tf.randomNormal([64, 100]) as tf.Tensor2D, wd = tf.randomNormal([100, 6272]) as tf.Tensor2D;
+time('dense 100->6272', () => tf.matMul(zz, wd));
+const dd = tf.randomNormal([64, 6272]) as tf.Tensor2D;
+time('dense dW (transposeA)', () => tf.matMul(zz, dd, true, false));
+time('dense dW via transpose', () => tf.matMul(tf.transpose(zz), dd));
+time('leakyRelu 800k', () => tf.leakyRelu(x, 0.2));
+time('leakyRelu grad', () => tf.grad((a) => tf.leakyRelu(a, 0.2))(x));

@@ -1,0 +1,48 @@
+/** The `gantry` command: dispatches to one thin command module; user mistakes exit 2 with one line. */
+import { BackendUnavailableError } from '../backend/index.js';
+import { ConfigError } from '../config.js';
+import { CheckpointError } from '../io/checkpoint.js';
+import { UsageError } from './options.js';
+import { sampleCommand } from './sample.js';
+import { trainCommand } from './train.js';
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
+  sample: { run: sampleCommand, summary: 'generate images with a trained run' },
+};
+
+const HELP = `Usage: gantry <command> [options]
+
+Train, sample and judge GANs in TypeScript on TensorFlow.js.
+
+Commands:
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}
+
+Run 'gantry <command> --help' for a command's options and examples.
+
+Examples:
+  gantry train --epochs 1 --limit 6400 --out runs/quick
+  gantry sample --run runs/quick --count 16 --grid digits.png
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command == null || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return command == null ? 2 : 0;
+  }
+  const entry = COMMANDS[command];
+  const name = `gantry ${command}`;
+  try {
+    if (entry == null) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    return await entry.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError) {
+      process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

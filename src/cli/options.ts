@@ -1,0 +1,91 @@
+/**
+ * Typed option tables for the commands and their parser: node's parseArgs for the syntax, then each value
+ * checked and converted. Every problem is a UsageError with a one-line message naming the flag.
+ */
+import { parseArgs } from 'node:util';
+
+/** A mistake in how a command was called; the CLI prints the message and exits with code 2. */
+export class UsageError extends Error {}
+
+export interface OptionSpec {
+  type: 'int' | 'float' | 'string' | 'boolean';
+  help: string;
+  /** Shown in --help as "--flag <placeholder>". */
+  placeholder?: string;
+  default?: string | number | boolean;
+  min?: number;
+  max?: number;
+  choices?: readonly string[];
+}
+
+export type OptionTable = Record<string, OptionSpec>;
+export type OptionValues = Record<string, string | number | boolean | undefined>;
+
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+  options: OptionTable;
+  examples: string[];
+}
+
+export function formatHelp(help: CommandHelp): string {
+  const rows = Object.entries(help.options).map(([name, o]) => {
+    const flag = o.type === 'boolean' ? `--${name}` : `--${name} <${o.placeholder ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'value' : 'n')}>`;
+    const def = o.default === undefined ? '' : ` (default: ${o.default})`;
+    return [flag, `${o.help}${def}`];
+  });
+  rows.push(['--help, -h', 'show this help']);
+  const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+  return [
+    `Usage: ${help.usage}`, '', help.summary, '', 'Options:',
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`), '', 'Examples:',
+    ...help.examples.map((e) => `  ${e}`), '',
+  ].join('\n');
+}
+
+/** Parses `--flag value` arguments against a table; returns null when --help was asked for. */
+export function parseOptions(command: string, argv: string[], table: OptionTable): OptionValues | null {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, o] of Object.entries(table)) config[name] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options: config, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see gantry ${command} --help)`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) return null;
+  const out: OptionValues = {};
+  for (const [name, o] of Object.entries(table)) {
+    const raw = values[name];
+    out[name] = raw === undefined ? o.default : convert(name, o, raw);
+  }
+  return out;
+}
+
+function describeParseError(err: Error & { code?: string }): string {
+  const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+  switch (err.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${flag ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return `option ${flag ?? ''} needs a value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}`.trim();
+    default: return err.message.split('\n')[0];
+  }
+}
+
+function convert(name: string, o: OptionSpec, raw: string | boolean): string | number | boolean {
+  if (o.type === 'boolean') return raw;
+  const text = String(raw);
+  if (o.type === 'string') {
+    if (text === '') throw new UsageError(`--${name} needs a value`);
+    if (o.choices && !o.choices.includes(text)) throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got '${text}'`);
+    return text;
+  }
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${text}'`);
+  if (o.type === 'int' && !Number.isInteger(n)) throw new UsageError(`--${name} must be an integer, got '${text}'`);
+  if ((o.min !== undefined && n < o.min) || (o.max !== undefined && n > o.max)) {
+    throw new UsageError(`--${name} must be between ${o.min ?? '-∞'} and ${o.max ?? '∞'}, got ${text}`);
+  }
+  return n;
+}

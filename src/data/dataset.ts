@@ -1,0 +1,54 @@
+/**
+ * An in-memory image data set (uint8 pixels, HWC) and its batching: a seeded order per epoch, so a
+ * resumed run sees exactly the batches an uninterrupted one would, and batches as float tensors in [−1, 1].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, Rng } from '../util/random.js';
+
+export interface ImageDataset {
+  name: string;
+  /** n·height·width·channels bytes, image after image. */
+  images: Uint8Array;
+  labels: Uint8Array | null;
+  classNames: string[] | null;
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** The first `limit` images of a data set (the whole set when limit is null). */
+export function limitDataset(data: ImageDataset, limit: number | null): ImageDataset {
+  if (limit == null || limit >= data.count) return data;
+  const size = data.height * data.width * data.channels;
+  return {
+    ...data,
+    count: limit,
+    images: data.images.subarray(0, limit * size),
+    labels: data.labels?.subarray(0, limit) ?? null,
+  };
+}
+
+/** Steps in one epoch: every image once; the last batch is smaller when the batch size does not divide n. */
+export function stepsPerEpoch(count: number, batchSize: number): number {
+  return Math.ceil(count / batchSize);
+}
+
+/** The order images are visited in epoch `epoch` (1-based), a function of the seed alone. */
+export function epochOrder(count: number, seed: number, epoch: number): Int32Array {
+  return new Rng(deriveSeed(seed, 'data-order', epoch)).permutation(count);
+}
+
+/** Batch `step` (1-based) of an epoch order, as [b, h, w, c] floats in [−1, 1]. */
+export function batchTensor(data: ImageDataset, order: Int32Array, step: number, batchSize: number): tf.Tensor4D {
+  const start = (step - 1) * batchSize;
+  const end = Math.min(start + batchSize, order.length);
+  const size = data.height * data.width * data.channels;
+  const out = new Float32Array((end - start) * size);
+  for (let i = start; i < end; i++) {
+    const src = order[i] * size;
+    const dst = (i - start) * size;
+    for (let k = 0; k < size; k++) out[dst + k] = data.images[src + k] / 127.5 - 1;
+  }
+  return tf.tensor4d(out, [end - start, data.height, data.width, data.channels]);
+}

@@ -1,0 +1,81 @@
+/**
+ * PNG encoding (8-bit gray, RGB or RGBA) with node's zlib, and image grids. Deterministic: the same
+ * pixels always give the same bytes.
+ */
+import { deflateSync } from 'node:zlib';
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function chunk(type: string, data: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, 'ascii');
+  out.set(data, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+const COLOR_TYPE: Record<number, number> = { 1: 0, 3: 2, 4: 6 };
+
+/** Encodes height·width·channels bytes (row-major, interleaved) as a PNG file. */
+export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pixels: Uint8Array): Buffer {
+  if (pixels.length !== width * height * channels) {
+    throw new Error(`encodePng: expected ${width * height * channels} bytes for ${width}×${height}×${channels}, got ${pixels.length}`);
+  }
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = COLOR_TYPE[channels];
+  const stride = width * channels;
+  const raw = Buffer.alloc((stride + 1) * height);
+  for (let y = 0; y < height; y++) raw.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', new Uint8Array(0)),
+  ]);
+}
+
+/** Floats in [−1, 1] to bytes 0–255 (rounded, clamped). */
+export function toBytes(values: Float32Array): Uint8Array {
+  const out = new Uint8Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.max(0, Math.min(255, Math.round((values[i] + 1) * 127.5)));
+  return out;
+}
+
+/**
+ * Tiles n images (each h·w·c bytes) into a grid `columns` wide with a `gap`-pixel dark border, as one
+ * image; returns its pixels and size.
+ */
+export function tileImages(images: Uint8Array, n: number, h: number, w: number, c: number, columns: number, gap = 2):
+  { pixels: Uint8Array; width: number; height: number } {
+  const rows = Math.ceil(n / columns);
+  const width = columns * (w + gap) + gap;
+  const height = rows * (h + gap) + gap;
+  const pixels = new Uint8Array(width * height * c);
+  for (let i = 0; i < n; i++) {
+    const x0 = gap + (i % columns) * (w + gap);
+    const y0 = gap + Math.floor(i / columns) * (h + gap);
+    for (let y = 0; y < h; y++) {
+      const src = (i * h * w + y * w) * c;
+      pixels.set(images.subarray(src, src + w * c), ((y0 + y) * width + x0) * c);
+    }
+  }
+  return { pixels, width, height };
+}

@@ -1,0 +1,176 @@
+/**
+ * The training loop: epochs of steps over a data set, with loss logging, per-epoch sample grids, atomic
+ * checkpoints and the exported generator in a run folder. It knows no architecture or loss: those come
+ * from the config through createGan.
+ *
+ * Run folder: config.json, metrics.jsonl, samples/epoch-NNN.png, checkpoint.bin, generator/model.json.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { useBackend } from '../backend/index.js';
+import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
+import { loadDataset } from '../data/index.js';
+import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
+import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
+import { exportGenerator } from '../io/export.js';
+import { writeFileAtomic } from '../io/files.js';
+import { encodePng, tileImages } from '../io/png.js';
+import { deriveSeed, Rng } from '../util/random.js';
+import { assignVariables, createGan, disposeGan, ganVariables, readVariables, type Gan } from './gan.js';
+import { generateImages, latentNoise } from './sample.js';
+import { CHECKPOINT_FILE, type TrainState } from './state.js';
+import { trainStep } from './step.js';
+
+export interface Progress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  globalStep: number;
+  totalSteps: number;
+  stepsPerSecond: number;
+  etaSeconds: number;
+  dLoss: number;
+  gLoss: number;
+}
+
+export interface TrainOptions {
+  runDir: string;
+  /** The config of a new run. */
+  config?: TrainConfig;
+  /** Continue the run in runDir from its checkpoint, optionally changing these fields. */
+  resume?: boolean;
+  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery'>>;
+  /** Loss lines ("Epoch [e/E], Step [i/N], D_loss: …"). */
+  log?: (line: string) => void;
+  /** Notices (backend in use, files written). */
+  info?: (line: string) => void;
+  progress?: (p: Progress) => void;
+  /** Polled after each step; true stops the run after writing a checkpoint. */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainResult {
+  runDir: string;
+  backend: string;
+  globalStep: number;
+  completed: boolean;
+}
+
+export function formatLossLine(epoch: number, epochs: number, step: number, steps: number, dLoss: number, gLoss: number): string {
+  return `Epoch [${epoch}/${epochs}], Step [${step}/${steps}], D_loss: ${dLoss.toFixed(4)}, G_loss: ${gLoss.toFixed(4)}`;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { runDir } = options;
+  const info = options.info ?? (() => {});
+  const checkpointPath = join(runDir, CHECKPOINT_FILE);
+  const metricsPath = join(runDir, 'metrics.jsonl');
+
+  let state: TrainState;
+  let stored: ReturnType<typeof readCheckpoint<TrainState>>['tensors'] | null = null;
+  if (options.resume) {
+    const checkpoint = readCheckpoint<TrainState>(checkpointPath);
+    const saved = parseSavedConfig(checkpoint.state.config, checkpointPath);
+    state = { ...checkpoint.state, config: resolveConfig({ ...saved, ...options.resumeOverrides }) };
+    stored = checkpoint.tensors;
+  } else {
+    if (options.config == null) throw new Error('train: a new run needs a config');
+    const config = options.config;
+    state = {
+      config, backend: '', epoch: 1, step: 0, globalStep: 0, gOptimizerStep: 0, dOptimizerStep: 0,
+      noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(), metricsBytes: 0,
+    };
+  }
+  const config = state.config;
+
+  const backend = await useBackend(config.backend);
+  if (options.resume && state.backend !== backend) {
+    info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
+  }
+  state.backend = backend;
+  const data = limitDataset(loadDataset(config.dataset), config.limit);
+  const steps = stepsPerEpoch(data.count, config.batchSize);
+
+  const gan = createGan(config);
+  const variables = ganVariables(gan);
+  try {
+    if (stored != null) {
+      assignVariables(variables, stored, checkpointPath);
+      gan.gOptimizer.step = state.gOptimizerStep;
+      gan.dOptimizer.step = state.dOptimizerStep;
+      if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
+      info(`resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`);
+    } else {
+      mkdirSync(join(runDir, 'samples'), { recursive: true });
+      writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+      writeFileSync(metricsPath, '');
+      info(`training ${config.architecture} on ${data.name} (${data.count} images, ${steps} steps an epoch) with backend ${backend} into ${runDir}`);
+    }
+
+    const noise = new Rng(state.noiseRng);
+    const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
+    const saveCheckpoint = () => {
+      state.noiseRng = noise.state();
+      state.gOptimizerStep = gan.gOptimizer.step;
+      state.dOptimizerStep = gan.dOptimizer.step;
+      state.metricsBytes = existsSync(metricsPath) ? statSync(metricsPath).size : 0;
+      writeCheckpoint(checkpointPath, state, readVariables(variables));
+    };
+
+    const totalSteps = steps * config.epochs;
+    const started = performance.now();
+    const startStep = state.globalStep;
+    while (state.epoch <= config.epochs) {
+      const order = epochOrder(data.count, config.seed, state.epoch);
+      while (state.step < steps) {
+        const stepStart = performance.now();
+        const real = batchTensor(data, order, state.step + 1, config.batchSize);
+        const z = tf.tensor2d(noise.normals(real.shape[0] * config.latentDim), [real.shape[0], config.latentDim]);
+        const losses = trainStep(gan, gan.losses, real, z);
+        tf.dispose([real, z]);
+        state.step++;
+        state.globalStep++;
+        const stepMs = performance.now() - stepStart;
+        appendFileSync(metricsPath, `${JSON.stringify({
+          epoch: state.epoch, step: state.step, global_step: state.globalStep,
+          d_loss: losses.dLoss, g_loss: losses.gLoss, step_ms: Math.round(stepMs * 10) / 10, images: real.shape[0],
+        })}\n`);
+        if (state.step % config.logEvery === 0 || state.step === steps) {
+          options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, losses.gLoss));
+        }
+        const done = state.globalStep - startStep;
+        const rate = done / ((performance.now() - started) / 1000);
+        options.progress?.({
+          epoch: state.epoch, epochs: config.epochs, step: state.step, steps, globalStep: state.globalStep, totalSteps,
+          stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: losses.gLoss,
+        });
+        const stopping = options.shouldStop?.() ?? false;
+        if (state.step < steps && (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))) {
+          saveCheckpoint();
+        }
+        if (stopping && state.step < steps) return { runDir, backend, globalStep: state.globalStep, completed: false };
+      }
+      await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
+      state.epoch++;
+      state.step = 0;
+      saveCheckpoint();
+      if (options.shouldStop?.() && state.epoch <= config.epochs) return { runDir, backend, globalStep: state.globalStep, completed: false };
+    }
+    return { runDir, backend, globalStep: state.globalStep, completed: true };
+  } finally {
+    disposeGan(gan);
+  }
+}
+
+async function endOfEpoch(gan: Gan, config: TrainConfig, runDir: string, epoch: number, gridNoise: Float32Array): Promise<void> {
+  const images = generateImages(gan.generator, gridNoise, config.latentDim);
+  const side = Math.round(Math.sqrt(config.sampleGridSize));
+  const grid = tileImages(images, config.sampleGridSize, config.imageSize, config.imageSize, config.channels, side);
+  writeFileAtomic(join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`),
+    encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
+  await exportGenerator(gan.generator, join(runDir, 'generator'), {
+    architecture: config.architecture, latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels, epoch,
+  });
+}
