@@ -74,6 +74,25 @@ test('wasm Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', 
   }
 });
 
+test('wasm BatchMatMul with transposed operands, Sum over leading axes and Identity match the cpu backend', async () => {
+  const rng = new Rng(11);
+  const a = rng.normals(2 * 7 * 5), b = rng.normals(2 * 5 * 3), x = rng.normals(3 * 4 * 5 * 6);
+  const f = () => tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    const a3 = tf.tensor3d(a, [2, 7, 5]), b3 = tf.tensor3d(b, [2, 5, 3]);
+    const aT = tf.transpose(a3, [0, 2, 1]), bT = tf.transpose(b3, [0, 2, 1]);
+    out.push(tf.matMul(a3, b3), tf.matMul(aT, b3, true, false), tf.matMul(a3, bT, false, true), tf.matMul(aT, bT, true, true));
+    out.push(tf.matMul(tf.tensor2d(a, [14, 5]), tf.tensor2d(b.subarray(0, 15), [3, 5]), false, true));
+    const x4 = tf.tensor4d(x, [3, 4, 5, 6]);
+    out.push(tf.sum(x4, [0, 1, 2]), tf.sum(x4, [2, 0, 1], true), tf.sum(x4, [0, 1]), tf.sum(x4, 3), tf.sum(x4));
+    out.push(tf.sum(tf.reshape(x4, [60, 6]), 0), tf.clone(x4));
+    return out;
+  });
+  const expected = await on('cpu', f);
+  const actual = await on('wasm', f);
+  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+});
+
 test('wasm training kernels leak neither tensors nor wasm memory', async () => {
   await useBackend('wasm');
   const c = cases[cases.length - 1];

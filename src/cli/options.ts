@@ -47,9 +47,19 @@ export function formatHelp(help: CommandHelp): string {
 export function parseOptions(command: string, argv: string[], table: OptionTable): OptionValues | null {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(table)) config[name] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
+  // parseArgs reads "-1" after a flag as another flag; join negative numbers to their flag.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : null;
+    if (name != null && table[name] != null && table[name].type !== 'boolean' && /^-[\d.]/.test(argv[i + 1] ?? '')) {
+      args.push(`${argv[i]}=${argv[++i]}`);
+    } else {
+      args.push(argv[i]);
+    }
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options: config, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: false });
   } catch (err) {
     throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see gantry ${command} --help)`);
   }
@@ -67,7 +77,7 @@ function describeParseError(err: Error & { code?: string }): string {
   const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${flag ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return `option ${flag ?? ''} needs a value`.replace('  ', ' ');
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return `${flag ?? 'an option'} needs a value`;
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}`.trim();
     default: return err.message.split('\n')[0];
   }

@@ -122,6 +122,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const totalSteps = steps * config.epochs;
     const started = performance.now();
     const startStep = state.globalStep;
+    let stopping = false;
     while (state.epoch <= config.epochs) {
       const order = epochOrder(data.count, config.seed, state.epoch);
       while (state.step < steps) {
@@ -146,7 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           epoch: state.epoch, epochs: config.epochs, step: state.step, steps, globalStep: state.globalStep, totalSteps,
           stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: losses.gLoss,
         });
-        const stopping = options.shouldStop?.() ?? false;
+        stopping = options.shouldStop?.() ?? false;
         if (state.step < steps && (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))) {
           saveCheckpoint();
         }
@@ -156,7 +157,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.epoch++;
       state.step = 0;
       saveCheckpoint();
-      if (options.shouldStop?.() && state.epoch <= config.epochs) return { runDir, backend, globalStep: state.globalStep, completed: false };
+      if (stopping && state.epoch <= config.epochs) return { runDir, backend, globalStep: state.globalStep, completed: false };
     }
     return { runDir, backend, globalStep: state.globalStep, completed: true };
   } finally {

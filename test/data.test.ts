@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { inflateSync } from 'node:zlib';
+import { useBackend } from '../src/backend/index.js';
+import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
+import { loadBundledMnist } from '../src/data/mnist.js';
+import { encodePng, tileImages, toBytes } from '../src/io/png.js';
+
+test('the bundled MNIST set: 10,000 real digits, classes balanced under --limit', () => {
+  const data = loadBundledMnist();
+  assert.equal(data.count, 10000);
+  assert.equal(data.images.length, 10000 * 784);
+  const limited = limitDataset(data, 6400);
+  const perClass = new Array(10).fill(0);
+  for (const l of limited.labels!) perClass[l]++;
+  assert.ok(perClass.every((n) => n === 640), `640 of each digit, got ${perClass}`);
+  // Real digits: mostly black background, a stroke of bright pixels.
+  let bright = 0;
+  for (let i = 0; i < 784; i++) bright += data.images[i] > 128 ? 1 : 0;
+  assert.ok(bright > 40 && bright < 400, `a digit has ${bright} bright pixels`);
+});
+
+test('epoch order is a seeded permutation; batches are [−1, 1] and the last one is partial', async () => {
+  await useBackend('wasm');
+  const data = limitDataset(loadBundledMnist(), 100);
+  const a = epochOrder(100, 7, 1);
+  assert.deepEqual(Array.from(a), Array.from(epochOrder(100, 7, 1)));
+  assert.notDeepEqual(Array.from(a), Array.from(epochOrder(100, 7, 2)));
+  assert.deepEqual(Array.from(a).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.equal(stepsPerEpoch(100, 32), 4);
+  const last = batchTensor(data, a, 4, 32);
+  assert.deepEqual(last.shape, [4, 28, 28, 1]);
+  const first = batchTensor(data, a, 1, 32);
+  const [min, max] = [tf.min(first).dataSync()[0], tf.max(first).dataSync()[0]];
+  assert.equal(min, -1);
+  assert.equal(max, 1);
+  tf.dispose([first, last]);
+});
+
+test('PNG encoding stores the exact pixels (decoded here with zlib)', () => {
+  const bytes = toBytes(new Float32Array([-1, -0.5, 0, 0.5, 1, 2]));
+  assert.deepEqual(Array.from(bytes), [0, 64, 128, 191, 255, 255]);
+  const grid = tileImages(new Uint8Array([10, 20, 30, 40, 50, 60, 70, 80]), 2, 2, 2, 1, 2, 1);
+  assert.deepEqual([grid.width, grid.height], [7, 4]);
+  const png = encodePng(grid.width, grid.height, 1, grid.pixels);
+  assert.deepEqual(Array.from(png.subarray(0, 8)), [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const idatStart = png.indexOf('IDAT') + 4;
+  const idatLength = png.readUInt32BE(idatStart - 8);
+  const raw = inflateSync(png.subarray(idatStart, idatStart + idatLength));
+  const rows = Array.from({ length: 4 }, (_, y) => Array.from(raw.subarray(y * 8 + 1, y * 8 + 8)));
+  assert.deepEqual(rows, [[0, 0, 0, 0, 0, 0, 0], [0, 10, 20, 0, 50, 60, 0], [0, 30, 40, 0, 70, 80, 0], [0, 0, 0, 0, 0, 0, 0]]);
+  assert.ok(png.equals(encodePng(grid.width, grid.height, 1, grid.pixels)), 'deterministic');
+});
