@@ -1,0 +1,135 @@
+/**
+ * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend wasm] [--no-pytorch] [--profile]`
+ *
+ * Times one training step and sampling of the reference DCGAN at batch 64 on random data (compute only,
+ * not data loading), and, side by side on the same machine, PyTorch's best run of the same model
+ * (../shared/reference/seed_dcgan_bench.py with 1 and 2 threads). Rounds alternate between the two so
+ * that a noisy machine affects both alike; each side reports its best round.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { useBackend, type BackendChoice } from '../src/backend/index.js';
+import { resolveConfig } from '../src/config.js';
+import { createGan, disposeGan } from '../src/train/gan.js';
+import { generateImages, latentNoise } from '../src/train/sample.js';
+import { trainStep } from '../src/train/step.js';
+import { Rng } from '../src/util/random.js';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    steps: { type: 'string', default: '20' },
+    rounds: { type: 'string', default: '3' },
+    backend: { type: 'string', default: 'wasm' },
+    'no-pytorch': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
+});
+const steps = Number(args.steps);
+const rounds = Number(args.rounds);
+const batch = 64;
+const log = (line: string) => { if (!args.json) console.log(line); };
+
+const backend = await useBackend(args.backend as BackendChoice);
+const config = resolveConfig({ backend: args.backend, batchSize: batch });
+const gan = createGan(config);
+const rng = new Rng(1);
+const real = tf.tensor4d(rng.uniforms(batch * 28 * 28, -1, 1), [batch, 28, 28, 1]);
+const oneStep = () => {
+  const z = tf.tensor2d(rng.normals(batch * config.latentDim), [batch, config.latentDim]);
+  trainStep(gan, gan.losses, real, z);
+  z.dispose();
+};
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Median step time over `steps` steps, in ms. */
+function timeTraining(): number {
+  for (let i = 0; i < 3; i++) oneStep();
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    oneStep();
+    times.push(performance.now() - t);
+  }
+  return median(times);
+}
+
+/** Images per second generating 1000 images, best of 3. */
+function timeSampling(): number {
+  const z = latentNoise(2, 1000, config.latentDim);
+  generateImages(gan.generator, z.subarray(0, 64 * config.latentDim), config.latentDim);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    generateImages(gan.generator, z, config.latentDim);
+    best = Math.min(best, performance.now() - t);
+  }
+  return 1000 / (best / 1000);
+}
+
+interface TorchResult { threads: number; train_img_per_s: number; sample_img_per_s: number; version: string }
+const torchScript = resolve('..', 'shared', 'reference', 'seed_dcgan_bench.py');
+function timePytorch(threads: number): TorchResult | null {
+  if (args['no-pytorch'] || !existsSync(torchScript) || !existsSync('/usr/bin/python3')) return null;
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
+  const r = spawnSync('/usr/bin/python3', [torchScript, '--threads', String(threads), '--steps', '30'], { encoding: 'utf8', env });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || line == null || !line.startsWith('{')) return null;
+  return JSON.parse(line) as TorchResult;
+}
+
+log(`gantry bench: reference DCGAN, batch ${batch}, backend ${backend}, ${steps} steps x ${rounds} rounds`);
+const ours: number[] = [];
+let torchBest: TorchResult | null = null;
+for (let r = 0; r < rounds; r++) {
+  const ms = timeTraining();
+  ours.push(ms);
+  log(`  round ${r + 1}: gantry ${ms.toFixed(1)} ms/step (${(batch / (ms / 1000)).toFixed(1)} img/s)`);
+  for (const threads of [1, 2]) {
+    const t = timePytorch(threads);
+    if (t == null) continue;
+    log(`  round ${r + 1}: pytorch ${t.version}, ${threads} thread(s): ${t.train_img_per_s} img/s`);
+    if (torchBest == null || t.train_img_per_s > torchBest.train_img_per_s) torchBest = t;
+  }
+}
+const bestMs = Math.min(...ours);
+const trainImgPerS = batch / (bestMs / 1000);
+const sampleImgPerS = timeSampling();
+
+if (args.profile) {
+  const z = tf.tensor2d(rng.normals(batch * config.latentDim), [batch, config.latentDim]);
+  const profile = await tf.profile(() => { trainStep(gan, gan.losses, real, z); });
+  const byKernel = new Map<string, [number, number]>();
+  for (const k of profile.kernels) {
+    const e = byKernel.get(k.name) ?? [0, 0];
+    byKernel.set(k.name, [e[0] + 1, e[1] + (k.kernelTimeMs as number)]);
+  }
+  log('profile of one step (kernel, calls, ms):');
+  for (const [name, [n, ms]] of [...byKernel].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15)) log(`  ${name.padEnd(22)} ${String(n).padStart(4)} ${ms.toFixed(1).padStart(7)}`);
+  z.dispose();
+}
+
+const result = {
+  framework: 'gantry', backend, batch,
+  train_step_ms: Math.round(bestMs * 10) / 10,
+  train_img_per_s: Math.round(trainImgPerS * 10) / 10,
+  sample_img_per_s: Math.round(sampleImgPerS * 10) / 10,
+  pytorch_train_img_per_s: torchBest?.train_img_per_s ?? null,
+  pytorch_threads: torchBest?.threads ?? null,
+  pytorch_sample_img_per_s: torchBest?.sample_img_per_s ?? null,
+  ratio_to_pytorch: torchBest ? Math.round((trainImgPerS / torchBest.train_img_per_s) * 1000) / 1000 : null,
+  date: new Date().toISOString(),
+};
+log(`training: ${result.train_img_per_s} img/s (${result.train_step_ms} ms/step); sampling: ${result.sample_img_per_s} img/s`);
+if (torchBest) log(`pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch}`);
+else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
+if (args.json) console.log(JSON.stringify(result));
+disposeGan(gan);
+real.dispose();
