@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gantry, tempDir } from './helpers.js';
+import { readCheckpoint } from '../src/io/checkpoint.js';
+import type { TrainState } from '../src/train/state.js';
+import { gantry, gantryAsync, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const run = join(dir, 'run');
@@ -69,6 +71,8 @@ test('bad input is one line on stderr, exit code 2, no stack trace', () => {
   assertUserError(gantry(['sample'], dir), /--run <dir> is required/);
   assertUserError(gantry(['sample', '--run', run, '--count', '-1'], dir), /--count must be between 1/);
   assertUserError(gantry(['explode'], dir), /unknown command 'explode'/);
+  writeFileSync(join(dir, 'a-file'), 'x');
+  assertUserError(gantry(['sample', '--run', run, '--count', '1', '--out', join(dir, 'a-file', 'sub')], dir), /ENOTDIR|EEXIST/);
 });
 
 test('a corrupt checkpoint is refused and left as it was', () => {
@@ -87,6 +91,30 @@ test('a corrupt checkpoint is refused and left as it was', () => {
   assertUserError(gantry(['sample', '--run', broken], dir), /is corrupt: expected \d+ data bytes/);
   writeFileSync(path, 'hello');
   assertUserError(gantry(['sample', '--run', broken], dir), /is corrupt: not a gantry checkpoint/);
+});
+
+test('Ctrl-C stops after the current step, saves a checkpoint and says how to resume', async () => {
+  const run2 = join(dir, 'interrupted');
+  const child = gantryAsync(['train', '--limit', '640', '--batch-size', '32', '--epochs', '3', '--out', run2], dir);
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const metrics = join(run2, 'metrics.jsonl');
+  await new Promise<void>((resolveWait) => {
+    const poll = setInterval(() => {
+      if (existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3) {
+        clearInterval(poll);
+        child.kill('SIGINT');
+        resolveWait();
+      }
+    }, 20);
+  });
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /continue with: gantry train --resume /);
+  const { state } = readCheckpoint<TrainState>(join(run2, 'checkpoint.bin'));
+  const lines = readFileSync(metrics, 'utf8').trim().split('\n').length;
+  assert.equal(state.globalStep, lines, 'the checkpoint is at the last logged step');
+  assert.ok(state.globalStep >= 3 && state.globalStep < 60);
 });
 
 test('every command has --help with examples', () => {

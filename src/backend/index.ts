@@ -32,5 +32,7 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
   if (name === 'wasm') registerWasmTrainingKernels();
   if (!(await tf.setBackend(name))) throw new BackendUnavailableError(`backend '${name}' failed to initialise`);
   await tf.ready();
+  // The cpu backend advertises tfjs-node on first use; gantry already says which backend it uses.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
   return tf.getBackend();
 }

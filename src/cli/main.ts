@@ -25,6 +25,9 @@ Examples:
   gantry sample --run runs/quick --count 16 --grid digits.png
 `;
 
+/** File system errors on paths the user gave (e.g. --out pointing at a file) are user errors too. */
+const FILE_ERRORS = new Set(['EACCES', 'EEXIST', 'EISDIR', 'ENOENT', 'ENOSPC', 'ENOTDIR', 'EPERM', 'EROFS']);
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command == null || command === '--help' || command === '-h' || command === 'help') {
@@ -36,8 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (entry == null) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
     return await entry.run(rest);
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError) {
+  } catch (caught) {
+    const err = caught as NodeJS.ErrnoException;
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError
+      || FILE_ERRORS.has(err.code ?? '')) {
       process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
       return 2;
     }

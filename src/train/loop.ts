@@ -147,6 +147,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           epoch: state.epoch, epochs: config.epochs, step: state.step, steps, globalStep: state.globalStep, totalSteps,
           stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: losses.gLoss,
         });
+        // Let signal handlers (Ctrl-C) and stream writes run: a step is synchronous.
+        await new Promise((resolveTick) => setImmediate(resolveTick));
         stopping = options.shouldStop?.() ?? false;
         if (state.step < steps && (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))) {
           saveCheckpoint();
