@@ -101,7 +101,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       gan.gOptimizer.step = state.gOptimizerStep;
       gan.dOptimizer.step = state.dOptimizerStep;
       if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
-      info(`resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`);
+      info(state.epoch > config.epochs
+        ? `${runDir} already finished its ${config.epochs} epoch(s); pass --epochs N to train further`
+        : `resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`);
     } else {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
