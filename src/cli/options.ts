@@ -43,8 +43,11 @@ export function formatHelp(help: CommandHelp): string {
   ].join('\n');
 }
 
-/** Parses `--flag value` arguments against a table; returns null when --help was asked for. */
-export function parseOptions(command: string, argv: string[], table: OptionTable): OptionValues | null {
+/**
+ * Parses `--flag value` arguments against a table; returns null when --help was asked for. With
+ * `positionals`, that many plain arguments are required and returned under `_` (space-joined names).
+ */
+export function parseOptions(command: string, argv: string[], table: OptionTable, positionals: string[] = []): (OptionValues & { _: string[] }) | null {
   const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
   for (const [name, o] of Object.entries(table)) config[name] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
   // parseArgs reads "-1" after a flag as another flag; join negative numbers to their flag.
@@ -59,13 +62,19 @@ export function parseOptions(command: string, argv: string[], table: OptionTable
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: false });
+    parsed = parseArgs({ args, options: config, strict: true, allowPositionals: positionals.length > 0 });
   } catch (err) {
     throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see gantry ${command} --help)`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return null;
-  const out: OptionValues = {};
+  if (parsed.positionals.length > positionals.length) {
+    throw new UsageError(`unexpected argument '${parsed.positionals[positionals.length]}' (see gantry ${command} --help)`);
+  }
+  if (parsed.positionals.length < positionals.length) {
+    throw new UsageError(`missing ${positionals.slice(parsed.positionals.length).map((p) => `<${p}>`).join(' ')} (see gantry ${command} --help)`);
+  }
+  const out = { _: parsed.positionals } as unknown as OptionValues & { _: string[] };
   for (const [name, o] of Object.entries(table)) {
     const raw = values[name];
     out[name] = raw === undefined ? o.default : convert(name, o, raw);

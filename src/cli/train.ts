@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, resolveConfig, type TrainConfig } from '../config.js';
+import { isIdxFolder } from '../data/idx_sets.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { train } from '../train/loop.js';
 import { formatHelp, parseOptions, UsageError, type CommandHelp, type OptionSpec } from './options.js';
@@ -12,11 +13,14 @@ function configFlag(key: keyof TrainConfig, placeholder?: string): OptionSpec {
   const rule = CONFIG_FIELDS[key];
   const def = DEFAULT_CONFIG[key] ?? undefined;
   if (rule.kind === 'choice') return { type: 'string', help: rule.help, choices: rule.choices, default: def as string };
+  if (rule.kind === 'bool') return { type: 'boolean', help: rule.help };
+  if (rule.kind === 'text') return { type: 'string', help: rule.help, placeholder };
   return { type: rule.kind, help: rule.help, min: rule.min, max: rule.max, placeholder, default: def as number | undefined };
 }
 
 const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = {
-  dataset: 'dataset', epochs: 'epochs', 'batch-size': 'batchSize', lr: 'lr', 'latent-dim': 'latentDim', seed: 'seed',
+  dataset: 'dataset', data: 'data', split: 'split', resolution: 'imageSize', channels: 'channels', fit: 'fit',
+  background: 'background', mirror: 'mirror', strict: 'strict', epochs: 'epochs', 'batch-size': 'batchSize', lr: 'lr', 'latent-dim': 'latentDim', seed: 'seed',
   limit: 'limit', backend: 'backend', 'log-every': 'logEvery', 'checkpoint-every': 'checkpointEvery',
 };
 
@@ -29,6 +33,14 @@ export const trainHelp: CommandHelp = {
     'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
   options: {
     dataset: configFlag('dataset'),
+    data: configFlag('data', 'dir'),
+    split: configFlag('split'),
+    resolution: { ...configFlag('imageSize'), help: 'image folders: square size of the images (28, 32 or 64 for dcgan)' },
+    channels: { ...configFlag('channels'), help: 'image folders: 1 (gray) or 3 (RGB)' },
+    fit: configFlag('fit'),
+    background: configFlag('background'),
+    mirror: configFlag('mirror'),
+    strict: configFlag('strict'),
     epochs: configFlag('epochs'),
     'batch-size': configFlag('batchSize'),
     lr: configFlag('lr', 'rate'),
@@ -45,6 +57,8 @@ export const trainHelp: CommandHelp = {
     'gantry train                                   # the reference DCGAN on the bundled MNIST digits',
     'gantry train --epochs 1 --limit 6400 --out runs/quick',
     'gantry train --resume runs/quick --epochs 3    # continue, extending to 3 epochs',
+    'gantry train --dataset fashion-mnist --epochs 2',
+    'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
     'gantry train --backend cpu --limit 256 --epochs 1',
   ],
 };
@@ -65,6 +79,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const overrides: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
 
+  // A folder of pictures defaults to 32×32 RGB rather than the 28×28 gray of the digit sets.
+  if (given.has('data') && !isIdxFolder(values.data as string)) {
+    if (!given.has('resolution')) overrides.imageSize = 32;
+    if (!given.has('channels')) overrides.channels = 3;
+  }
   const resumeDir = values.resume as string | undefined;
   let runDir: string;
   if (resumeDir != null) {
@@ -100,6 +119,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       log: (line) => { bar.clear(); process.stdout.write(`${line}\n`); },
       info: (line) => { bar.clear(); process.stderr.write(`${line}\n`); },
       progress: (p) => bar.update(p),
+      dataProgress: (done, total) => bar.task('decoding images', done, total),
       shouldStop: () => stopRequested,
     });
     bar.clear();

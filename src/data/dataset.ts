@@ -39,16 +39,34 @@ export function epochOrder(count: number, seed: number, epoch: number): Int32Arr
   return new Rng(deriveSeed(seed, 'data-order', epoch)).permutation(count);
 }
 
-/** Batch `step` (1-based) of an epoch order, as [b, h, w, c] floats in [−1, 1]. */
+/** Bytes to [−1, 1]. */
+const TO_UNIT = Float32Array.from({ length: 256 }, (_, v) => v / 127.5 - 1);
+
+/**
+ * Batch `step` (1-based) of an epoch order, as [b, h, w, c] floats in [−1, 1]. Indices from `count` up
+ * (with --mirror) stand for image index − count flipped horizontally. The last batch may be smaller.
+ */
 export function batchTensor(data: ImageDataset, order: Int32Array, step: number, batchSize: number): tf.Tensor4D {
   const start = (step - 1) * batchSize;
   const end = Math.min(start + batchSize, order.length);
-  const size = data.height * data.width * data.channels;
+  const { height: h, width: w, channels: c } = data;
+  const size = h * w * c;
   const out = new Float32Array((end - start) * size);
   for (let i = start; i < end; i++) {
-    const src = order[i] * size;
+    const flip = order[i] >= data.count;
+    const src = (flip ? order[i] - data.count : order[i]) * size;
     const dst = (i - start) * size;
-    for (let k = 0; k < size; k++) out[dst + k] = data.images[src + k] / 127.5 - 1;
+    if (!flip) {
+      for (let k = 0; k < size; k++) out[dst + k] = TO_UNIT[data.images[src + k]];
+      continue;
+    }
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const from = src + (y * w + (w - 1 - x)) * c;
+        const to = dst + (y * w + x) * c;
+        for (let k = 0; k < c; k++) out[to + k] = TO_UNIT[data.images[from + k]];
+      }
+    }
   }
-  return tf.tensor4d(out, [end - start, data.height, data.width, data.channels]);
+  return tf.tensor4d(out, [end - start, h, w, c]);
 }

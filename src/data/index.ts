@@ -1,11 +1,71 @@
-/** Data sets by name. */
-import type { TrainConfig } from '../config.js';
+/**
+ * Data by name or path: the bundled MNIST digits (default), the standard IDX sets (mnist-full,
+ * fashion-mnist), a folder of IDX files, or a folder of images. Also the content hash a run records so a
+ * resumed run refuses other data.
+ */
+import { createHash } from 'node:crypto';
 import type { ImageDataset } from './dataset.js';
+import { DataError } from './errors.js';
+import { loadImageFolder } from './folder.js';
+import { defaultCacheDir, IDX_SETS, isIdxFolder, loadIdxFolder, locateIdxSet, type Split } from './idx_sets.js';
 import { loadBundledMnist } from './mnist.js';
 
-export function loadDataset(name: TrainConfig['dataset']): ImageDataset {
-  switch (name) {
-    case 'mnist':
-      return loadBundledMnist();
+export const DATASET_NAMES = ['mnist', 'mnist-full', 'fashion-mnist'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export interface DataSource {
+  /** A named data set; ignored when `data` is set. */
+  dataset: DatasetName;
+  /** A folder of images or of IDX files. */
+  data: string | null;
+  split: Split;
+  /** For image folders: the square size, channels, fit and background. */
+  imageSize: number;
+  channels: number;
+  fit: 'crop' | 'pad';
+  background: 'black' | 'white';
+  strict: boolean;
+}
+
+export interface LoadHooks {
+  cacheDir?: string;
+  progress?: (done: number, total: number) => void;
+  warn?: (message: string) => void;
+}
+
+function checkGray28(d: ImageDataset, source: DataSource): ImageDataset {
+  if (source.imageSize !== d.height || source.channels !== d.channels) {
+    throw new DataError(`${d.name} images are ${d.height}×${d.width} with ${d.channels} channel(s); --resolution and --channels apply to image folders`);
   }
+  return d;
+}
+
+export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promise<ImageDataset> {
+  const cacheDir = hooks.cacheDir ?? defaultCacheDir();
+  if (source.data != null) {
+    if (isIdxFolder(source.data)) return checkGray28(loadIdxFolder(source.data, source.split, source.data, null), source);
+    return loadImageFolder(source.data, {
+      resolution: source.imageSize, channels: source.channels as 1 | 3, fit: source.fit, background: source.background,
+      strict: source.strict, cacheDir, progress: hooks.progress, warn: hooks.warn,
+    });
+  }
+  if (source.dataset === 'mnist') {
+    if (source.split !== 'train') throw new DataError('the bundled mnist set has one split of 10,000 digits; use --dataset mnist-full for train/test');
+    return checkGray28(loadBundledMnist(), source);
+  }
+  const dir = locateIdxSet(source.dataset, cacheDir);
+  if (dir == null) {
+    const hint = source.dataset === 'fashion-mnist' ? 'apt-get install dataset-fashion-mnist, or gantry data download fashion-mnist' : 'gantry data download mnist';
+    throw new DataError(`${source.dataset} is not on this machine (${hint})`);
+  }
+  return checkGray28(loadIdxFolder(dir, source.split, source.dataset, IDX_SETS[source.dataset].classNames), source);
+}
+
+/** A short hash of a data set's pixels, shape and labels: equal hashes mean the same training data. */
+export function datasetHash(d: ImageDataset): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify([d.count, d.height, d.width, d.channels, d.classNames]));
+  h.update(d.images);
+  if (d.labels) h.update(d.labels);
+  return h.digest('hex').slice(0, 16);
 }

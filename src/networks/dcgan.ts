@@ -1,7 +1,8 @@
 /**
- * The reference DCGAN for 28×28 images (the `dcgan` preset).
+ * The reference DCGAN (the `dcgan` preset), shown for 28×28 images; for 32×32 and 64×64 the same layers
+ * start from s = size/4 (8 or 16) instead of 7, and D's last feature map is 4×4 or 8×8.
  *
- * G: z → Dense 128·7·7 → 7×7×128 → BN → ReLU → ConvT 64 (k4 s2 p1) → BN → ReLU → ConvT C (k4 s2 p1) → tanh
+ * G: z → Dense 128·s·s → s×s×128 → BN → ReLU → ConvT 64 (k4 s2 p1) → BN → ReLU → ConvT C (k4 s2 p1) → tanh
  * D: Conv 32 (k3 s2 p1) → LReLU .2 → Conv 64 → BN → LReLU .2 → Conv 128 → BN → LReLU .2 → Flatten → Dense 1
  * D returns logits; the losses apply the sigmoid (numerically stable).
  */
@@ -13,7 +14,8 @@ import type { Network, NetworkSpec } from './network.js';
 export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
   checkSpec(spec);
   const store = new ParamStore(new Rng(seed));
-  const dense = new Dense(store, 'dense', spec.latentDim, 128 * 7 * 7);
+  const s0 = spec.imageSize / 4;
+  const dense = new Dense(store, 'dense', spec.latentDim, 128 * s0 * s0);
   const bn0 = new BatchNorm(store, 'bn0', 128);
   const up1 = new ConvTranspose2d(store, 'up1', 128, 64, 4, 2);
   const bn1 = new BatchNorm(store, 'bn1', 64);
@@ -22,10 +24,10 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
   return {
     store,
     inputShape: [spec.latentDim],
-    outputShape: [28, 28, spec.channels],
+    outputShape: [spec.imageSize, spec.imageSize, spec.channels],
     apply(z: tf.Tensor, mode: RunMode): tf.Tensor {
       return tf.tidy(() => {
-        let h: tf.Tensor4D = tf.reshape(dense.apply(z as tf.Tensor2D), [-1, 7, 7, 128]);
+        let h: tf.Tensor4D = tf.reshape(dense.apply(z as tf.Tensor2D), [-1, s0, s0, 128]);
         h = tf.relu(bn0.apply(h, mode));
         h = tf.relu(bn1.apply(up1.apply(h), mode));
         return tf.tanh(up2.apply(h));
@@ -33,8 +35,8 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
     },
     layers(): tf.LayersModel {
       const model = tf.sequential({ name: 'generator' });
-      model.add(tf.layers.dense({ inputShape: [spec.latentDim], units: 128 * 7 * 7, name: 'dense' }));
-      model.add(tf.layers.reshape({ targetShape: [7, 7, 128] }));
+      model.add(tf.layers.dense({ inputShape: [spec.latentDim], units: 128 * s0 * s0, name: 'dense' }));
+      model.add(tf.layers.reshape({ targetShape: [s0, s0, 128] }));
       model.add(batchNormLayer('bn0', bn0));
       model.add(tf.layers.reLU());
       model.add(tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
@@ -62,18 +64,21 @@ export function dcganDiscriminator(spec: NetworkSpec, seed: number): Network {
   const bn2 = new BatchNorm(store, 'bn2', 64);
   const conv3 = new Conv2d(store, 'conv3', 64, 128, 3, 2, 1);
   const bn3 = new BatchNorm(store, 'bn3', 128);
-  const out = new Dense(store, 'out', 4 * 4 * 128, 1);
+  // Three stride-2 3×3 convolutions with padding 1: 28 → 14 → 7 → 4, 32 → 16 → 8 → 4, 64 → 32 → 16 → 8.
+  let last = spec.imageSize;
+  for (let i = 0; i < 3; i++) last = Math.floor((last - 1) / 2) + 1;
+  const out = new Dense(store, 'out', last * last * 128, 1);
 
   return {
     store,
-    inputShape: [28, 28, spec.channels],
+    inputShape: [spec.imageSize, spec.imageSize, spec.channels],
     outputShape: [1],
     apply(x: tf.Tensor, mode: RunMode): tf.Tensor {
       return tf.tidy(() => {
         let h = leakyRelu(conv1.apply(x as tf.Tensor4D), 0.2);
         h = leakyRelu(bn2.apply(conv2.apply(h), mode), 0.2);
         h = leakyRelu(bn3.apply(conv3.apply(h), mode), 0.2);
-        return out.apply(tf.reshape(h, [-1, 4 * 4 * 128]));
+        return out.apply(tf.reshape(h, [-1, last * last * 128]));
       });
     },
   };
@@ -84,6 +89,6 @@ function batchNormLayer(name: string, bn: BatchNorm): tf.layers.Layer {
 }
 
 function checkSpec(spec: NetworkSpec): void {
-  if (spec.imageSize !== 28) throw new Error(`the dcgan architecture makes 28×28 images, not ${spec.imageSize}×${spec.imageSize}`);
+  if (![28, 32, 64].includes(spec.imageSize)) throw new Error(`the dcgan architecture makes 28, 32 or 64 pixel images, not ${spec.imageSize}`);
   if (spec.channels !== 1 && spec.channels !== 3) throw new Error(`channels must be 1 or 3, got ${spec.channels}`);
 }

@@ -10,7 +10,8 @@ import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFil
 import { join } from 'node:path';
 import { useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
-import { loadDataset } from '../data/index.js';
+import { datasetHash, loadData } from '../data/index.js';
+import { DataError } from '../data/errors.js';
 import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { exportGenerator } from '../io/export.js';
@@ -44,8 +45,12 @@ export interface TrainOptions {
   resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery'>>;
   /** Loss lines ("Epoch [e/E], Step [i/N], D_loss: …"). */
   log?: (line: string) => void;
-  /** Notices (backend in use, files written). */
+  /** Notices (backend in use, data warnings). */
   info?: (line: string) => void;
+  /** Progress of the first decoding of an image folder. */
+  dataProgress?: (done: number, total: number) => void;
+  /** Where image folders are cached (default: gantry's cache folder). */
+  cacheDir?: string;
   progress?: (p: Progress) => void;
   /** Polled after each step; true stops the run after writing a checkpoint. */
   shouldStop?: () => boolean;
@@ -77,7 +82,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     stored = checkpoint.tensors;
   } else {
     if (options.config == null) throw new Error('train: a new run needs a config');
-    const config = options.config;
+    const config = { ...options.config };
     state = {
       config, backend: '', epoch: 1, step: 0, globalStep: 0, gOptimizerStep: 0, dOptimizerStep: 0,
       noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(), metricsBytes: 0,
@@ -90,8 +95,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
   }
   state.backend = backend;
-  const data = limitDataset(loadDataset(config.dataset), config.limit);
-  const steps = stepsPerEpoch(data.count, config.batchSize);
+  const data = limitDataset(await loadData(config, { cacheDir: options.cacheDir, warn: info, progress: options.dataProgress }), config.limit);
+  const hash = datasetHash(data);
+  if (options.resume && config.dataHash != null && config.dataHash !== hash) {
+    throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
+  }
+  config.dataHash = hash;
+  const examples = data.count * (config.mirror ? 2 : 1);
+  const steps = stepsPerEpoch(examples, config.batchSize);
 
   const gan = createGan(config);
   const variables = ganVariables(gan);
@@ -108,7 +119,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       writeFileSync(metricsPath, '');
-      info(`training ${config.architecture} on ${data.name} (${data.count} images, ${steps} steps an epoch) with backend ${backend} into ${runDir}`);
+      info(`training ${config.architecture} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend} into ${runDir}`);
     }
 
     const noise = new Rng(state.noiseRng);
@@ -126,7 +137,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const startStep = state.globalStep;
     let stopping = false;
     while (state.epoch <= config.epochs) {
-      const order = epochOrder(data.count, config.seed, state.epoch);
+      const order = epochOrder(examples, config.seed, state.epoch);
       while (state.step < steps) {
         const stepStart = performance.now();
         const real = batchTensor(data, order, state.step + 1, config.batchSize);
