@@ -13,6 +13,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend, type BackendChoice } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
+import { batchTensor, epochOrder, type ImageDataset } from '../src/data/dataset.js';
+import { loadData } from '../src/data/index.js';
 import { createGan, disposeGan } from '../src/train/gan.js';
 import { generateImages, latentNoise } from '../src/train/sample.js';
 import { trainStep } from '../src/train/step.js';
@@ -74,6 +76,14 @@ function timeSampling(): number {
   return 1000 / (best / 1000);
 }
 
+/** Images per second of the data pipeline alone (order, batches as tensors), over one epoch of `data`. */
+function timeLoader(data: ImageDataset): number {
+  const order = epochOrder(data.count, 1, 1);
+  const t = performance.now();
+  for (let step = 1; (step - 1) * batch < data.count; step++) batchTensor(data, order, step, batch).dispose();
+  return data.count / ((performance.now() - t) / 1000);
+}
+
 interface TorchResult { threads: number; train_img_per_s: number; sample_img_per_s: number; version: string }
 const torchScript = resolve('..', 'shared', 'reference', 'seed_dcgan_bench.py');
 function timePytorch(threads: number): TorchResult | null {
@@ -102,6 +112,14 @@ for (let r = 0; r < rounds; r++) {
 const bestMs = Math.min(...ours);
 const trainImgPerS = batch / (bestMs / 1000);
 const sampleImgPerS = timeSampling();
+const mnist = await loadData({ ...config, dataset: 'mnist' });
+const loaderImgPerS = timeLoader(mnist);
+let fashionLoaderImgPerS: number | null = null;
+try {
+  fashionLoaderImgPerS = timeLoader(await loadData({ ...config, dataset: 'fashion-mnist' }));
+} catch {
+  // Fashion-MNIST not installed: apt-get install dataset-fashion-mnist
+}
 
 if (args.profile) {
   const z = tf.tensor2d(rng.normals(batch * config.latentDim), [batch, config.latentDim]);
@@ -121,6 +139,8 @@ const result = {
   train_step_ms: Math.round(bestMs * 10) / 10,
   train_img_per_s: Math.round(trainImgPerS * 10) / 10,
   sample_img_per_s: Math.round(sampleImgPerS * 10) / 10,
+  loader_img_per_s: Math.round(loaderImgPerS),
+  fashion_loader_img_per_s: fashionLoaderImgPerS == null ? null : Math.round(fashionLoaderImgPerS),
   pytorch_train_img_per_s: torchBest?.train_img_per_s ?? null,
   pytorch_threads: torchBest?.threads ?? null,
   pytorch_sample_img_per_s: torchBest?.sample_img_per_s ?? null,
@@ -128,6 +148,7 @@ const result = {
   date: new Date().toISOString(),
 };
 log(`training: ${result.train_img_per_s} img/s (${result.train_step_ms} ms/step); sampling: ${result.sample_img_per_s} img/s`);
+log(`data loader alone: ${result.loader_img_per_s} img/s (bundled mnist)${fashionLoaderImgPerS ? `, ${result.fashion_loader_img_per_s} img/s (fashion-mnist, 60,000)` : ''}`);
 if (torchBest) log(`pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch}`);
 else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
 if (args.json) console.log(JSON.stringify(result));

@@ -5,6 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
+/** CLI runs started by tests cache decoded image folders here, not in the user's cache. */
+const TEST_CACHE = mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
+after(() => rmSync(TEST_CACHE, { recursive: true, force: true }));
+const CLI_ENV = { ...process.env, FORCE_COLOR: '0', GANTRY_CACHE: TEST_CACHE };
+
 /** The project root (tests run from dist/test). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const GANTRY = join(ROOT, 'bin', 'gantry.js');
@@ -24,10 +29,48 @@ export interface CliResult {
 
 /** Runs the real CLI in a child process (cwd defaults to a temp folder so runs/ lands there). */
 export function gantry(args: string[], cwd: string): CliResult {
-  const r = spawnSync(process.execPath, [GANTRY, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+  const r = spawnSync(process.execPath, [GANTRY, ...args], { cwd, encoding: 'utf8', env: CLI_ENV });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 export function gantryAsync(args: string[], cwd: string) {
-  return spawn(process.execPath, [GANTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [GANTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: CLI_ENV });
+}
+
+/**
+ * A folder of real pictures for tests: bundled MNIST digits, tinted a colour per class, written as PNG,
+ * JPEG and WebP at mixed sizes (some non-square) into class subfolders `digit-K/`.
+ */
+export async function makeDigitFolder(dir: string, count: number, classes = 3): Promise<void> {
+  const { default: sharp } = await import('sharp');
+  const { loadBundledMnist } = await import('../src/data/mnist.js');
+  const { mkdirSync } = await import('node:fs');
+  const mnist = loadBundledMnist();
+  const tints = [[255, 80, 40], [40, 200, 90], [60, 120, 255], [230, 200, 40]];
+  const formats = ['png', 'jpg', 'webp'] as const;
+  const sizes = [[28, 28], [40, 40], [48, 36], [30, 44]];
+  let written = 0;
+  for (let i = 0; written < count; i++) {
+    const label = mnist.labels![i];
+    if (label >= classes) continue;
+    const rgb = Buffer.alloc(28 * 28 * 3);
+    for (let p = 0; p < 784; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round((mnist.images[i * 784 + p] * tints[label][c]) / 255);
+    const [w, h] = sizes[written % sizes.length];
+    const format = formats[written % formats.length];
+    const sub = join(dir, `digit-${label}`);
+    mkdirSync(sub, { recursive: true });
+    await sharp(rgb, { raw: { width: 28, height: 28, channels: 3 } }).resize(w, h, { fit: 'fill' }).toFormat(format).toFile(join(sub, `${String(written).padStart(4, '0')}.${format}`));
+    written++;
+  }
+}
+
+/** Runs the CLI without blocking this process's event loop (needed when the test serves it over HTTP). */
+export function gantryRun(args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [GANTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: CLI_ENV });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolveRun({ status, stdout, stderr }));
+  });
 }
