@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { inflateSync } from 'node:zlib';
 import { useBackend } from '../src/backend/index.js';
-import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
+import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { encodePng, tileImages, toBytes } from '../src/io/png.js';
 
@@ -35,7 +35,16 @@ test('epoch order is a seeded permutation; batches are [−1, 1] and the last on
   const [min, max] = [tf.min(first).dataSync()[0], tf.max(first).dataSync()[0]];
   assert.equal(min, -1);
   assert.equal(max, 1);
-  tf.dispose([first, last]);
+  // Labels follow the same order; with --mirror, indices from count up are flipped copies with the same label.
+  const labels = batchLabels(data, a, 1, 32)!;
+  assert.deepEqual(Array.from(labels.dataSync()), Array.from(a.subarray(0, 32)).map((i) => data.labels![i]));
+  const mirrored = Int32Array.from([3, 103]);
+  const pair = batchTensor(data, mirrored, 1, 2);
+  const [img, flipped] = tf.split(pair, 2);
+  const diff = tf.max(tf.abs(tf.sub(tf.reverse(img, 2), flipped))).dataSync()[0];
+  assert.equal(diff, 0, 'index count + i is image i flipped left-right');
+  assert.deepEqual(Array.from(batchLabels(data, mirrored, 1, 2)!.dataSync()), [data.labels![3], data.labels![3]]);
+  tf.dispose([first, last, labels, pair, img, flipped]);
 });
 
 test('PNG encoding stores the exact pixels (decoded here with zlib)', () => {

@@ -70,3 +70,13 @@ export function batchTensor(data: ImageDataset, order: Int32Array, step: number,
   }
   return tf.tensor4d(out, [end - start, h, w, c]);
 }
+
+/** The class labels of batch `step`, as int32 [b] (flipped copies keep their label), or null without labels. */
+export function batchLabels(data: ImageDataset, order: Int32Array, step: number, batchSize: number): tf.Tensor1D | null {
+  if (data.labels == null) return null;
+  const start = (step - 1) * batchSize;
+  const end = Math.min(start + batchSize, order.length);
+  const out = new Int32Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = data.labels[order[i] % data.count];
+  return tf.tensor1d(out, 'int32');
+}

@@ -95,7 +95,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
   }
   state.backend = backend;
-  const data = limitDataset(await loadData(config, { cacheDir: options.cacheDir, warn: info, progress: options.dataProgress }), config.limit);
+  const data = limitDataset(await loadData(config, { cacheDir: options.cacheDir, warn: (m) => info(`warning: ${m}`), progress: options.dataProgress }), config.limit);
   const hash = datasetHash(data);
   if (options.resume && config.dataHash != null && config.dataHash !== hash) {
     throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
