@@ -81,6 +81,9 @@ test('training on Fashion-MNIST works end to end', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /training dcgan on fashion-mnist \(256 images, 28×28×1, 4 steps an epoch\)/);
   assert.match(r.stdout, /^Epoch \[1\/1\], Step \[4\/4\], D_loss: /m);
+  const missing = gantry(['train', '--dataset', 'mnist-full', '--out', join(dir, 'never')], dir);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /mnist-full is not on this machine \(gantry data download mnist\)/);
   const wrongSplit = gantry(['train', '--split', 'test', '--out', join(dir, 'never')], dir);
   assert.equal(wrongSplit.status, 2);
   assert.match(wrongSplit.stderr, /the bundled mnist set has one split/);
