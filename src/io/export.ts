@@ -18,25 +18,30 @@ export async function exportGenerator(generator: Network, dir: string, metadata:
   if (generator.layers == null) throw new Error('this generator has no layers-model form to export');
   const model = generator.layers();
   try {
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      const weights = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData)
-        : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
-      const modelJson = {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        userDefinedMetadata: { gantry: metadata },
-      };
-      // Weights first: a model.json never points at weights from another export.
-      writeFileAtomic(join(dir, 'weights.bin'), weights);
-      writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await saveLayersModel(model, dir, metadata);
   } finally {
     model.dispose();
   }
+}
+
+/** Writes a layers model as model.json + weights.bin (the tfjs format), with gantry metadata. */
+export async function saveLayersModel(model: tf.LayersModel, dir: string, metadata: Record<string, unknown>): Promise<void> {
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const weights = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData)
+      : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
+    const modelJson = {
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+      convertedBy: null,
+      modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      userDefinedMetadata: { gantry: metadata },
+    };
+    // Weights first: a model.json never points at weights from another export.
+    writeFileAtomic(join(dir, 'weights.bin'), weights);
+    writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }));
 }
 
 /** An IOHandler reading an exported model folder from disk, for `tf.loadLayersModel` in Node. */

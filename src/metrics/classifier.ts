@@ -1,0 +1,24 @@
+/**
+ * gantry's own small classifiers, the feature extractors for its bundled and installable data sets (no
+ * pretrained Inception can be downloaded here). Input 28×28×1 in [−1, 1]; the 128-d `features` layer feeds
+ * FID, KID and precision/recall, the softmax feeds the Inception-style score and mode coverage.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const FEATURE_LAYER = 'features';
+
+export function buildClassifier(classes: number, seed: number): tf.Sequential {
+  const init = (i: number) => tf.initializers.heNormal({ seed: seed * 16 + i });
+  const model = tf.sequential({ name: 'classifier' });
+  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(0) }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(2) }));
+  model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  model.add(tf.layers.flatten());
+  model.add(tf.layers.dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: init(3) }));
+  model.add(tf.layers.dropout({ rate: 0.3, seed }));
+  model.add(tf.layers.dense({ units: classes, activation: 'softmax', name: 'probabilities', kernelInitializer: init(4) }));
+  return model;
+}
