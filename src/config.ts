@@ -49,6 +49,9 @@ export interface TrainConfig {
   checkpointEvery: number;
   /** Images in the per-epoch sample grid (a square number). */
   sampleGridSize: number;
+  /** Evaluate FID (and KID, IS, modes) every N epochs (0: never), on this many generated images. */
+  evalEvery: number;
+  evalCount: number;
 }
 
 type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
@@ -82,6 +85,8 @@ export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
   logEvery: { kind: 'int', min: 1, max: 1e9, help: 'steps between loss lines' },
   checkpointEvery: { kind: 'int', min: 0, max: 1e9, help: 'steps between checkpoints (0: each epoch)' },
   sampleGridSize: { kind: 'int', min: 1, max: 1024, help: 'images in each epoch grid' },
+  evalEvery: { kind: 'int', min: 0, max: 1e6, help: 'evaluate FID every N epochs (0: never)' },
+  evalCount: { kind: 'int', min: 10, max: 1e6, help: 'generated images per evaluation during training' },
 };
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -109,6 +114,8 @@ export const DEFAULT_CONFIG: TrainConfig = {
   logEvery: 100,
   checkpointEvery: 0,
   sampleGridSize: 64,
+  evalEvery: 0,
+  evalCount: 2000,
 };
 
 /** A configuration error a user can fix; `key` is the offending field. */

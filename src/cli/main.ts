@@ -5,12 +5,14 @@ import { CheckpointError } from '../io/checkpoint.js';
 import { UsageError } from './options.js';
 import { DataError } from '../data/errors.js';
 import { dataCommand } from './data.js';
+import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
+  eval: { run: evalCommand, summary: 'FID, KID, IS, precision/recall and mode coverage of a run or folder' },
   data: { run: dataCommand, summary: 'describe or download data sets (gantry data info|download)' },
 };
 

@@ -6,12 +6,15 @@
  * Run folder: config.json, metrics.jsonl, samples/epoch-NNN.png, checkpoint.bin, generator/model.json.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
 import { datasetHash, loadData } from '../data/index.js';
 import { DataError } from '../data/errors.js';
+import { defaultCacheDir } from '../data/idx_sets.js';
+import { linePlot } from '../io/plot.js';
+import { createTrainingEvaluator } from '../metrics/training_eval.js';
 import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { exportGenerator } from '../io/export.js';
@@ -42,7 +45,7 @@ export interface TrainOptions {
   config?: TrainConfig;
   /** Continue the run in runDir from its checkpoint, optionally changing these fields. */
   resume?: boolean;
-  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery'>>;
+  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery' | 'evalEvery' | 'evalCount'>>;
   /** Loss lines ("Epoch [e/E], Step [i/N], D_loss: …"). */
   log?: (line: string) => void;
   /** Notices (backend in use, data warnings). */
@@ -85,7 +88,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const config = { ...options.config };
     state = {
       config, backend: '', epoch: 1, step: 0, globalStep: 0, gOptimizerStep: 0, dOptimizerStep: 0,
-      noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(), metricsBytes: 0,
+      noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(), metricsBytes: 0, fidHistory: [], bestFid: null,
     };
   }
   const config = state.config;
@@ -104,6 +107,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
 
+  state.fidHistory ??= [];
+  state.bestFid ??= null;
+  const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, options.cacheDir ?? defaultCacheDir()) : null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   try {
@@ -169,14 +175,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (stopping && state.step < steps) return { runDir, backend, globalStep: state.globalStep, completed: false };
       }
       await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
+      let best = false;
+      if (evaluator != null && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
+        const { warnings, ...result } = evaluator.evaluate(gan.generator);
+        for (const w of warnings) info(`warning: ${w}`);
+        appendFileSync(metricsPath, `${JSON.stringify({ epoch: state.epoch, global_step: state.globalStep, eval: result })}\n`);
+        info(`epoch ${state.epoch}: FID ${result.fid!.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
+        state.fidHistory.push([state.epoch, result.fid!]);
+        writeFileAtomic(join(runDir, 'fid.png'), linePlot(state.fidHistory, 'FID per epoch'));
+        best = state.bestFid == null || result.fid! < state.bestFid;
+        if (best) state.bestFid = result.fid!;
+      }
       state.epoch++;
       state.step = 0;
       saveCheckpoint();
+      if (best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
       if (stopping && state.epoch <= config.epochs) return { runDir, backend, globalStep: state.globalStep, completed: false };
     }
     return { runDir, backend, globalStep: state.globalStep, completed: true };
   } finally {
     disposeGan(gan);
+    evaluator?.dispose();
   }
 }
 

@@ -18,4 +18,7 @@ export interface TrainState {
   noiseRng: RngState;
   /** Size of metrics.jsonl when the checkpoint was written; a resumed run cuts it back to this. */
   metricsBytes: number;
+  /** FID after each evaluated epoch, and the best so far (kept as checkpoint-best.bin). */
+  fidHistory: [number, number][];
+  bestFid: number | null;
 }
