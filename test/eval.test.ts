@@ -8,7 +8,7 @@ import { loadData } from '../src/data/index.js';
 import { evaluate, realFeatures, type ImageBatch } from '../src/metrics/evaluate.js';
 import { builtinExtractor, modelsDir, pluginExtractor } from '../src/metrics/extractor.js';
 import { Rng } from '../src/util/random.js';
-import { gantry, tempDir } from './helpers.js';
+import { gantry, makeDigitFolder, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const source = { dataset: 'mnist' as const, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
@@ -61,7 +61,7 @@ test('the metrics measure what they should on real MNIST digits, noise and a one
   plugin.dispose();
 });
 
-test('gantry eval on a run prints a table or one JSON line and appends to metrics.jsonl; training evaluates every epoch', () => {
+test('gantry eval on a run or a folder prints a table or one JSON line and appends to metrics.jsonl; training evaluates every epoch', async () => {
   const run = join(dir, 'run');
   const r = gantry(['train', '--limit', '256', '--epochs', '2', '--eval-every', '1', '--eval-count', '300', '--out', run], dir);
   assert.equal(r.status, 0, r.stderr);
@@ -81,6 +81,15 @@ test('gantry eval on a run prints a table or one JSON line and appends to metric
   for (const k of ['fid', 'kid', 'is', 'precision', 'recall', 'modes', 'protocol']) assert.ok(k in result, k);
   const lines = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n');
   assert.ok(JSON.parse(lines[lines.length - 1]).eval.fid === result.fid);
+
+  // A folder of images (tinted digits as PNG/JPEG/WebP) is judged after conversion to the reference's 28×28 gray.
+  const folder = join(dir, 'pictures');
+  await makeDigitFolder(folder, 60, 10);
+  const images = gantry(['eval', '--images', folder, '--reference', 'mnist', '--metrics', 'fid,is,modes', '--count', '60', '--json'], dir);
+  assert.equal(images.status, 0, images.stderr);
+  const judged = JSON.parse(images.stdout.trim());
+  assert.ok(Number.isFinite(judged.fid) && judged.is > 1 && judged.protocol.generated_count === 60);
+  assert.match(images.stderr, /warning: generated: 60 samples for 128-d features give a singular covariance; FID needs more than 128/);
 
   const bad = gantry(['eval', '--run', run, '--metrics', 'fid,beauty'], dir);
   assert.equal(bad.status, 2);

@@ -54,7 +54,7 @@ export async function makeDigitFolder(dir: string, count: number, classes = 3): 
     const label = mnist.labels![i];
     if (label >= classes) continue;
     const rgb = Buffer.alloc(28 * 28 * 3);
-    for (let p = 0; p < 784; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round((mnist.images[i * 784 + p] * tints[label][c]) / 255);
+    for (let p = 0; p < 784; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round((mnist.images[i * 784 + p] * tints[label % tints.length][c]) / 255);
     const [w, h] = sizes[written % sizes.length];
     const format = formats[written % formats.length];
     const sub = join(dir, `digit-${label}`);
