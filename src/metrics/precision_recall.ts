@@ -9,12 +9,16 @@ const BLOCK = 1024;
 
 /** Squared distances from rows [start, end) of a to all rows of b, as a Float32Array (end−start)×nb. */
 function distanceBlock(a: tf.Tensor2D, b: tf.Tensor2D, bNorms: tf.Tensor, start: number, end: number): Float32Array {
-  return tf.tidy(() => {
+  const block = tf.tidy(() => {
     const rows = tf.slice(a, [start, 0], [end - start, -1]);
     const rowNorms = tf.sum(tf.square(rows), 1, true);
     const dot = tf.matMul(rows, b, false, true);
-    return tf.relu(tf.add(tf.sub(rowNorms, tf.mul(dot, 2)), bNorms)).dataSync() as Float32Array;
+    return tf.relu(tf.add(tf.sub(rowNorms, tf.mul(dot, 2)), bNorms));
   });
+  // Read outside tidy: tidy would walk a returned typed array element by element.
+  const values = block.dataSync() as Float32Array;
+  block.dispose();
+  return values;
 }
 
 /** Squared distance from each point to its k-th nearest other point of the same set. */
