@@ -171,10 +171,16 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
   return c;
 }
 
-/** Parses a saved config (config.json or a checkpoint's), rejecting missing and unknown keys. */
+/**
+ * Parses a saved config (config.json or a checkpoint's), rejecting unknown keys. Keys a run from an older
+ * gantry lacks take their defaults, which every option added later chooses to mean the old behaviour.
+ */
 export function parseSavedConfig(raw: unknown, where: string): TrainConfig {
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config', `${where}: config is not an object`);
-  const missing = Object.keys(DEFAULT_CONFIG).filter((k) => !(k in raw));
-  if (missing.length > 0) throw new ConfigError(missing[0], `${where}: config lacks ${missing.join(', ')}`);
-  return resolveConfig(raw as Record<string, unknown>);
+  try {
+    return resolveConfig(raw as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(err.key, `${where}: ${err.message}`);
+    throw err;
+  }
 }
