@@ -4,10 +4,28 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { createGan, disposeGan, ganVariables, type Gan } from '../src/train/gan.js';
-import { trainStep, trainStepTwoPass } from '../src/train/step.js';
+import { trainStep, type GanLosses, type GanModels, type StepLosses } from '../src/train/step.js';
 import { Rng } from '../src/util/random.js';
 
 const config = resolveConfig({ backend: 'wasm', batchSize: 16 });
+
+const TRAIN = { training: true } as const;
+
+/** The same step with G run twice (once outside any tape): a reference for trainStep. */
+function trainStepTwoPass(models: GanModels, losses: GanLosses, real: tf.Tensor, z: tf.Tensor): StepLosses {
+  const { generator: g, discriminator: d } = models;
+  const dVars = [...d.store.params.values()];
+  const gVars = [...g.store.params.values()];
+  const fake = g.apply(z, TRAIN);
+  const dLoss = models.dOptimizer.minimize(() => losses.discriminator(d.apply(real, TRAIN), d.apply(fake, TRAIN)), true, dVars)!;
+  fake.dispose();
+  const gLoss = models.gOptimizer.minimize(
+    () => losses.generator(d.apply(g.apply(z, { training: true, updateStats: false }), TRAIN)), true, gVars)!;
+  const result = { dLoss: dLoss.dataSync()[0], gLoss: gLoss.dataSync()[0] };
+  tf.dispose([dLoss, gLoss]);
+  return result;
+}
+
 
 function runSteps(step: typeof trainStep, steps: number): { gan: Gan; losses: number[][]; tensorCounts: number[] } {
   const gan = createGan(config);

@@ -33,7 +33,8 @@ export interface LoadHooks {
   warn?: (message: string) => void;
 }
 
-function checkGray28(d: ImageDataset, source: DataSource): ImageDataset {
+/** IDX data sets come in one shape; --resolution and --channels cannot change it. */
+function checkFixedShape(d: ImageDataset, source: DataSource): ImageDataset {
   if (source.imageSize !== d.height || source.channels !== d.channels) {
     throw new DataError(`${d.name} images are ${d.height}×${d.width} with ${d.channels} channel(s); --resolution and --channels apply to image folders`);
   }
@@ -43,7 +44,7 @@ function checkGray28(d: ImageDataset, source: DataSource): ImageDataset {
 export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promise<ImageDataset> {
   const cacheDir = hooks.cacheDir ?? defaultCacheDir();
   if (source.data != null) {
-    if (isIdxFolder(source.data)) return checkGray28(loadIdxFolder(source.data, source.split, source.data, null), source);
+    if (isIdxFolder(source.data)) return checkFixedShape(loadIdxFolder(source.data, source.split, source.data, null), source);
     return loadImageFolder(source.data, {
       resolution: source.imageSize, channels: source.channels as 1 | 3, fit: source.fit, background: source.background,
       strict: source.strict, cacheDir, progress: hooks.progress, warn: hooks.warn,
@@ -51,7 +52,7 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
   }
   if (source.dataset === 'mnist') {
     // train: all 10,000 digits; test: the last 2,000, which gantry's MNIST classifier never saw.
-    const all = checkGray28(loadBundledMnist(), source);
+    const all = checkFixedShape(loadBundledMnist(), source);
     if (source.split === 'train') return all;
     return { ...all, images: all.images.subarray(8000 * 784), labels: all.labels!.subarray(8000), count: 2000 };
   }
@@ -60,7 +61,7 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
     const hint = source.dataset === 'fashion-mnist' ? 'apt-get install dataset-fashion-mnist, or gantry data download fashion-mnist' : 'gantry data download mnist';
     throw new DataError(`${source.dataset} is not on this machine (${hint})`);
   }
-  return checkGray28(loadIdxFolder(dir, source.split, source.dataset, IDX_SETS[source.dataset].classNames), source);
+  return checkFixedShape(loadIdxFolder(dir, source.split, source.dataset, IDX_SETS[source.dataset].classNames), source);
 }
 
 /** A short hash of a data set's pixels, shape and labels: equal hashes mean the same training data. */

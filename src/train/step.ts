@@ -43,18 +43,3 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
   tf.dispose([dLoss!, gLoss]);
   return result;
 }
-
-/** The same step with G run twice (once outside any tape): a reference for trainStep. */
-export function trainStepTwoPass(models: GanModels, losses: GanLosses, real: tf.Tensor, z: tf.Tensor): StepLosses {
-  const { generator: g, discriminator: d } = models;
-  const dVars = [...d.store.params.values()];
-  const gVars = [...g.store.params.values()];
-  const fake = g.apply(z, TRAIN);
-  const dLoss = models.dOptimizer.minimize(() => losses.discriminator(d.apply(real, TRAIN), d.apply(fake, TRAIN)), true, dVars)!;
-  fake.dispose();
-  const gLoss = models.gOptimizer.minimize(
-    () => losses.generator(d.apply(g.apply(z, { training: true, updateStats: false }), TRAIN)), true, gVars)!;
-  const result = { dLoss: dLoss.dataSync()[0], gLoss: gLoss.dataSync()[0] };
-  tf.dispose([dLoss, gLoss]);
-  return result;
-}
