@@ -93,10 +93,39 @@ test('wasm BatchMatMul with transposed operands, Sum over leading axes and Ident
   expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
 });
 
+test('wasm Tile, Mean over leading axes and MaxPoolGrad match the cpu backend', async () => {
+  const rng = new Rng(12);
+  const x = rng.normals(2 * 5 * 7 * 3);
+  // Ties: a window of equal values sends its gradient to the first one, as on the cpu backend.
+  const ties = Float32Array.from(x, (v, i) => (i % 5 === 0 ? 0.5 : v));
+  const f = () => tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    const x4 = tf.tensor4d(x, [2, 5, 7, 3]);
+    out.push(tf.tile(x4, [1, 1, 1, 1]), tf.tile(x4, [2, 1, 3, 2]), tf.tile(tf.tensor4d(x.subarray(0, 3), [1, 1, 1, 3]), [4, 2, 3, 1]));
+    out.push(tf.tile(tf.tensor1d(x.subarray(0, 4)), [3]), tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 3]).toFloat());
+    out.push(tf.mean(x4, [0, 1, 2]), tf.mean(x4, [0, 1, 2], true), tf.mean(x4, [1, 2]), tf.mean(x4));
+    for (const [data, size, stride, pad] of [[x, 2, 2, 'valid'], [x, 3, 2, 'same'], [x, 3, 1, 'same'], [ties, 2, 1, 'valid'], [x, [2, 3], [1, 2], 0]] as const) {
+      const input = tf.tensor4d(data, [2, 5, 7, 3]);
+      const y = tf.maxPool(input, size as [number, number], stride as [number, number], pad as 'same');
+      const dy = tf.tensor(new Rng(13).normals(y.size), y.shape);
+      out.push(y, tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size as [number, number], stride as [number, number], pad as 'same'), dy)))(input));
+    }
+    return out;
+  });
+  const expected = await on('cpu', f);
+  const actual = await on('wasm', f);
+  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+});
+
 test('wasm training kernels leak neither tensors nor wasm memory', async () => {
   await useBackend('wasm');
   const c = cases[cases.length - 1];
-  const f = convGradients(c, 7);
+  const conv = convGradients(c, 7);
+  const x = new Rng(8).normals(2 * 6 * 6 * 4);
+  const f = () => [...conv(), ...tf.tidy(() => {
+    const x4 = tf.tensor4d(x, [2, 6, 6, 4]);
+    return [tf.tile(x4, [1, 2, 1, 3]), tf.mean(x4, [0, 1, 2]), tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'same')))(x4)];
+  })];
   tf.dispose(f()); // warm up: the first call may grow the heap once
   const tensors = tf.memory().numTensors;
   const bytes = tf.memory().numBytes;
