@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend wasm] [--no-pytorch] [--profile]`
+ * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend auto|native|wasm|cpu] [--no-pytorch] [--profile]`
  *
  * Times one training step and sampling of the reference DCGAN at batch 64 on random data (compute only,
  * not data loading), and, side by side on the same machine, PyTorch's best run of the same model
- * (../shared/reference/seed_dcgan_bench.py with 1 and 2 threads). Rounds alternate between the two so
- * that a noisy machine affects both alike; each side reports its best round.
+ * (../shared/reference/seed_dcgan_bench.py with 1 and 2 threads). On the native backend it also times the plain
+ * wasm backend, to show what the native kernels bring. Rounds alternate between them so that a noisy machine
+ * affects all alike; each reports its best round.
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend, type BackendChoice } from '../src/backend/index.js';
+import { timeNativeCalls } from '../src/backend/native_kernels.js';
 import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder, type ImageDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
@@ -25,7 +27,7 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     steps: { type: 'string', default: '20' },
     rounds: { type: 'string', default: '3' },
-    backend: { type: 'string', default: 'wasm' },
+    backend: { type: 'string', default: 'auto' },
     'no-pytorch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
   },
@@ -97,11 +99,20 @@ function timePytorch(threads: number): TorchResult | null {
 
 log(`gantry bench: reference DCGAN, batch ${batch}, backend ${backend}, ${steps} steps x ${rounds} rounds`);
 const ours: number[] = [];
+const wasmBaseline: number[] = [];
 let torchBest: TorchResult | null = null;
 for (let r = 0; r < rounds; r++) {
   const ms = timeTraining();
   ours.push(ms);
-  log(`  round ${r + 1}: gantry ${ms.toFixed(1)} ms/step (${(batch / (ms / 1000)).toFixed(1)} img/s)`);
+  log(`  round ${r + 1}: gantry ${backend} ${ms.toFixed(1)} ms/step (${(batch / (ms / 1000)).toFixed(1)} img/s)`);
+  if (backend === 'native') {
+    // The same model and variables, on the wasm backend's own kernels.
+    await useBackend('wasm');
+    const wasmMs = timeTraining();
+    wasmBaseline.push(wasmMs);
+    log(`  round ${r + 1}: gantry wasm ${wasmMs.toFixed(1)} ms/step (${(batch / (wasmMs / 1000)).toFixed(1)} img/s)`);
+    await useBackend('native');
+  }
   for (const threads of [1, 2]) {
     const t = timePytorch(threads);
     if (t == null) continue;
@@ -131,6 +142,12 @@ if (args.profile) {
   }
   log('profile of one step (kernel, calls, ms):');
   for (const [name, [n, ms]] of [...byKernel].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15)) log(`  ${name.padEnd(22)} ${String(n).padStart(4)} ${ms.toFixed(1).padStart(7)}`);
+  if (backend === 'native') {
+    const calls = timeNativeCalls();
+    for (let i = 0; i < 5; i++) trainStep(gan, gan.losses, real, z);
+    log('native calls, mean of 5 steps (signature, calls, ms):');
+    for (const [key, { calls: n, ms }] of [...calls].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) log(`  ${key.padEnd(70)} ${String(n / 5).padStart(4)} ${(ms / 5).toFixed(2).padStart(7)}`);
+  }
   z.dispose();
 }
 
@@ -138,6 +155,7 @@ const result = {
   framework: 'gantry', backend, batch,
   train_step_ms: Math.round(bestMs * 10) / 10,
   train_img_per_s: Math.round(trainImgPerS * 10) / 10,
+  wasm_train_img_per_s: wasmBaseline.length ? Math.round((batch / (Math.min(...wasmBaseline) / 1000)) * 10) / 10 : null,
   sample_img_per_s: Math.round(sampleImgPerS * 10) / 10,
   loader_img_per_s: Math.round(loaderImgPerS),
   fashion_loader_img_per_s: fashionLoaderImgPerS == null ? null : Math.round(fashionLoaderImgPerS),
@@ -148,6 +166,7 @@ const result = {
   date: new Date().toISOString(),
 };
 log(`training: ${result.train_img_per_s} img/s (${result.train_step_ms} ms/step); sampling: ${result.sample_img_per_s} img/s`);
+if (result.wasm_train_img_per_s) log(`wasm backend, same run: ${result.wasm_train_img_per_s} img/s; native/wasm = ${(result.train_img_per_s / result.wasm_train_img_per_s).toFixed(2)}`);
 log(`data loader alone: ${result.loader_img_per_s} img/s (bundled mnist)${fashionLoaderImgPerS ? `, ${result.fashion_loader_img_per_s} img/s (fashion-mnist, 60,000)` : ''}`);
 if (torchBest) log(`pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch}`);
 else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');

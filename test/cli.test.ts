@@ -62,7 +62,7 @@ test('bad input is one line on stderr, exit code 2, no stack trace', () => {
   assertUserError(gantry(['train', '--epochs', '0'], dir), /--epochs must be between 1 and/);
   assertUserError(gantry(['train', '--batch-size', '1.5'], dir), /--batch-size must be an integer/);
   assertUserError(gantry(['train', '--frobnicate'], dir), /unknown option --frobnicate/);
-  assertUserError(gantry(['train', '--backend', 'gpu'], dir), /--backend must be one of auto, wasm, cpu, tensorflow/);
+  assertUserError(gantry(['train', '--backend', 'gpu'], dir), /--backend must be one of auto, native, wasm, cpu, tensorflow/);
   assertUserError(gantry(['train', '--epochs'], dir), /--epochs needs a value/);
   assertUserError(gantry(['train', '--out', run], dir), /is not empty; continue it with --resume/);
   assertUserError(gantry(['train', '--resume', join(dir, 'nowhere')], dir), /not a gantry run folder/);

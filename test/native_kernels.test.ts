@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { useBackend } from '../src/backend/index.js';
+import { checkBinding, ORT_VERSION } from '../src/backend/ort.js';
+import { Rng } from '../src/util/random.js';
+import { assertClose, cases, convGradients, describe, on } from './kernel_cases.js';
+
+test('native Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', async () => {
+  const names = ['conv2d', 'conv2d dx', 'conv2d dfilter', 'conv2dTranspose', 'conv2dTranspose dx', 'conv2dTranspose dfilter'];
+  for (const [i, c] of cases.entries()) {
+    const f = convGradients(c, 100 + i);
+    const expected = await on('cpu', f);
+    const actual = await on('native', f);
+    names.forEach((name, j) => assertClose(actual[j], expected[j], `${name} (${describe(c)})`));
+  }
+});
+
+test('native fused convolutions and matmuls (bias, activations, transposes, broadcast batch) and their gradients match the cpu backend', async () => {
+  const rng = new Rng(21);
+  const x = rng.normals(2 * 9 * 7 * 3), w = rng.normals(3 * 3 * 3 * 5), bias = rng.normals(5), prelu = rng.normals(5);
+  const a = rng.normals(3 * 6 * 4), b = rng.normals(3 * 4 * 5), mb = rng.normals(5);
+  const f = () => tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    const x4 = tf.tensor4d(x, [2, 9, 7, 3]), w4 = tf.tensor4d(w, [3, 3, 3, 5]), b1 = tf.tensor1d(bias);
+    for (const activation of ['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6', 'prelu'] as const) {
+      const preluActivationWeights = activation === 'prelu' ? tf.tensor1d(prelu) : undefined;
+      const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 2, pad: 'same', activation, leakyreluAlpha: 0.1, preluActivationWeights });
+      out.push(conv(x4, w4, b1));
+      out.push(...tf.grads((xi, wi, bi) => tf.sum(tf.square(conv(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D))))([x4, w4, b1]));
+    }
+    out.push(tf.conv2d(x4, w4, 1, 'valid', 'NHWC', 2)); // dilated
+    const a3 = tf.tensor3d(a, [3, 6, 4]), b3 = tf.tensor3d(b, [3, 4, 5]);
+    out.push(tf.matMul(a3, b3), tf.matMul(tf.transpose(a3, [0, 2, 1]), b3, true), tf.matMul(a3, tf.transpose(b3, [0, 2, 1]), false, true));
+    out.push(tf.matMul(tf.tensor3d(a.subarray(0, 24), [1, 6, 4]), b3)); // broadcast batch
+    const a2 = tf.tensor2d(a.subarray(0, 24), [6, 4]), b2 = tf.tensor2d(b.subarray(0, 20), [4, 5]);
+    const dense = (ai: tf.Tensor2D, bi: tf.Tensor2D, ci: tf.Tensor1D) => tf.fused.matMul({ a: ai, b: bi, bias: ci, activation: 'relu' });
+    out.push(dense(a2, b2, tf.tensor1d(mb)), ...tf.grads((ai, bi, ci) => tf.sum(dense(ai as tf.Tensor2D, bi as tf.Tensor2D, ci as tf.Tensor1D)))([a2, b2, tf.tensor1d(mb)]));
+    return out;
+  });
+  const expected = await on('cpu', f);
+  const actual = await on('native', f);
+  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+});
+
+test('native Sum and Mean match the cpu backend, on large tensors and small ones (left to wasm)', async () => {
+  const x = new Rng(22).normals(8 * 12 * 10 * 6);
+  const f = () => tf.tidy(() => {
+    const out: tf.Tensor[] = [];
+    for (const shape of [[8, 12, 10, 6], [2, 3, 2, 2]]) {
+      const t = tf.tensor(x.subarray(0, shape.reduce((a, b) => a * b)), shape);
+      for (const reduce of [tf.sum, tf.mean]) {
+        out.push(reduce(t, [0, 1, 2]), reduce(t, [0, 1, 2], true), reduce(t, [1, 2]), reduce(t, 3), reduce(t, [3, 0], true), reduce(t));
+      }
+    }
+    return out;
+  });
+  const expected = await on('cpu', f);
+  const actual = await on('native', f);
+  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+});
+
+test(`onnxruntime-node is pinned to ${ORT_VERSION} and its private binding has the members gantry calls`, () => {
+  const require = createRequire(import.meta.url);
+  assert.equal((require('onnxruntime-node/package.json') as { version: string }).version, ORT_VERSION);
+  const { binding } = require('onnxruntime-node/dist/binding') as { binding: unknown };
+  checkBinding(binding);
+  // A binding that lost a member is refused with a message naming it.
+  const changed = { ...(binding as object), initOrtOnce: undefined };
+  assert.throws(() => checkBinding(changed), /binding changed \(missing initOrtOnce\)/);
+  class NoRun { loadModel() {} dispose() {} }
+  assert.throws(() => checkBinding({ initOrtOnce() {}, InferenceSession: NoRun }), /missing InferenceSession#run/);
+});
+
+test('native kernels leak neither tensors, wasm memory nor native memory', async () => {
+  await useBackend('native');
+  const conv = convGradients(cases[cases.length - 1], 7);
+  const a = new Rng(9).normals(64 * 100);
+  const f = () => [...conv(), ...tf.tidy(() => {
+    const a2 = tf.tensor2d(a, [64, 100]);
+    return tf.grads((p) => tf.sum(tf.matMul(p as tf.Tensor2D, p as tf.Tensor2D, true, false)))([a2]);
+  })];
+  for (let i = 0; i < 20; i++) tf.dispose(f()); // warm up: sessions compile, the heap may grow once
+  const tensors = tf.memory().numTensors;
+  const bytes = tf.memory().numBytes;
+  const backend = tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array }; numDataIds(): number };
+  const heapBytes = backend.wasm.HEAPU8.length;
+  const dataIds = backend.numDataIds();
+  const rss = process.memoryUsage().rss;
+  for (let i = 0; i < 300; i++) tf.dispose(f());
+  assert.equal(tf.memory().numTensors, tensors);
+  assert.equal(tf.memory().numBytes, bytes);
+  assert.equal(backend.numDataIds(), dataIds);
+  assert.equal(backend.wasm.HEAPU8.length, heapBytes);
+  // 300 rounds of ~20 native calls: a leak of even one small buffer per call would show as tens of MB.
+  const grown = (process.memoryUsage().rss - rss) / 2 ** 20;
+  assert.ok(grown < 16, `resident memory grew by ${grown.toFixed(1)} MiB over 300 rounds`);
+});
