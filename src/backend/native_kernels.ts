@@ -24,10 +24,12 @@ const NATIVE_OPS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2D
 const replaced = new Map<string, tf.KernelConfig>();
 
 let ort: OrtRuntime | null = null;
-let threads = 1;
+/** One intra-op thread by default: on the 2-core machine we measure on, a second ORT thread gave no reliable gain on
+ * the large convolutions and slowed the small ones (docs/BENCHMARKS.md). GANTRY_NATIVE_THREADS overrides it. */
+let threads = Number(process.env.GANTRY_NATIVE_THREADS) > 0 ? Math.floor(Number(process.env.GANTRY_NATIVE_THREADS)) : 1;
 const sessions = new Map<string, OrtSession>();
 
-/** Intra-op threads of the sessions compiled from now on (default: the cores, at most 4). */
+/** Intra-op threads of ORT sessions (recompiles them). */
 export function setNativeThreads(n: number): void {
   threads = n;
   for (const s of sessions.values()) s.dispose();

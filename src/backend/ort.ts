@@ -81,7 +81,6 @@ export function loadOrt(): OrtRuntime {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
-        extra: { session: { intra_op: { allow_spinning: process.env.GANTRY_ORT_SPIN ?? '1' } } },
       });
       return {
         run(feeds, outputs) {
