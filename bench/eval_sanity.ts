@@ -10,7 +10,7 @@ import { evaluate, realFeatures, type ImageBatch } from '../src/metrics/evaluate
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { Rng } from '../src/util/random.js';
 
-await useBackend('wasm');
+await useBackend('auto');
 const name = (process.argv[2] ?? 'mnist') as 'mnist' | 'fashion-mnist';
 const source = { dataset: name, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
 const extractor = await builtinExtractor(name);

@@ -57,7 +57,7 @@ function batchOf(d: ImageDataset, indices: ArrayLike<number>, recipe: Recipe, rn
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe): Promise<void> {
+async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend: string): Promise<void> {
   const source = { dataset: name, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
   const all = await loadData(source);
   let trainSet: ImageDataset, trainIndices: number[], test: { x: tf.Tensor4D; y: tf.Tensor2D }, heldOut: string, trainedOn: string;
@@ -96,12 +96,12 @@ async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe): Promis
   const dir = join('models', 'classifiers', name);
   mkdirSync(dir, { recursive: true });
   await saveLayersModel(model, dir, { dataset: name, trainedOn, heldOut, heldOutAccuracy: accuracy });
-  writeFileAtomic(join(dir, 'accuracy.json'), `${JSON.stringify({ dataset: name, trainedOn, heldOut, accuracy, ...recipe }, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'accuracy.json'), `${JSON.stringify({ dataset: name, trainedOn, heldOut, accuracy, ...recipe, backend }, null, 2)}\n`);
 }
 
-await useBackend('auto');
+const backend = await useBackend('auto');
 const which = process.argv[2];
 const epochs = process.argv[3] ? Number(process.argv[3]) : null;
 for (const name of ['mnist', 'fashion-mnist'] as const) {
-  if (which == null || which === name) await trainOne(name, { ...RECIPES[name], epochs: epochs ?? RECIPES[name].epochs });
+  if (which == null || which === name) await trainOne(name, { ...RECIPES[name], epochs: epochs ?? RECIPES[name].epochs }, backend);
 }
