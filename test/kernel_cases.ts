@@ -63,3 +63,14 @@ export function convGradients(c: Case, seed: number): () => tf.Tensor[] {
     return [y, dx, df, t, dty, dtf];
   });
 }
+
+/** Convolutions and transposed convolutions with their gradients, on `backend` and on cpu, over the shape matrix. */
+export async function assertConvolutionsMatchCpu(backend: BackendChoice): Promise<void> {
+  const names = ['conv2d', 'conv2d dx', 'conv2d dfilter', 'conv2dTranspose', 'conv2dTranspose dx', 'conv2dTranspose dfilter'];
+  for (const [i, c] of cases.entries()) {
+    const f = convGradients(c, 100 + i);
+    const expected = await on('cpu', f);
+    const actual = await on(backend, f);
+    names.forEach((name, j) => assertClose(actual[j], expected[j], `${name} (${describe(c)})`));
+  }
+}

@@ -14,16 +14,10 @@ import { trainStep } from '../src/train/step.js';
 import { checkBinding, ORT_VERSION } from '../src/backend/ort.js';
 import { Rng } from '../src/util/random.js';
 import { GANTRY, ROOT, tempDir } from './helpers.js';
-import { assertClose, cases, convGradients, describe, on } from './kernel_cases.js';
+import { assertClose, assertConvolutionsMatchCpu, cases, convGradients, on } from './kernel_cases.js';
 
 test('native Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', async () => {
-  const names = ['conv2d', 'conv2d dx', 'conv2d dfilter', 'conv2dTranspose', 'conv2dTranspose dx', 'conv2dTranspose dfilter'];
-  for (const [i, c] of cases.entries()) {
-    const f = convGradients(c, 100 + i);
-    const expected = await on('cpu', f);
-    const actual = await on('native', f);
-    names.forEach((name, j) => assertClose(actual[j], expected[j], `${name} (${describe(c)})`));
-  }
+  await assertConvolutionsMatchCpu('native');
 });
 
 test('native fused convolutions and matmuls (bias, activations, transposes, broadcast batch) and their gradients match the cpu backend', async () => {

@@ -3,16 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { Rng } from '../src/util/random.js';
-import { assertClose, cases, convGradients, describe, on } from './kernel_cases.js';
+import { assertClose, assertConvolutionsMatchCpu, cases, convGradients, on } from './kernel_cases.js';
 
 test('wasm Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', async () => {
-  const names = ['conv2d', 'conv2d dx', 'conv2d dfilter', 'conv2dTranspose', 'conv2dTranspose dx', 'conv2dTranspose dfilter'];
-  for (const [i, c] of cases.entries()) {
-    const f = convGradients(c, 100 + i);
-    const expected = await on('cpu', f);
-    const actual = await on('wasm', f);
-    names.forEach((name, j) => assertClose(actual[j], expected[j], `${name} (${describe(c)})`));
-  }
+  await assertConvolutionsMatchCpu('wasm');
 });
 
 test('wasm BatchMatMul with transposed operands, Sum over leading axes and Identity match the cpu backend', async () => {
