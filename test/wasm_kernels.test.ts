@@ -9,7 +9,7 @@ test('wasm Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', 
   await assertConvolutionsMatchCpu('wasm');
 });
 
-test('wasm BatchMatMul with transposed operands, Sum over leading axes and Identity match the cpu backend', async () => {
+test('wasm BatchMatMul with transposed operands, Sum over leading axes, Identity and Cast match the cpu backend', async () => {
   const rng = new Rng(11);
   const a = rng.normals(2 * 7 * 5), b = rng.normals(2 * 5 * 3), x = rng.normals(3 * 4 * 5 * 6);
   const f = () => tf.tidy(() => {
@@ -20,7 +20,7 @@ test('wasm BatchMatMul with transposed operands, Sum over leading axes and Ident
     out.push(tf.matMul(tf.tensor2d(a, [14, 5]), tf.tensor2d(b.subarray(0, 15), [3, 5]), false, true));
     const x4 = tf.tensor4d(x, [3, 4, 5, 6]);
     out.push(tf.sum(x4, [0, 1, 2]), tf.sum(x4, [2, 0, 1], true), tf.sum(x4, [0, 1]), tf.sum(x4, 3), tf.sum(x4));
-    out.push(tf.sum(tf.reshape(x4, [60, 6]), 0), tf.clone(x4));
+    out.push(tf.sum(tf.reshape(x4, [60, 6]), 0), tf.clone(x4), tf.cast(x4, 'float32'), tf.cast(tf.cast(x4, 'int32'), 'float32'), tf.cast(tf.greater(x4, 0), 'float32'));
     return out;
   });
   const expected = await on('cpu', f);
@@ -59,7 +59,7 @@ test('wasm training kernels leak neither tensors nor wasm memory', async () => {
   const x = new Rng(8).normals(2 * 6 * 6 * 4);
   const f = () => [...conv(), ...tf.tidy(() => {
     const x4 = tf.tensor4d(x, [2, 6, 6, 4]);
-    return [tf.tile(x4, [1, 2, 1, 3]), tf.mean(x4, [0, 1, 2]), tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'same')))(x4)];
+    return [tf.tile(x4, [1, 2, 1, 3]), tf.mean(x4, [0, 1, 2]), tf.cast(x4, 'float32'), tf.grad((a) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'same')))(x4)];
   })];
   tf.dispose(f()); // warm up: the first call may grow the heap once
   const tensors = tf.memory().numTensors;

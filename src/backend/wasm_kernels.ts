@@ -280,8 +280,17 @@ function identity(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm })
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/** Cast to the tensor's own dtype (ReLU's gradient casts a float mask to float) shares data like Identity. */
+const stockCastConfig = tf.getKernel(tf.Cast, 'wasm')!;
+function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { x } = args.inputs as { x: Info };
+  if ((args.attrs as unknown as tf.CastAttrs).dtype !== x.dtype) return stockCastConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  return identity(args);
+}
+
 const kernels: tf.KernelConfig[] = [
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc },
+  { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: cast as unknown as tf.KernelFunc },
   { kernelName: tf.Sum, backendName: 'wasm', setupFunc: stockSumConfig.setupFunc, kernelFunc: reduceLeading(stockSumConfig, false) as unknown as tf.KernelFunc },
   { kernelName: tf.Mean, backendName: 'wasm', setupFunc: stockMeanConfig.setupFunc, kernelFunc: reduceLeading(stockMeanConfig, true) as unknown as tf.KernelFunc },
   { kernelName: tf.MaxPoolGrad, backendName: 'wasm', setupFunc: stockMaxPoolGradConfig.setupFunc, kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
