@@ -110,13 +110,17 @@ async function lossCurve(backend: BackendChoice, steps: number): Promise<number[
   const order = epochOrder(data.count, config.seed, 1);
   const rng = new Rng(4);
   const losses: number[] = [];
+  const tensorCounts: number[] = [];
   for (let step = 1; step <= steps; step++) {
     const real = batchTensor(data, order, step, 32);
     const z = tf.tensor2d(rng.normals(32 * config.latentDim), [32, config.latentDim]);
     const l = trainStep(gan, gan.losses, real, z);
     tf.dispose([real, z]);
     losses.push(l.dLoss, l.gLoss);
+    tensorCounts.push(tf.memory().numTensors);
   }
+  // Flat from the second step on (the first creates Adam's moments): no tensor leaks a step.
+  assert.deepEqual(tensorCounts.slice(1), new Array(steps - 1).fill(tensorCounts[1]), `${backend}: tensors per step`);
   disposeGan(gan);
   return losses;
 }
