@@ -1,13 +1,13 @@
 /**
  * Native kernels for the `native` backend: the wasm backend with its heavy ops (Conv2D and FusedConv2D,
- * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul and _FusedMatMul) run by ONNX Runtime's CPU kernels
- * (MLAS, AVX2/AVX-512, all cores) instead of XNNPACK-in-wasm. Everything else stays on wasm.
+ * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul and _FusedMatMul, large Sum and Mean) run by ONNX Runtime's
+ * CPU kernels (MLAS: AVX2/AVX-512 on x64, NEON on arm64) instead of XNNPACK-in-wasm. Everything else stays on wasm.
  *
  * No copies in or out: ORT reads its inputs and writes its output through Float32Array views of the wasm heap
  * (the output is allocated by the wasm backend first; no JS runs during the synchronous call, so the heap cannot
  * move under it). Each op signature (op, shapes, attributes) compiles one ORT session, cached for the process.
- * Layout: tfjs is NHWC, ONNX's Conv is NCHW; the transposes are nodes of the same graph, so ORT's optimiser
- * folds them into its blocked-layout reorders (measured: docs/BENCHMARKS.md).
+ * Layout: tfjs is NHWC, ONNX's Conv is NCHW; the transposes are nodes of the same graph, one call with the op
+ * (they cost ~10% of the largest convolution: docs/BENCHMARKS.md).
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -31,6 +31,7 @@ const sessions = new Map<string, OrtSession>();
 
 /** Intra-op threads of ORT sessions (recompiles them). */
 export function setNativeThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`native threads must be a positive integer, got ${n}`);
   threads = n;
   for (const s of sessions.values()) s.dispose();
   sessions.clear();
@@ -52,6 +53,7 @@ function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inp
     sessions.set(key, session);
   }
   const out = backend.makeOutput(shape, 'float32');
+  if (tf.util.sizeFromShape(shape) === 0) return out;
   // Views only after the allocation above, which may have grown (and so replaced) the heap.
   const feeds: Record<string, ReturnType<OrtRuntime['tensor']>> = {};
   for (const [name, t] of Object.entries(inputs)) feeds[name] = ort!.tensor(backend.typedArrayFromHeap(t) as Float32Array, t.shape);
