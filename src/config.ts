@@ -7,6 +7,9 @@ import { BACKENDS, type BackendChoice } from './backend/index.js';
 import { DATASET_NAMES, type DatasetName } from './data/index.js';
 
 export const ARCHITECTURE_NAMES = ['dcgan'] as const;
+/** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
+export const EVAL_FEATURES = ['auto', 'mnist', 'fashion-mnist'] as const;
+export type EvalFeatures = (typeof EVAL_FEATURES)[number];
 /** Image sizes each architecture can make. */
 export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64] };
 
@@ -52,6 +55,8 @@ export interface TrainConfig {
   /** Evaluate FID (and KID, IS, modes) every N epochs (0: never), on this many generated images. */
   evalEvery: number;
   evalCount: number;
+  /** Whose classifier gives the features for `evalEvery`: `auto` is the data set's own; image folders name one. */
+  evalFeatures: EvalFeatures;
 }
 
 type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
@@ -87,6 +92,7 @@ export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
   sampleGridSize: { kind: 'int', min: 1, max: 1024, help: 'images in each epoch grid' },
   evalEvery: { kind: 'int', min: 0, max: 1e6, help: 'evaluate FID every N epochs (0: never)' },
   evalCount: { kind: 'int', min: 10, max: 1e6, help: 'generated images per evaluation during training' },
+  evalFeatures: { kind: 'choice', choices: EVAL_FEATURES, help: "classifier for --eval-every's features (auto: the data set's; image folders name one)" },
 };
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -116,6 +122,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
   sampleGridSize: 64,
   evalEvery: 0,
   evalCount: 2000,
+  evalFeatures: 'auto',
 };
 
 /** A configuration error a user can fix; `key` is the offending field. */

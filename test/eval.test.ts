@@ -91,6 +91,16 @@ test('gantry eval on a run or a folder prints a table or one JSON line and appen
   assert.ok(Number.isFinite(judged.fid) && judged.is > 1 && judged.protocol.generated_count === 60);
   assert.match(images.stderr, /warning: generated: 60 samples for 128-d features give a singular covariance; FID needs more than 128/);
 
+  // Training on a folder evaluates against the folder's own images, with the classifier --eval-features names.
+  const folderRun = gantry(['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--eval-features', 'mnist', '--out', join(dir, 'folder-run')], dir);
+  assert.equal(folderRun.status, 0, folderRun.stderr);
+  assert.match(folderRun.stderr, /epoch 1: FID \d+\.\d{3}/);
+  const folderEval = readFileSync(join(dir, 'folder-run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((m) => m.eval);
+  assert.ok(Number.isFinite(folderEval.eval.fid));
+  const noFeatures = gantry(['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--out', join(dir, 'folder-run-2')], dir);
+  assert.equal(noFeatures.status, 2);
+  assert.match(noFeatures.stderr, /--eval-every on an image folder needs --eval-features mnist\|fashion-mnist/);
+
   const bad = gantry(['eval', '--run', run, '--metrics', 'fid,beauty'], dir);
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--metrics: unknown metric 'beauty'/);

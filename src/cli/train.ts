@@ -21,11 +21,11 @@ function configFlag(key: keyof TrainConfig, placeholder?: string): OptionSpec {
 const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = {
   dataset: 'dataset', data: 'data', split: 'split', resolution: 'imageSize', channels: 'channels', fit: 'fit',
   background: 'background', mirror: 'mirror', strict: 'strict', epochs: 'epochs', 'batch-size': 'batchSize', lr: 'lr', 'latent-dim': 'latentDim', seed: 'seed',
-  limit: 'limit', backend: 'backend', 'eval-every': 'evalEvery', 'eval-count': 'evalCount', 'log-every': 'logEvery', 'checkpoint-every': 'checkpointEvery',
+  limit: 'limit', backend: 'backend', 'eval-every': 'evalEvery', 'eval-count': 'evalCount', 'eval-features': 'evalFeatures', 'log-every': 'logEvery', 'checkpoint-every': 'checkpointEvery',
 };
 
 /** Flags that may change when a run is resumed; the rest are fixed by its checkpoint. */
-const RESUMABLE = new Set(['epochs', 'backend', 'log-every', 'checkpoint-every', 'eval-every', 'eval-count']);
+const RESUMABLE = new Set(['epochs', 'backend', 'log-every', 'checkpoint-every', 'eval-every', 'eval-count', 'eval-features']);
 
 export const trainHelp: CommandHelp = {
   usage: 'gantry train [options]',
@@ -52,6 +52,7 @@ export const trainHelp: CommandHelp = {
     'checkpoint-every': configFlag('checkpointEvery'),
     'eval-every': configFlag('evalEvery'),
     'eval-count': configFlag('evalCount'),
+    'eval-features': configFlag('evalFeatures'),
     out: { type: 'string', placeholder: 'dir', help: 'run folder (default: runs/NNNNN-<architecture>-<dataset>)' },
     resume: { type: 'string', placeholder: 'dir', help: 'continue the run in this folder from its checkpoint' },
   },
@@ -60,6 +61,7 @@ export const trainHelp: CommandHelp = {
     'gantry train --epochs 1 --limit 6400 --out runs/quick',
     'gantry train --resume runs/quick --epochs 3    # continue, extending to 3 epochs',
     'gantry train --dataset fashion-mnist --epochs 10 --eval-every 2   # FID every 2 epochs, fid.png, best checkpoint',
+    'gantry train --data my-digits/ --eval-every 1 --eval-features mnist   # a folder, judged by the MNIST classifier',
     'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
     'gantry train --backend cpu --limit 256 --epochs 1',
   ],

@@ -1,5 +1,6 @@
 /** Evaluation during training (`--eval-every N`): the generator's FID and friends against the data set's test split. */
 import type { TrainConfig } from '../config.js';
+import type { ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadData } from '../data/index.js';
 import type { Network } from '../networks/network.js';
@@ -13,21 +14,28 @@ export interface TrainingEvaluator {
   dispose(): void;
 }
 
-export async function createTrainingEvaluator(config: TrainConfig, cacheDir: string): Promise<TrainingEvaluator> {
-  if (config.data != null) {
-    throw new DataError('--eval-every needs a named data set (mnist, mnist-full, fashion-mnist): gantry has no feature extractor for image folders yet');
+/**
+ * Named data sets are judged against their test split with their own classifier (or `evalFeatures`); an image
+ * folder against its own training images (`data`, already loaded) with the classifier `evalFeatures` names.
+ */
+export async function createTrainingEvaluator(config: TrainConfig, data: ImageDataset, cacheDir: string): Promise<TrainingEvaluator> {
+  const folder = config.data != null;
+  if (folder && config.evalFeatures === 'auto') {
+    throw new DataError('--eval-every on an image folder needs --eval-features mnist|fashion-mnist (whose classifier gives the features)');
   }
-  const real = await loadData({ ...config, split: 'test' });
+  const real = folder ? data : await loadData({ ...config, split: 'test' });
   const count = Math.min(config.evalCount, real.count);
-  const extractor = await builtinExtractor(config.dataset);
-  const reference = `${config.dataset}/test`;
+  const extractor = await builtinExtractor(config.evalFeatures === 'auto' ? config.dataset : config.evalFeatures);
+  // The cache key names the data by content for folders (their path can hold other images tomorrow).
+  const reference = folder ? `folder-${config.dataHash}` : `${config.dataset}/test`;
+  const label = folder ? `${config.data} (training images)` : `${config.dataset} (test)`;
   const realSide = realFeatures(real, reference, count, extractor, cacheDir);
   const z = latentNoise(deriveSeed(config.seed, 'eval'), count, config.latentDim);
   return {
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
       const images = generateImages(generator, z, config.latentDim);
-      return evaluate(realSide, `${config.dataset} (test)`, { images, count, height: h, width: w, channels: c }, extractor, new Set(['fid', 'kid', 'is', 'modes']));
+      return evaluate(realSide, label, { images, count, height: h, width: w, channels: c }, extractor, new Set(['fid', 'kid', 'is', 'modes']));
     },
     dispose: () => extractor.dispose(),
   };

@@ -45,7 +45,7 @@ export interface TrainOptions {
   config?: TrainConfig;
   /** Continue the run in runDir from its checkpoint, optionally changing these fields. */
   resume?: boolean;
-  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery' | 'evalEvery' | 'evalCount'>>;
+  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery' | 'evalEvery' | 'evalCount' | 'evalFeatures'>>;
   /** Loss lines ("Epoch [e/E], Step [i/N], D_loss: …"). */
   log?: (line: string) => void;
   /** Notices (backend in use, data warnings). */
@@ -109,7 +109,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   state.fidHistory ??= [];
   state.bestFid ??= null;
-  const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, options.cacheDir ?? defaultCacheDir()) : null;
+  const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, data, options.cacheDir ?? defaultCacheDir()) : null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   try {
