@@ -3,9 +3,10 @@
  *   mnist          the bundled 10,000 digits: trained on the first 8,000, held out: the last 2,000
  *   fashion-mnist  Debian's Fashion-MNIST: trained on the 60,000 train images, held out: the 10,000 test images
  * Recipe: BatchNorm network (src/metrics/classifier.ts), Adam with a cosine learning-rate decay, augmentation by
- * random shifts of up to 2 px (and left-right mirroring for Fashion-MNIST), a fixed number of epochs; the held-out
+ * random shifts (up to 2 px for MNIST; 1 px and left-right mirroring for Fashion-MNIST), a fixed number of epochs; the held-out
  * set is only measured, never used to choose anything.
- * Usage: npm run train-classifiers [-- mnist|fashion-mnist [EPOCHS]]
+ * Usage: npm run train-classifiers [-- mnist|fashion-mnist [EPOCHS [OUT]]]
+ * A run with another epoch count writes to OUT only (default for it: classifiers-trial/), never over the shipped models.
  */
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync } from 'node:fs';
@@ -57,18 +58,16 @@ function batchOf(d: ImageDataset, indices: ArrayLike<number>, recipe: Recipe, rn
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
 
-async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend: string): Promise<void> {
+async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend: string, outRoot: string): Promise<void> {
   const source = { dataset: name, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
   const all = await loadData(source);
-  let trainSet: ImageDataset, trainIndices: number[], test: { x: tf.Tensor4D; y: tf.Tensor2D }, heldOut: string, trainedOn: string;
+  let trainIndices: number[], test: { x: tf.Tensor4D; y: tf.Tensor2D }, heldOut: string, trainedOn: string;
   if (name === 'mnist') {
-    trainSet = all;
     trainIndices = range(0, 8000);
     test = batchOf(all, range(8000, 10000), recipe, null);
     heldOut = 'the last 2,000 of the 10,000 bundled digits';
     trainedOn = 'the first 8,000 bundled digits';
   } else {
-    trainSet = all;
     trainIndices = range(0, all.count);
     const testSet = await loadData({ ...source, split: 'test' });
     test = batchOf(testSet, range(0, testSet.count), recipe, null);
@@ -85,7 +84,7 @@ async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend
     const lr = recipe.lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos((Math.PI * (epoch - 1)) / recipe.epochs)));
     (optimizer as unknown as { learningRate: number }).learningRate = lr;
     const order = rng.permutation(trainIndices.length);
-    const { x, y } = batchOf(trainSet, Array.from(order, (i) => trainIndices[i]), recipe, rng);
+    const { x, y } = batchOf(all, Array.from(order, (i) => trainIndices[i]), recipe, rng);
     const t = performance.now();
     const h = await model.fit(x, y, { batchSize: recipe.batchSize, epochs: 1, shuffle: false, verbose: 0 });
     tf.dispose([x, y]);
@@ -93,7 +92,7 @@ async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend
     accuracy = acc;
     console.log(`${name} epoch ${epoch}/${recipe.epochs} (lr ${lr.toExponential(2)}): train loss ${(h.history.loss[0] as number).toFixed(4)}, held-out loss ${loss.toFixed(4)}, accuracy ${(acc * 100).toFixed(2)}% (${((performance.now() - t) / 1000).toFixed(0)} s)`);
   }
-  const dir = join('models', 'classifiers', name);
+  const dir = join(outRoot, name);
   mkdirSync(dir, { recursive: true });
   await saveLayersModel(model, dir, { dataset: name, trainedOn, heldOut, heldOutAccuracy: accuracy });
   writeFileAtomic(join(dir, 'accuracy.json'), `${JSON.stringify({ dataset: name, trainedOn, heldOut, accuracy, ...recipe, backend }, null, 2)}\n`);
@@ -102,6 +101,14 @@ async function trainOne(name: 'mnist' | 'fashion-mnist', recipe: Recipe, backend
 const backend = await useBackend('auto');
 const which = process.argv[2];
 const epochs = process.argv[3] ? Number(process.argv[3]) : null;
+if (epochs != null && !(Number.isInteger(epochs) && epochs >= 1)) {
+  console.error(`train-classifiers: EPOCHS must be a positive integer, got '${process.argv[3]}'`);
+  process.exit(2);
+}
 for (const name of ['mnist', 'fashion-mnist'] as const) {
-  if (which == null || which === name) await trainOne(name, { ...RECIPES[name], epochs: epochs ?? RECIPES[name].epochs }, backend);
+  if (which != null && which !== name) continue;
+  const recipe = { ...RECIPES[name], epochs: epochs ?? RECIPES[name].epochs };
+  const outRoot = process.argv[4] ?? (recipe.epochs === RECIPES[name].epochs ? join('models', 'classifiers') : 'classifiers-trial');
+  await trainOne(name, recipe, backend, outRoot);
+  console.log(`saved to ${join(outRoot, name)}`);
 }
