@@ -1,7 +1,8 @@
 /** gantry's public API: re-exports only. */
-export { useBackend, BACKENDS, type BackendChoice } from './backend/index.js';
+export { useBackend, BACKENDS, nativeLibrariesInUse, setNativeThreads, type BackendChoice } from './backend/index.js';
 export { registerWasmTrainingKernels } from './backend/wasm_kernels.js';
-export { registerNativeKernels, setNativeThreads, timeNativeCalls, unregisterNativeKernels } from './backend/native_kernels.js';
+export { registerNativeKernels, timeNativeCalls, unregisterNativeKernels } from './backend/native_kernels.js';
+export { registerDnnlKernels, unregisterDnnlKernels } from './backend/dnnl_kernels.js';
 export { loadOrt, ORT_VERSION } from './backend/ort.js';
 export { onnxModel, type OnnxGraph } from './backend/onnx.js';
 export { resolveConfig, DEFAULT_CONFIG, CONFIG_FIELDS, type TrainConfig } from './config.js';

@@ -19,6 +19,8 @@ export const cases: Case[] = [
   { n: 1, h: 13, w: 10, ci: 3, co: 4, kh: 3, kw: 2, s: 2, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
   { n: 2, h: 7, w: 7, ci: 6, co: 4, kh: 3, kw: 3, s: 2, pad: 1 },
   { n: 2, h: 14, w: 14, ci: 8, co: 16, kh: 4, kw: 4, s: 2, pad: 'same' },
+  // The reference model's channel counts: oneDNN computes these in its blocked layouts.
+  { n: 3, h: 7, w: 7, ci: 64, co: 128, kh: 3, kw: 3, s: 2, pad: 1 },
 ];
 
 export function describe(c: Case): string {

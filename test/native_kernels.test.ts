@@ -4,8 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { useBackend, type BackendChoice } from '../src/backend/index.js';
+import { dirname, join } from 'node:path';
+import { nativeLibrariesInUse, useBackend, type BackendChoice } from '../src/backend/index.js';
+import { DNNL_ADDON } from '../src/backend/dnnl.js';
+import { timeNativeCalls } from '../src/backend/native_kernels.js';
 import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
@@ -16,36 +18,68 @@ import { Rng } from '../src/util/random.js';
 import { GANTRY, ROOT, tempDir } from './helpers.js';
 import { assertClose, assertConvolutionsMatchCpu, cases, convGradients, on } from './kernel_cases.js';
 
-test('native Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter match the cpu backend', async () => {
-  await assertConvolutionsMatchCpu('native');
+/** Runs `f` with the native backend narrowed to one library (GANTRY_NATIVE_LIBS), restoring the default after. */
+async function withLibs(lib: string, f: () => Promise<void>): Promise<void> {
+  process.env.GANTRY_NATIVE_LIBS = lib;
+  try {
+    await f();
+  } finally {
+    delete process.env.GANTRY_NATIVE_LIBS;
+    timeNativeCalls(false);
+  }
+}
+
+/** The convolutions ran on `lib`, not on a fallback. */
+function assertRanOn(lib: string, calls: Map<string, unknown>): void {
+  const keys = [...calls.keys()];
+  const prefixes = lib === 'onednn' ? ['dnnl 0', 'dnnl 1', 'dnnl 2'] : ['conv ', 'convT ', 'convW '];
+  for (const p of prefixes) assert.ok(keys.some((k) => k.startsWith(p)), `${lib}: no native call '${p}…' among ${keys.length}`);
+}
+
+test('the oneDNN addon is built and the native backend uses it with ONNX Runtime (setup-debian.sh installs libdnnl-dev)', async () => {
+  assert.ok(existsSync(DNNL_ADDON), `${DNNL_ADDON} is missing: npm run build:native (needs libdnnl-dev)`);
+  assert.equal(await useBackend('native'), 'native');
+  assert.deepEqual(nativeLibrariesInUse().map((l) => l.split(' ').slice(0, -1).join(' ')), ['oneDNN', 'ONNX Runtime']);
 });
 
-test('native fused convolutions and matmuls (bias, activations, transposes, broadcast batch) and their gradients match the cpu backend', async () => {
-  const rng = new Rng(21);
-  const x = rng.normals(2 * 9 * 7 * 3), w = rng.normals(3 * 3 * 3 * 5), bias = rng.normals(5), prelu = rng.normals(5);
-  const a = rng.normals(3 * 6 * 4), b = rng.normals(3 * 4 * 5), mb = rng.normals(5);
-  const f = () => tf.tidy(() => {
-    const out: tf.Tensor[] = [];
-    const x4 = tf.tensor4d(x, [2, 9, 7, 3]), w4 = tf.tensor4d(w, [3, 3, 3, 5]), b1 = tf.tensor1d(bias);
-    for (const activation of ['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6', 'prelu'] as const) {
-      const preluActivationWeights = activation === 'prelu' ? tf.tensor1d(prelu) : undefined;
-      const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 2, pad: 'same', activation, leakyreluAlpha: 0.1, preluActivationWeights });
-      out.push(conv(x4, w4, b1));
-      out.push(...tf.grads((xi, wi, bi) => tf.sum(tf.square(conv(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D))))([x4, w4, b1]));
-    }
-    out.push(tf.conv2d(x4, w4, 1, 'valid', 'NHWC', 2)); // dilated
-    const a3 = tf.tensor3d(a, [3, 6, 4]), b3 = tf.tensor3d(b, [3, 4, 5]);
-    out.push(tf.matMul(a3, b3), tf.matMul(tf.transpose(a3, [0, 2, 1]), b3, true), tf.matMul(a3, tf.transpose(b3, [0, 2, 1]), false, true));
-    out.push(tf.matMul(tf.tensor3d(a.subarray(0, 24), [1, 6, 4]), b3)); // broadcast batch
-    const a2 = tf.tensor2d(a.subarray(0, 24), [6, 4]), b2 = tf.tensor2d(b.subarray(0, 20), [4, 5]);
-    const dense = (ai: tf.Tensor2D, bi: tf.Tensor2D, ci: tf.Tensor1D) => tf.fused.matMul({ a: ai, b: bi, bias: ci, activation: 'relu' });
-    out.push(dense(a2, b2, tf.tensor1d(mb)), ...tf.grads((ai, bi, ci) => tf.sum(dense(ai as tf.Tensor2D, bi as tf.Tensor2D, ci as tf.Tensor1D)))([a2, b2, tf.tensor1d(mb)]));
-    return out;
+for (const lib of ['onednn', 'onnxruntime']) {
+  test(`native Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter on ${lib} match the cpu backend`, async () => {
+    await withLibs(lib, async () => {
+      const calls = timeNativeCalls();
+      await assertConvolutionsMatchCpu('native');
+      assertRanOn(lib, calls);
+    });
   });
-  const expected = await on('cpu', f);
-  const actual = await on('native', f);
-  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
-});
+
+  test(`native fused convolutions on ${lib} and matmuls (bias, activations, transposes, broadcast batch) and their gradients match the cpu backend`, () => withLibs(lib, async () => {
+    const rng = new Rng(21);
+    const x = rng.normals(2 * 9 * 7 * 3), w = rng.normals(3 * 3 * 3 * 5), bias = rng.normals(5), prelu = rng.normals(5);
+    const a = rng.normals(3 * 6 * 4), b = rng.normals(3 * 4 * 5), mb = rng.normals(5);
+    const f = () => tf.tidy(() => {
+      const out: tf.Tensor[] = [];
+      const x4 = tf.tensor4d(x, [2, 9, 7, 3]), w4 = tf.tensor4d(w, [3, 3, 3, 5]), b1 = tf.tensor1d(bias);
+      for (const activation of ['linear', 'relu', 'elu', 'sigmoid', 'leakyrelu', 'relu6', 'prelu'] as const) {
+        const preluActivationWeights = activation === 'prelu' ? tf.tensor1d(prelu) : undefined;
+        const conv = (xi: tf.Tensor4D, wi: tf.Tensor4D, bi: tf.Tensor1D) => tf.fused.conv2d({ x: xi, filter: wi, bias: bi, strides: 2, pad: 'same', activation, leakyreluAlpha: 0.1, preluActivationWeights });
+        out.push(conv(x4, w4, b1));
+        out.push(...tf.grads((xi, wi, bi) => tf.sum(tf.square(conv(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D))))([x4, w4, b1]));
+      }
+      out.push(tf.conv2d(x4, w4, 1, 'valid', 'NHWC', 2)); // dilated
+      const a3 = tf.tensor3d(a, [3, 6, 4]), b3 = tf.tensor3d(b, [3, 4, 5]);
+      out.push(tf.matMul(a3, b3), tf.matMul(tf.transpose(a3, [0, 2, 1]), b3, true), tf.matMul(a3, tf.transpose(b3, [0, 2, 1]), false, true));
+      out.push(tf.matMul(tf.tensor3d(a.subarray(0, 24), [1, 6, 4]), b3)); // broadcast batch
+      const a2 = tf.tensor2d(a.subarray(0, 24), [6, 4]), b2 = tf.tensor2d(b.subarray(0, 20), [4, 5]);
+      const dense = (ai: tf.Tensor2D, bi: tf.Tensor2D, ci: tf.Tensor1D) => tf.fused.matMul({ a: ai, b: bi, bias: ci, activation: 'relu' });
+      out.push(dense(a2, b2, tf.tensor1d(mb)), ...tf.grads((ai, bi, ci) => tf.sum(dense(ai as tf.Tensor2D, bi as tf.Tensor2D, ci as tf.Tensor1D)))([a2, b2, tf.tensor1d(mb)]));
+      return out;
+    });
+    const expected = await on('cpu', f);
+    const calls = timeNativeCalls();
+    const actual = await on('native', f);
+    assertRanOn(lib, calls);
+    expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+  }));
+}
 
 test('native Sum and Mean match the cpu backend, on large tensors and small ones (left to wasm)', async () => {
   const x = new Rng(22).normals(8 * 12 * 10 * 6);
@@ -141,8 +175,9 @@ test('a fixed-seed training run on native repeats exactly and follows the wasm r
   assert.ok(Math.abs(wasm[0] - wasm[wasm.length - 2]) > 0.05);
 });
 
-test('without onnxruntime-node, auto falls back to wasm with one notice and --backend native is a one-line error', () => {
-  // An installed copy of gantry whose node_modules lacks onnxruntime-node (as on a platform it does not support).
+test('without onnxruntime-node: oneDNN alone runs native; without both, auto falls back to wasm with one notice and --backend native is a one-line error', () => {
+  // An installed copy of gantry whose node_modules lacks onnxruntime-node (as on a platform it does not support),
+  // first without the oneDNN addon (not built: no libdnnl-dev), then with it.
   const project = tempDir();
   cpSync(join(ROOT, 'dist', 'src'), join(project, 'dist', 'src'), { recursive: true });
   mkdirSync(join(project, 'bin'));
@@ -157,10 +192,18 @@ test('without onnxruntime-node, auto falls back to wasm with one notice and --ba
   const auto = run(['train', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--out', 'runs/auto']);
   assert.equal(auto.status, 0, auto.stderr);
   const notices = auto.stderr.split('\n').filter((l) => l.includes('native'));
-  assert.deepEqual(notices, ['gantry: native kernels unavailable (onnxruntime-node is not installed); using wasm']);
+  const reason = 'onnxruntime-node is not installed; the oneDNN addon is not built (apt-get install libdnnl-dev, then npm run build:native)';
+  assert.deepEqual(notices, [`gantry: native kernels unavailable (${reason}); using wasm`]);
   assert.match(auto.stderr, /with backend wasm into runs\/auto/);
   assert.ok(existsSync(join(project, 'runs', 'auto', 'checkpoint.bin')));
   const native = run(['train', '--backend', 'native', '--epochs', '1', '--limit', '64', '--out', 'runs/native']);
   assert.equal(native.status, 2);
-  assert.deepEqual(native.stderr.trim().split('\n'), ['gantry train: error: --backend native is unavailable: onnxruntime-node is not installed']);
+  assert.deepEqual(native.stderr.trim().split('\n'), [`gantry train: error: --backend native is unavailable: ${reason}`]);
+
+  mkdirSync(dirname(DNNL_ADDON.replace(ROOT, project)), { recursive: true });
+  copyFileSync(DNNL_ADDON, DNNL_ADDON.replace(ROOT, project));
+  const dnnlOnly = run(['train', '--backend', 'native', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--out', 'runs/dnnl']);
+  assert.equal(dnnlOnly.status, 0, dnnlOnly.stderr);
+  assert.match(dnnlOnly.stderr, /with backend native \(oneDNN [\d.]+\) into runs\/dnnl/);
+  assert.ok(existsSync(join(project, 'runs', 'dnnl', 'checkpoint.bin')));
 });

@@ -1,12 +1,15 @@
 /**
  * Backend selection. `auto` prefers tfjs-node's native TensorFlow when the user has it installed, then `native`
- * (the WebAssembly backend with its heavy kernels run by ONNX Runtime, when onnxruntime-node loads), then plain
- * `wasm` (the WebAssembly backend with the project's training kernels). `cpu` is the pure-JS reference (slow).
+ * (the WebAssembly backend with its heavy kernels run natively: convolutions by gantry's oneDNN addon when it is
+ * built, matmuls, reductions and otherwise the convolutions too by ONNX Runtime when onnxruntime-node loads),
+ * then plain `wasm` (the WebAssembly backend with the project's training kernels). `cpu` is the pure-JS reference.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { registerNativeKernels, unregisterNativeKernels } from './native_kernels.js';
-import { loadOrt } from './ort.js';
+import { loadDnnl, type Dnnl } from './dnnl.js';
+import { registerDnnlKernels, unregisterDnnlKernels } from './dnnl_kernels.js';
+import { registerNativeKernels, setOrtThreads, unregisterNativeKernels } from './native_kernels.js';
+import { loadOrt, type OrtRuntime } from './ort.js';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
 
 export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
@@ -26,6 +29,20 @@ async function loadTensorflow(): Promise<boolean> {
 }
 
 let fallbackNoticeShown = false;
+let nativeLibraries: string[] = [];
+
+/** The native libraries the `native` backend runs kernels on now (empty on other backends). */
+export const nativeLibrariesInUse = (): readonly string[] => nativeLibraries;
+
+/** Intra-op threads of the native libraries (default 1, or GANTRY_NATIVE_THREADS). */
+export function setNativeThreads(n: number): void {
+  setOrtThreads(n);
+  try {
+    loadDnnl().setThreads(n);
+  } catch {
+    // Not built: nothing to set.
+  }
+}
 
 /** Activates a backend and returns the name of the one in use ('native' runs on tfjs's 'wasm' backend). */
 export async function useBackend(choice: BackendChoice): Promise<string> {
@@ -35,21 +52,36 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
   } else if (choice === 'tensorflow' && !(await loadTensorflow())) {
     throw new BackendUnavailableError('--backend tensorflow needs @tensorflow/tfjs-node 4.22.0 installed (npm install @tensorflow/tfjs-node)');
   }
-  let ort = null;
+  let ort: OrtRuntime | null = null;
+  let dnnl: Dnnl | null = null;
   if (name === 'native') {
-    try {
-      ort = loadOrt();
-    } catch (e) {
-      const reason = (e as Error).message;
+    // GANTRY_NATIVE_LIBS (e.g. `onnxruntime` alone) narrows the libraries, for comparisons and tests.
+    const wanted = (process.env.GANTRY_NATIVE_LIBS ?? 'onednn,onnxruntime').split(',').map((s) => s.trim());
+    const reasons: string[] = [];
+    const tryLoad = <T>(lib: string, load: () => T): T | null => {
+      if (!wanted.includes(lib)) return void reasons.push(`${lib} not in GANTRY_NATIVE_LIBS`), null;
+      try {
+        return load();
+      } catch (e) {
+        return void reasons.push((e as Error).message), null;
+      }
+    };
+    ort = tryLoad('onnxruntime', loadOrt);
+    dnnl = tryLoad('onednn', loadDnnl);
+    if (ort == null && dnnl == null) {
+      const reason = reasons.join('; ');
       if (choice === 'native') throw new BackendUnavailableError(`--backend native is unavailable: ${reason}`);
       if (!fallbackNoticeShown) console.error(`gantry: native kernels unavailable (${reason}); using wasm`);
       fallbackNoticeShown = true;
       name = 'wasm';
     }
   }
+  unregisterDnnlKernels();
   unregisterNativeKernels();
   registerWasmTrainingKernels();
   if (ort) registerNativeKernels(ort);
+  if (dnnl) registerDnnlKernels(dnnl);
+  nativeLibraries = [...(dnnl ? [`oneDNN ${dnnl.version}`] : []), ...(ort ? [`ONNX Runtime ${ort.version}`] : [])];
   const tfName = name === 'native' ? 'wasm' : name;
   if (!(await tf.setBackend(tfName))) throw new BackendUnavailableError(`backend '${tfName}' failed to initialise`);
   await tf.ready();

@@ -1,5 +1,5 @@
 /**
- * Native kernels for the `native` backend: the wasm backend with its heavy ops (Conv2D and FusedConv2D,
+ * ONNX Runtime kernels for the `native` backend: the wasm backend with its heavy ops (Conv2D and FusedConv2D,
  * Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul and _FusedMatMul, large Sum and Mean) run by ONNX Runtime's
  * CPU kernels (MLAS: AVX2/AVX-512 on x64, NEON on arm64) instead of XNNPACK-in-wasm. Everything else stays on wasm.
  *
@@ -24,13 +24,16 @@ const NATIVE_OPS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2D
 const replaced = new Map<string, tf.KernelConfig>();
 
 let ort: OrtRuntime | null = null;
-/** One intra-op thread by default: on the 2-core machine we measure on, a second ORT thread gave no reliable gain on
+/** One intra-op thread by default: on the 2-core machine we measure on, a second thread gave no reliable gain on
  * the large convolutions and slowed the small ones (docs/BENCHMARKS.md). GANTRY_NATIVE_THREADS overrides it. */
 let threads = Number(process.env.GANTRY_NATIVE_THREADS) > 0 ? Math.floor(Number(process.env.GANTRY_NATIVE_THREADS)) : 1;
 const sessions = new Map<string, OrtSession>();
 
-/** Intra-op threads of ORT sessions (recompiles them). */
-export function setNativeThreads(n: number): void {
+/** Intra-op threads of the native libraries. */
+export const nativeThreads = (): number => threads;
+
+/** Intra-op threads of ORT sessions (recompiles them); `setNativeThreads` sets oneDNN's as well. */
+export function setOrtThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`native threads must be a positive integer, got ${n}`);
   threads = n;
   for (const s of sessions.values()) s.dispose();
@@ -39,10 +42,12 @@ export function setNativeThreads(n: number): void {
 
 let callTimes: Map<string, { calls: number; ms: number }> | null = null;
 
-/** Starts timing every native call by op signature (`npm run bench -- --profile`); returns the live table. */
-export function timeNativeCalls(): Map<string, { calls: number; ms: number }> {
-  callTimes = new Map();
-  return callTimes;
+/** Starts timing every native call by op signature (`npm run bench -- --profile`); returns the live table.
+ * `timeNativeCalls(false)` stops it. */
+export function timeNativeCalls(enabled = true): Map<string, { calls: number; ms: number }> {
+  const table = new Map<string, { calls: number; ms: number }>();
+  callTimes = enabled ? table : null;
+  return table;
 }
 
 /** Runs the graph `build()` (cached under `key`) on wasm-heap inputs, into a new wasm tensor of `shape`. */
@@ -57,15 +62,19 @@ function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inp
   // Views only after the allocation above, which may have grown (and so replaced) the heap.
   const feeds: Record<string, ReturnType<OrtRuntime['tensor']>> = {};
   for (const [name, t] of Object.entries(inputs)) feeds[name] = ort!.tensor(backend.typedArrayFromHeap(t) as Float32Array, t.shape);
-  const start = callTimes ? performance.now() : 0;
-  session.run(feeds, { y: ort!.tensor(backend.typedArrayFromHeap(out) as Float32Array, shape) });
-  if (callTimes) {
-    const entry = callTimes.get(key) ?? { calls: 0, ms: 0 };
-    entry.calls++;
-    entry.ms += performance.now() - start;
-    callTimes.set(key, entry);
-  }
+  timedCall(key, () => session.run(feeds, { y: ort!.tensor(backend.typedArrayFromHeap(out) as Float32Array, shape) }));
   return out;
+}
+
+/** Runs one native call, timed under `key` while `timeNativeCalls` is on. */
+export function timedCall(key: string, call: () => void): void {
+  if (callTimes == null) return call();
+  const start = performance.now();
+  call();
+  const entry = callTimes.get(key) ?? { calls: 0, ms: 0 };
+  entry.calls++;
+  entry.ms += performance.now() - start;
+  callTimes.set(key, entry);
 }
 
 const transpose = (input: string, output: string, perm: number[]): OnnxNode => ({ op: 'Transpose', inputs: [input], outputs: [output], attributes: { perm } });

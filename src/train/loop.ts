@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useBackend } from '../backend/index.js';
+import { nativeLibrariesInUse, useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
 import { datasetHash, loadData } from '../data/index.js';
 import { DataError } from '../data/errors.js';
@@ -125,7 +125,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       writeFileSync(metricsPath, '');
-      info(`training ${config.architecture} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend} into ${runDir}`);
+      info(`training ${config.architecture} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend} into ${runDir}`);
     }
 
     const noise = new Rng(state.noiseRng);

@@ -1,0 +1,113 @@
+/**
+ * The native backend's convolutions on oneDNN (gantry's addon over Debian's libdnnl, the library PyTorch's CPU
+ * convolutions use): Conv2D and FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter. Registered over the ONNX
+ * Runtime kernels (or the wasm ones), which stay the fallback for what this module does not take (NCHW, PReLU,
+ * paddings oneDNN cannot express). Inputs and output are views of the wasm heap, as for ORT: no copies.
+ * Measured per op and per step in docs/BENCHMARKS.md.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { DnnlOp, type Dnnl } from './dnnl.js';
+import { nativeThreads, timedCall } from './native_kernels.js';
+
+type Info = tf.TensorInfo;
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
+
+const DNNL_OPS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter];
+const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, elu: 3, sigmoid: 4 };
+const replaced = new Map<string, tf.KernelConfig>();
+let dnnl: Dnnl | null = null;
+
+function fallback(name: string, args: KernelArgs): Info {
+  return replaced.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+/** The addon's params for a tfjs convolution, or null when oneDNN's output-size rule disagrees with tfjs's. */
+function convParams(c: tf.backend_util.Conv2DInfo, activation: number): number[] | null {
+  const { top, left, bottom, right } = c.padInfo;
+  const fits = (size: number, before: number, after: number, kernel: number, dilation: number, stride: number, out: number) =>
+    before >= 0 && after >= 0 && Math.floor((size + before + after - ((kernel - 1) * dilation + 1)) / stride) + 1 === out;
+  if (!fits(c.inHeight, top, bottom, c.filterHeight, c.dilationHeight, c.strideHeight, c.outHeight)) return null;
+  if (!fits(c.inWidth, left, right, c.filterWidth, c.dilationWidth, c.strideWidth, c.outWidth)) return null;
+  return [c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outChannels, c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth,
+    c.dilationHeight, c.dilationWidth, top, left, bottom, right, c.outHeight, c.outWidth, activation];
+}
+
+function convInfo(xShape: number[], filterShape: number[], strides: tf.Conv2DAttrs['strides'], dilations: tf.Conv2DAttrs['dilations'], pad: tf.Conv2DAttrs['pad'], rounding: tf.Conv2DAttrs['dimRoundingMode']) {
+  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], strides, dilations, pad, rounding, false, 'channelsLast');
+}
+
+/** Runs one pass into a new wasm tensor of `shape`; views are taken after the allocation (which may move the heap). */
+function run(backend: BackendWasm, op: DnnlOp, params: number[], a: Info, b: Info, bias: Info | null, alpha: number, shape: number[]): Info {
+  const out = backend.makeOutput(shape, 'float32');
+  if (tf.util.sizeFromShape(shape) === 0) return out;
+  const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  timedCall(`dnnl ${op} ${params}`, () => dnnl!.conv(op, params, view(a), view(b), bias ? view(bias) : null, view(out), alpha));
+  return out;
+}
+
+function conv2D(fused: boolean) {
+  const name = fused ? tf.FusedConv2D : tf.Conv2D;
+  return (args: KernelArgs): Info => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const activation = ACTIVATIONS[(fused ? attrs.activation : undefined) ?? 'linear'];
+    const plainBias = bias == null || tf.util.sizeFromShape(bias.shape) === filter.shape[3];
+    if (attrs.dataFormat !== 'NHWC' || activation == null || preluActivationWeights != null || !plainBias || x.dtype !== 'float32') return fallback(name, args);
+    const c = convInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
+    const params = convParams(c, activation);
+    if (params == null) return fallback(name, args);
+    return run(args.backend, DnnlOp.Forward, params, x, filter, bias ?? null, attrs.leakyreluAlpha ?? 0.2, c.outShape);
+  };
+}
+
+function conv2DBackpropInput(args: KernelArgs): Info {
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+  if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropInput, args);
+  const c = convInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const params = convParams(c, 0);
+  if (params == null || !tf.util.arraysEqual(c.outShape, dy.shape)) return fallback(tf.Conv2DBackpropInput, args);
+  return run(args.backend, DnnlOp.BackwardData, params, dy, filter, null, 0, attrs.inputShape);
+}
+
+function conv2DBackpropFilter(args: KernelArgs): Info {
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropFilter, args);
+  const c = convInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const params = convParams(c, 0);
+  if (params == null || !tf.util.arraysEqual(c.outShape, dy.shape)) return fallback(tf.Conv2DBackpropFilter, args);
+  return run(args.backend, DnnlOp.BackwardWeights, params, x, dy, null, 0, attrs.filterShape);
+}
+
+const kernelFuncs: Record<string, (args: KernelArgs) => Info> = {
+  [tf.Conv2D]: conv2D(false),
+  [tf.FusedConv2D]: conv2D(true),
+  [tf.Conv2DBackpropInput]: conv2DBackpropInput,
+  [tf.Conv2DBackpropFilter]: conv2DBackpropFilter,
+};
+
+/** Replaces the wasm backend's convolution kernels (as registered now: ORT's or wasm's) with oneDNN ones. */
+export function registerDnnlKernels(addon: Dnnl): void {
+  dnnl = addon;
+  addon.setThreads(nativeThreads());
+  for (const name of DNNL_OPS) {
+    const current = tf.getKernel(name, 'wasm');
+    if (current == null) throw new Error(`the wasm backend has no ${name} kernel to fall back on`);
+    if (current.kernelFunc === (kernelFuncs[name] as unknown)) continue;
+    replaced.set(name, current);
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: kernelFuncs[name] as unknown as tf.KernelFunc });
+  }
+}
+
+/** Puts back the kernels `registerDnnlKernels` replaced (call before `unregisterNativeKernels`). */
+export function unregisterDnnlKernels(): void {
+  for (const [name, config] of replaced) {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel(config);
+  }
+  replaced.clear();
+}
