@@ -1,7 +1,7 @@
 // gantry's oneDNN convolutions: a Node-API addon over Debian's libdnnl (the library PyTorch's CPU convolutions use).
 // Three ops on NHWC activations and HWIO filters (tfjs's layouts), each on caller-owned memory (views of the wasm
-// heap): forward (with bias and a fused activation), backward data, backward weights. oneDNN picks its own blocked
-// layouts (2-3x faster here than computing in NHWC); the reorders in and out are part of each cached plan.
+// heap): forward (with bias and a fused activation), backward data, backward weights. Activations stay NHWC; oneDNN
+// picks the filters' layout, and the filter reorders are part of each cached plan.
 #include <node_api.h>
 #include <omp.h>
 
@@ -69,7 +69,11 @@ Plan* make_plan(Op op, const Params& p, bool has_bias, float alpha) {
   const memory::dims strides{p.sh, p.sw}, dilates{p.dh - 1, p.dw - 1}, pad_l{p.pt, p.pl}, pad_r{p.pb, p.pr};
   auto f32 = memory::data_type::f32;
   memory::desc src_user(src, f32, tag::nhwc), wei_user(wei, f32, tag::hwio), dst_user(dst, f32, tag::nhwc);
-  memory::desc src_any(src, f32, tag::any), wei_any(wei, f32, tag::any), dst_any(dst, f32, tag::any);
+  // Activations stay NHWC (oneDNN's AVX-512 kernels take it directly; reordering them to the blocked layouts and back
+  // cost more than it saved), the filters go to the blocked layout oneDNN asks for (small reorders).
+  const memory::desc& src_any = src_user;
+  const memory::desc& dst_any = dst_user;
+  memory::desc wei_any(wei, f32, tag::any);
   auto algo = dnnl::algorithm::convolution_direct;
   using fwd = dnnl::convolution_forward;
   fwd::desc hint_desc(dnnl::prop_kind::forward_training, algo, src_any, wei_any, dst_any, strides, dilates, pad_l, pad_r);
