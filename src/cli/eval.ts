@@ -6,7 +6,7 @@ import { DATASET_NAMES, loadData, type DatasetName } from '../data/index.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
 import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
 import { evaluate, firstImages, METRICS, realFeatures, type EvalResult, type ImageBatch, type MetricName } from '../metrics/evaluate.js';
-import { generateImages, latentNoise, loadRunGenerator } from '../train/sample.js';
+import { generateImages, generationLabels, latentNoise, loadRunGenerator } from '../train/sample.js';
 import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
 
 export const evalHelp: CommandHelp = {
@@ -78,7 +78,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (loaded != null) {
       const { generator, config } = loaded;
       const [h, w, c] = generator.outputShape;
-      generated = { images: generateImages(generator, latentNoise(v.seed as number, count, config.latentDim), config.latentDim), count, height: h, width: w, channels: c };
+      generated = { images: generateImages(generator, latentNoise(v.seed as number, count, config.latentDim), config.latentDim, generationLabels(config, count)), count, height: h, width: w, channels: c };
       generator.store.dispose();
     } else {
       const folder = await loadData({ dataset: 'mnist', data: v.images as string, split: 'train', imageSize: real.height, channels: real.channels, fit: 'crop', background: 'black', strict: false },

@@ -8,6 +8,7 @@ import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { trainCommand } from './train.js';
+import { TrainingDivergedError } from '../train/loop.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
@@ -50,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       || FILE_ERRORS.has(err.code ?? '')) {
       process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof TrainingDivergedError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

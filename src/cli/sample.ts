@@ -14,11 +14,13 @@ export const sampleHelp: CommandHelp = {
     seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: 0, help: 'seed of the latent noise' },
     out: { type: 'string', placeholder: 'dir', help: 'write NNNN.png files into this folder' },
     grid: { type: 'string', placeholder: 'file.png', help: 'write all images as one grid PNG' },
+    class: { type: 'int', min: 0, max: 9999, placeholder: 'k', help: 'conditional runs: draw only class k (default: the classes in turn)' },
     backend: { type: 'string', choices: BACKENDS, default: 'auto', help: 'compute backend' },
   },
   examples: [
     'gantry sample --run runs/00000-dcgan-mnist --count 16 --seed 7 --out digits/',
     'gantry sample --run runs/00000-dcgan-mnist --count 100 --grid grid.png',
+    'gantry sample --run runs/00001-dcgan-mnist --class 7 --count 16 --grid sevens.png   # a --preset cgan run',
   ],
 };
 
@@ -35,7 +37,7 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   const gridFile = values.grid as string | undefined;
   if (outDir == null && gridFile == null) outDir = join(runDir, 'generated', `seed-${seed}`);
   await useBackend(values.backend as BackendChoice);
-  const files = sampleRun({ runDir, count: values.count as number, seed, outDir, gridFile });
+  const files = sampleRun({ runDir, count: values.count as number, seed, outDir, gridFile, classIndex: values.class as number | undefined });
   process.stderr.write(`wrote ${files.length} file${files.length === 1 ? '' : 's'}${outDir ? ` to ${outDir}` : ` (${gridFile})`}\n`);
   return 0;
 }

@@ -1,7 +1,7 @@
 /** `gantry train`: a thin layer over `train()` — flags to config, run folder, progress and Ctrl-C. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FIELDS, DEFAULT_CONFIG, resolveConfig, type TrainConfig } from '../config.js';
+import { CONFIG_FIELDS, DEFAULT_CONFIG, PRESET_NAMES, PRESETS, resolveConfig, type TrainConfig } from '../config.js';
 import { isIdxFolder } from '../data/idx_sets.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { train } from '../train/loop.js';
@@ -14,50 +14,47 @@ function configFlag(key: keyof TrainConfig, placeholder?: string): OptionSpec {
   const def = DEFAULT_CONFIG[key] ?? undefined;
   if (rule.kind === 'choice') return { type: 'string', help: rule.help, choices: rule.choices, default: def as string };
   if (rule.kind === 'bool') return { type: 'boolean', help: rule.help };
-  if (rule.kind === 'text') return { type: 'string', help: rule.help, placeholder };
+  if (rule.kind === 'text' || rule.kind === 'list') return { type: 'string', help: rule.help, placeholder, default: def as string | undefined };
   return { type: rule.kind, help: rule.help, min: rule.min, max: rule.max, placeholder, default: def as number | undefined };
 }
 
-const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = {
-  dataset: 'dataset', data: 'data', split: 'split', resolution: 'imageSize', channels: 'channels', fit: 'fit',
-  background: 'background', mirror: 'mirror', strict: 'strict', epochs: 'epochs', 'batch-size': 'batchSize', lr: 'lr', 'latent-dim': 'latentDim', seed: 'seed',
-  limit: 'limit', backend: 'backend', 'eval-every': 'evalEvery', 'eval-count': 'evalCount', 'eval-features': 'evalFeatures', 'log-every': 'logEvery', 'checkpoint-every': 'checkpointEvery',
-};
+/** Flags whose name is not the field's name in kebab case. */
+const RENAMED: Partial<Record<keyof TrainConfig, string>> = { imageSize: 'resolution', sampleGridSize: 'grid-size' };
+/** Fields a run records itself; no flag sets them. */
+const RECORDED = new Set<keyof TrainConfig>(['dataHash', 'numClasses']);
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** Every config field but the recorded ones has a flag. */
+const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = Object.fromEntries(
+  (Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]).filter((k) => !RECORDED.has(k)).map((k) => [RENAMED[k] ?? kebab(k), k]),
+);
 
 /** Flags that may change when a run is resumed; the rest are fixed by its checkpoint. */
 const RESUMABLE = new Set(['epochs', 'backend', 'log-every', 'checkpoint-every', 'eval-every', 'eval-count', 'eval-features']);
+
+const HELP_OVERRIDES: Record<string, Partial<OptionSpec>> = {
+  resolution: { help: 'image folders: square size of the images (28, 32 or 64)' },
+  channels: { help: 'image folders: 1 (gray) or 3 (RGB)' },
+  limit: { help: 'use only the first N images (classes stay balanced)' },
+};
+const PLACEHOLDERS: Record<string, string> = { data: 'dir', lr: 'rate', 'd-lr': 'rate' };
 
 export const trainHelp: CommandHelp = {
   usage: 'gantry train [options]',
   summary: 'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
     'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
   options: {
-    dataset: configFlag('dataset'),
-    data: configFlag('data', 'dir'),
-    split: configFlag('split'),
-    resolution: { ...configFlag('imageSize'), help: 'image folders: square size of the images (28, 32 or 64 for dcgan)' },
-    channels: { ...configFlag('channels'), help: 'image folders: 1 (gray) or 3 (RGB)' },
-    fit: configFlag('fit'),
-    background: configFlag('background'),
-    mirror: configFlag('mirror'),
-    strict: configFlag('strict'),
-    epochs: configFlag('epochs'),
-    'batch-size': configFlag('batchSize'),
-    lr: configFlag('lr', 'rate'),
-    'latent-dim': configFlag('latentDim'),
-    seed: configFlag('seed'),
-    limit: { ...configFlag('limit'), help: 'use only the first N images (classes stay balanced)' },
-    backend: configFlag('backend'),
-    'log-every': configFlag('logEvery'),
-    'checkpoint-every': configFlag('checkpointEvery'),
-    'eval-every': configFlag('evalEvery'),
-    'eval-count': configFlag('evalCount'),
-    'eval-features': configFlag('evalFeatures'),
+    ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, { ...configFlag(key, PLACEHOLDERS[flag]), ...HELP_OVERRIDES[flag] }])),
+    'dry-run': { type: 'boolean', help: 'print the resolved config (preset and flags applied) as JSON and exit' },
     out: { type: 'string', placeholder: 'dir', help: 'run folder (default: runs/NNNNN-<architecture>-<dataset>)' },
     resume: { type: 'string', placeholder: 'dir', help: 'continue the run in this folder from its checkpoint' },
   },
   examples: [
     'gantry train                                   # the reference DCGAN on the bundled MNIST digits',
+    `gantry train --preset sngan --dry-run          # print what a preset resolves to (presets: ${PRESET_NAMES.join(', ')})`,
+    'gantry train --preset wgan-gp --dataset fashion-mnist --epochs 2',
+    'gantry train --preset cgan --ema 0.999          # class-conditional; gantry sample --class 7',
+    'gantry train --preset hinge --diff-augment color,translation,cutout --r1-gamma 1',
     'gantry train --epochs 1 --limit 6400 --out runs/quick',
     'gantry train --resume runs/quick --epochs 3    # continue, extending to 3 epochs',
     'gantry train --dataset fashion-mnist --epochs 10 --eval-every 2   # FID every 2 epochs, fid.png, best checkpoint',
@@ -87,6 +84,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (given.has('data') && !isIdxFolder(values.data as string)) {
     if (!given.has('resolution')) overrides.imageSize = 32;
     if (!given.has('channels')) overrides.channels = 3;
+  }
+  if (values['dry-run']) {
+    if (given.has('resume')) throw new UsageError('--dry-run cannot be used with --resume');
+    const config = resolveConfig(overrides);
+    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    process.stderr.write(`preset ${config.preset}: ${PRESETS[config.preset].summary}\n`);
+    return 0;
   }
   const resumeDir = values.resume as string | undefined;
   let runDir: string;
@@ -131,7 +135,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
       process.stderr.write(`stopped at step ${result.globalStep}; continue with: gantry train --resume ${runDir}\n`);
       return 130;
     }
-    process.stderr.write(`done: ${runDir} (grids in ${join(runDir, 'samples')}, generator in ${join(runDir, 'generator')})\n`);
+    const exported = existsSync(join(runDir, 'generator')) ? `, generator in ${join(runDir, 'generator')}` : '';
+    process.stderr.write(`done: ${runDir} (grids in ${join(runDir, 'samples')}${exported})\n`);
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

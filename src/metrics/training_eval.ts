@@ -4,7 +4,7 @@ import type { ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadData } from '../data/index.js';
 import type { Network } from '../networks/network.js';
-import { generateImages, latentNoise } from '../train/sample.js';
+import { generateImages, generationLabels, latentNoise } from '../train/sample.js';
 import { deriveSeed } from '../util/random.js';
 import { evaluate, realFeatures, type EvalResult } from './evaluate.js';
 import { builtinExtractor } from './extractor.js';
@@ -34,7 +34,7 @@ export async function createTrainingEvaluator(config: TrainConfig, data: ImageDa
   return {
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
-      const images = generateImages(generator, z, config.latentDim);
+      const images = generateImages(generator, z, config.latentDim, generationLabels(config, count));
       return evaluate(realSide, label, { images, count, height: h, width: w, channels: c }, extractor, new Set(['fid', 'kid', 'is', 'modes']));
     },
     dispose: () => extractor.dispose(),

@@ -15,6 +15,8 @@ export interface AdamOptions {
 
 export class Adam extends tf.Optimizer {
   static readonly className = 'GantryAdam';
+  /** Checkpoint names of the per-variable state, in the order `state` returns it. */
+  readonly slotNames = ['adam.m', 'adam.v'];
 
   step = 0;
   private readonly moments = new Map<string, { m: tf.Variable; v: tf.Variable }>();

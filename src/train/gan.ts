@@ -5,57 +5,84 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
-import { bceDiscriminatorLoss, nonSaturatingGeneratorLoss } from '../losses.js';
-import { ARCHITECTURES, type Network } from '../networks/network.js';
+import { ganLoss } from '../losses.js';
+import { ARCHITECTURES, type Network, type NetworkSpec } from '../networks/network.js';
 import { deriveSeed } from '../util/random.js';
 import { Adam } from './adam.js';
+import { copyWeights } from './ema.js';
+import { Rmsprop } from './rmsprop.js';
 import type { GanLosses, GanModels } from './step.js';
 
+type Optimizer = Adam | Rmsprop;
+
 export interface Gan extends GanModels {
-  gOptimizer: Adam;
-  dOptimizer: Adam;
+  gOptimizer: Optimizer;
+  dOptimizer: Optimizer;
   losses: GanLosses;
+  /** The moving average of G's weights, when `config.ema` > 0. */
+  generatorEma: Network | null;
 }
 
-export function buildGenerator(config: TrainConfig): Network {
-  const spec = { latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels };
-  return ARCHITECTURES[config.architecture].generator(spec, deriveSeed(config.seed, 'init-G'));
-}
-
-export function createGan(config: TrainConfig): Gan {
-  const spec = { latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels };
-  const adam = { lr: config.lr, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon };
+export function networkSpec(config: TrainConfig): NetworkSpec {
   return {
-    generator: buildGenerator(config),
-    discriminator: ARCHITECTURES[config.architecture].discriminator(spec, deriveSeed(config.seed, 'init-D')),
-    gOptimizer: new Adam(adam),
-    dOptimizer: new Adam(adam),
-    losses: { discriminator: bceDiscriminatorLoss, generator: nonSaturatingGeneratorLoss },
+    latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels,
+    numClasses: config.conditioning === 'none' ? 0 : config.numClasses, conditioning: config.conditioning,
+    spectralNorm: config.spectralNorm, attention: config.attention, minibatchStd: config.minibatchStd, init: config.init,
   };
 }
 
+export function buildGenerator(config: TrainConfig): Network {
+  return ARCHITECTURES[config.architecture].generator(networkSpec(config), deriveSeed(config.seed, 'init-G'));
+}
+
+function optimizer(config: TrainConfig, lr: number): Optimizer {
+  return config.optimizer === 'rmsprop'
+    ? new Rmsprop({ lr, epsilon: config.epsilon })
+    : new Adam({ lr, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon });
+}
+
+export function createGan(config: TrainConfig): Gan {
+  const generator = buildGenerator(config);
+  let generatorEma: Network | null = null;
+  if (config.ema > 0) {
+    generatorEma = buildGenerator(config);
+    copyWeights(generatorEma, generator);
+  }
+  return {
+    generator,
+    discriminator: ARCHITECTURES[config.architecture].discriminator(networkSpec(config), deriveSeed(config.seed, 'init-D')),
+    gOptimizer: optimizer(config, config.lr),
+    dOptimizer: optimizer(config, config.dLr ?? config.lr),
+    losses: ganLoss(config.loss, config.labelSmoothing),
+    generatorEma,
+  };
+}
+
+/** The generator that samples and is exported: the EMA one when the run keeps it. */
+export const samplingGenerator = (gan: Gan): Network => gan.generatorEma ?? gan.generator;
+
 export function disposeGan(gan: Gan): void {
   gan.generator.store.dispose();
+  gan.generatorEma?.store.dispose();
   gan.discriminator.store.dispose();
   gan.gOptimizer.dispose();
   gan.dOptimizer.dispose();
 }
 
 /** Every variable of a network and its optimizer, by checkpoint name ("G/dense/kernel", "G/adam.m/..."). */
-function networkVariables(prefix: string, net: Network, optimizer: Adam): Map<string, tf.Variable> {
+function networkVariables(prefix: string, net: Network, optimizer: Optimizer): Map<string, tf.Variable> {
   const out = new Map<string, tf.Variable>();
   for (const [name, v] of net.store.all()) out.set(`${prefix}/${name}`, v);
   const params = [...net.store.params];
-  const moments = optimizer.state(params.map(([, v]) => v));
-  params.forEach(([name], i) => {
-    out.set(`${prefix}/adam.m/${name}`, moments[2 * i]);
-    out.set(`${prefix}/adam.v/${name}`, moments[2 * i + 1]);
-  });
+  const slots = optimizer.slotNames;
+  const state = optimizer.state(params.map(([, v]) => v));
+  params.forEach(([name], i) => slots.forEach((slot, j) => out.set(`${prefix}/${slot}/${name}`, state[slots.length * i + j])));
   return out;
 }
 
 export function ganVariables(gan: Gan): Map<string, tf.Variable> {
-  return new Map([...networkVariables('G', gan.generator, gan.gOptimizer), ...networkVariables('D', gan.discriminator, gan.dOptimizer)]);
+  const ema = gan.generatorEma ? [...gan.generatorEma.store.all()].map(([name, v]) => [`G_ema/${name}`, v] as const) : [];
+  return new Map([...networkVariables('G', gan.generator, gan.gOptimizer), ...networkVariables('D', gan.discriminator, gan.dOptimizer), ...ema]);
 }
 
 export function readVariables(variables: Map<string, tf.Variable>): Map<string, StoredTensor> {

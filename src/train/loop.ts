@@ -15,16 +15,19 @@ import { DataError } from '../data/errors.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
 import { linePlot } from '../io/plot.js';
 import { createTrainingEvaluator } from '../metrics/training_eval.js';
-import { batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
+import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng, tileImages } from '../io/png.js';
 import { deriveSeed, Rng } from '../util/random.js';
-import { assignVariables, createGan, disposeGan, ganVariables, readVariables, type Gan } from './gan.js';
-import { generateImages, latentNoise } from './sample.js';
+import { diffAugment, instanceNoise } from './augment.js';
+import { updateEma } from './ema.js';
+import { assignVariables, createGan, disposeGan, ganVariables, readVariables, samplingGenerator, type Gan } from './gan.js';
+import { gradientPenalty, r1Penalty } from './penalties.js';
+import { generateImages, generationLabels, latentNoise } from './sample.js';
 import { CHECKPOINT_FILE, type TrainState } from './state.js';
-import { trainStep } from './step.js';
+import { trainStep, type StepOptions } from './step.js';
 
 export interface Progress {
   epoch: number;
@@ -66,6 +69,9 @@ export interface TrainResult {
   completed: boolean;
 }
 
+/** A loss became NaN or infinite: the run stops (its last checkpoint is the end of the previous epoch). */
+export class TrainingDivergedError extends Error {}
+
 export function formatLossLine(epoch: number, epochs: number, step: number, steps: number, dLoss: number, gLoss: number): string {
   return `Epoch [${epoch}/${epochs}], Step [${step}/${steps}], D_loss: ${dLoss.toFixed(4)}, G_loss: ${gLoss.toFixed(4)}`;
 }
@@ -104,6 +110,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
   }
   config.dataHash = hash;
+  if (config.conditioning !== 'none') {
+    if (data.labels == null) throw new DataError(`--conditioning ${config.conditioning} (preset ${config.preset}) needs labelled data; ${data.name} has no labels (image folders: one subfolder per class)`);
+    const classes = data.classNames?.length ?? Math.max(...data.labels) + 1;
+    if (options.resume && config.numClasses !== classes) throw new DataError(`${runDir} was trained on ${config.numClasses} classes; ${data.name} has ${classes}`);
+    if (classes < 2) throw new DataError(`a conditional GAN needs at least 2 classes; ${data.name} has ${classes}`);
+    config.numClasses = classes;
+  }
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
 
@@ -139,6 +152,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
 
     const totalSteps = steps * config.epochs;
+    const stepOptions = trainingOptions(gan, config, noise, () => state.globalStep / totalSteps);
+    let lastGLoss = Number.NaN;
     const started = performance.now();
     const startStep = state.globalStep;
     let stopping = false;
@@ -148,23 +163,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const stepStart = performance.now();
         const real = batchTensor(data, order, state.step + 1, config.batchSize);
         const z = tf.tensor2d(noise.normals(real.shape[0] * config.latentDim), [real.shape[0], config.latentDim]);
-        const losses = trainStep(gan, gan.losses, real, z);
-        tf.dispose([real, z]);
+        const conditional = config.conditioning !== 'none';
+        const realLabels = conditional ? batchLabels(data, order, state.step + 1, config.batchSize)! : undefined;
+        const fakeLabels = conditional ? tf.tensor1d(Int32Array.from({ length: real.shape[0] }, () => noise.int(config.numClasses)), 'int32') : undefined;
+        const updateG = (state.globalStep + 1) % config.nCritic === 0;
+        const losses = trainStep(gan, gan.losses, real, z, { ...stepOptions, realLabels, fakeLabels, updateG });
+        tf.dispose([real, z, ...(realLabels ? [realLabels] : []), ...(fakeLabels ? [fakeLabels] : [])]);
+        if (!Number.isNaN(losses.gLoss)) lastGLoss = losses.gLoss;
+        if (!Number.isFinite(losses.dLoss) || (updateG && !Number.isFinite(losses.gLoss))) {
+          throw new TrainingDivergedError(`training diverged at epoch ${state.epoch}, step ${state.step + 1}: D loss ${losses.dLoss}, G loss ${losses.gLoss} (try a lower --lr or another --preset)`);
+        }
         state.step++;
         state.globalStep++;
         const stepMs = performance.now() - stepStart;
         appendFileSync(metricsPath, `${JSON.stringify({
           epoch: state.epoch, step: state.step, global_step: state.globalStep,
-          d_loss: losses.dLoss, g_loss: losses.gLoss, step_ms: Math.round(stepMs * 10) / 10, images: real.shape[0],
+          d_loss: losses.dLoss, g_loss: updateG ? losses.gLoss : null, step_ms: Math.round(stepMs * 10) / 10, images: real.shape[0],
         })}\n`);
         if (state.step % config.logEvery === 0 || state.step === steps) {
-          options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, losses.gLoss));
+          options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));
         }
         const done = state.globalStep - startStep;
         const rate = done / ((performance.now() - started) / 1000);
         options.progress?.({
           epoch: state.epoch, epochs: config.epochs, step: state.step, steps, globalStep: state.globalStep, totalSteps,
-          stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: losses.gLoss,
+          stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: lastGLoss,
         });
         // Let signal handlers (Ctrl-C) and stream writes run: a step is synchronous.
         await new Promise((resolveTick) => setImmediate(resolveTick));
@@ -177,7 +200,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
       let best = false;
       if (evaluator != null && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
-        const { warnings, ...result } = evaluator.evaluate(gan.generator);
+        const { warnings, ...result } = evaluator.evaluate(samplingGenerator(gan));
         for (const w of warnings) info(`warning: ${w}`);
         appendFileSync(metricsPath, `${JSON.stringify({ epoch: state.epoch, global_step: state.globalStep, eval: result })}\n`);
         info(`epoch ${state.epoch}: FID ${result.fid!.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
@@ -199,13 +222,51 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 }
 
+/** D's inputs, penalties, clipping and EMA as the config asks; random draws come from the run's `rng`. */
+function trainingOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: () => number): StepOptions {
+  const options: StepOptions = { acgan: config.conditioning === 'acgan' };
+  if (config.diffAugment !== 'none' || config.instanceNoise > 0) {
+    options.dInput = (x) => tf.tidy(() => instanceNoise(diffAugment(x, config.diffAugment, rng), config.instanceNoise * Math.max(0, 1 - progress()), rng));
+  }
+  let dSteps = 0;
+  if (config.gpWeight > 0 || config.r1Gamma > 0) {
+    options.dPenalty = (critic, real, fake) => {
+      dSteps++;
+      const terms: tf.Scalar[] = [];
+      if (config.gpWeight > 0) terms.push(tf.mul(config.gpWeight, gradientPenalty(critic, real, fake, rng.uniforms(real.shape[0], 0, 1))));
+      // Lazy R1: every r1Every-th D step, scaled by r1Every so the penalty's average strength stays γ/2.
+      if (config.r1Gamma > 0 && dSteps % config.r1Every === 0) terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(critic, real)));
+      return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
+    };
+  }
+  if (config.weightClip > 0) {
+    const c = config.weightClip;
+    options.afterDStep = () => tf.tidy(() => {
+      for (const v of gan.discriminator.store.params.values()) v.assign(tf.clipByValue(v, -c, c));
+    });
+  }
+  if (gan.generatorEma != null) options.afterGStep = () => updateEma(gan.generatorEma!, gan.generator, config.ema);
+  return options;
+}
+
 async function endOfEpoch(gan: Gan, config: TrainConfig, runDir: string, epoch: number, gridNoise: Float32Array): Promise<void> {
-  const images = generateImages(gan.generator, gridNoise, config.latentDim);
+  const generator = samplingGenerator(gan);
+  const images = generateImages(generator, gridNoise, config.latentDim, generationLabels(config, config.sampleGridSize));
   const side = Math.round(Math.sqrt(config.sampleGridSize));
+  const name = `epoch-${String(epoch).padStart(3, '0')}.png`;
   const grid = tileImages(images, config.sampleGridSize, config.imageSize, config.imageSize, config.channels, side);
-  writeFileAtomic(join(runDir, 'samples', `epoch-${String(epoch).padStart(3, '0')}.png`),
-    encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
-  await exportGenerator(gan.generator, join(runDir, 'generator'), {
+  writeFileAtomic(join(runDir, 'samples', name), encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
+  if (config.conditioning !== 'none') {
+    // One row a class, the same noise down each column.
+    const k = config.numClasses, perClass = Math.min(10, side * 2);
+    const z = new Float32Array(k * perClass * config.latentDim);
+    for (let row = 0; row < k; row++) z.set(gridNoise.subarray(0, perClass * config.latentDim), row * perClass * config.latentDim);
+    const labels = Int32Array.from({ length: k * perClass }, (_, i) => Math.floor(i / perClass));
+    const byClass = tileImages(generateImages(generator, z, config.latentDim, labels), k * perClass, config.imageSize, config.imageSize, config.channels, perClass);
+    writeFileAtomic(join(runDir, 'samples', `classes-${name}`), encodePng(byClass.width, byClass.height, config.channels as 1 | 3, byClass.pixels));
+  }
+  if (generator.layers == null) return; // this family has no tfjs-layers form yet: sampling works from the checkpoint
+  await exportGenerator(generator, join(runDir, 'generator'), {
     architecture: config.architecture, latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels, epoch,
   });
 }

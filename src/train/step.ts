@@ -1,8 +1,10 @@
 /**
  * One training iteration of a GAN, as in the reference: one D step on a real batch and a fake batch, then
- * one G step on the same fake batch (same z, same G weights) through the updated D.
+ * one G step on the same fake batch (same z, same G weights) through the updated D. With several D steps per
+ * G step (WGAN's n_critic) the loop runs D-only steps (`updateG: false`) in between.
  */
 import * as tf from '@tensorflow/tfjs';
+import { classCrossEntropy } from '../losses.js';
 import type { Network } from '../networks/network.js';
 
 export interface GanModels {
@@ -17,28 +19,82 @@ export interface GanLosses {
   generator: (fakeLogits: tf.Tensor) => tf.Scalar;
 }
 
+/** What a step does beyond the reference's; every field is optional and off by default. */
+export interface StepOptions {
+  /** Labels of the real batch and of the z batch (conditional GANs). */
+  realLabels?: tf.Tensor1D;
+  fakeLabels?: tf.Tensor1D;
+  /** false: a D step only (G makes the fake batch without a tape). */
+  updateG?: boolean;
+  /** D's view of every image it judges (augmentation, instance noise). */
+  dInput?: (x: tf.Tensor4D) => tf.Tensor4D;
+  /** A term added to D's loss (gradient penalty, R1), given a critic of plain images. */
+  dPenalty?: (critic: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, fake: tf.Tensor4D) => tf.Scalar | null;
+  /** D outputs [N, 1 + K]: its class logits add ACGAN's cross-entropy to both losses. */
+  acgan?: boolean;
+  /** Runs after D's update (weight clipping) and after G's (EMA). */
+  afterDStep?: () => void;
+  afterGStep?: () => void;
+}
+
 export interface StepLosses {
   dLoss: number;
+  /** NaN on a D-only step. */
   gLoss: number;
 }
 
 const TRAIN = { training: true } as const;
+/** Penalty passes use batch statistics but leave BatchNorm's running statistics alone, and need second order. */
+const PENALTY = { training: true, updateStats: false, secondOrder: true } as const;
+
+/** The real/fake logit and, with ACGAN, the class logits. */
+function split(logits: tf.Tensor, acgan: boolean): [tf.Tensor, tf.Tensor | null] {
+  if (!acgan) return [logits, null];
+  const k = logits.shape[1]! - 1;
+  return [tf.slice(logits, [0, 0], [-1, 1]), tf.slice(logits, [0, 1], [-1, k])];
+}
 
 /**
  * G runs forward once, under the G step's tape; the D step happens inside that tape, as a nested gradient
  * over D's variables only, so the fake batch acts as a constant for D. The outer gradient reaches G's
  * variables only through D(fake) after D's update, exactly as in the reference loop.
  */
-export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor, z: tf.Tensor): StepLosses {
+export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor, z: tf.Tensor, options: StepOptions = {}): StepLosses {
   const { generator: g, discriminator: d } = models;
+  const o = options;
+  const acgan = o.acgan ?? false;
   const dVars = [...d.store.params.values()];
   const gVars = [...g.store.params.values()];
+  const judge = (x: tf.Tensor, labels?: tf.Tensor1D) => split(d.apply(o.dInput ? o.dInput(x as tf.Tensor4D) : x, TRAIN, labels), acgan);
+  const dObjective = (fake: tf.Tensor) => (): tf.Scalar => {
+    const [r, rc] = judge(real, o.realLabels);
+    const [f, fc] = judge(fake, o.fakeLabels);
+    let loss = losses.discriminator(r, f);
+    if (rc != null && fc != null) loss = tf.add(loss, tf.add(classCrossEntropy(rc, o.realLabels!), classCrossEntropy(fc, o.fakeLabels!))) as tf.Scalar;
+    const critic = (x: tf.Tensor4D) => split(d.apply(x, PENALTY, o.realLabels), acgan)[0];
+    const penalty = o.dPenalty?.(critic, real as tf.Tensor4D, fake as tf.Tensor4D);
+    return penalty != null ? tf.add(loss, penalty) as tf.Scalar : loss;
+  };
+
+  if (o.updateG === false) {
+    const fake = tf.tidy(() => g.apply(z, TRAIN, o.fakeLabels));
+    const dLoss = models.dOptimizer.minimize(dObjective(fake), true, dVars)!;
+    o.afterDStep?.();
+    const result = { dLoss: dLoss.dataSync()[0], gLoss: Number.NaN };
+    tf.dispose([fake, dLoss]);
+    return result;
+  }
+
   let dLoss: tf.Scalar | null = null;
-  const gLoss = models.gOptimizer.minimize(() => {
-    const fake = g.apply(z, TRAIN);
-    dLoss = tf.keep(models.dOptimizer.minimize(() => losses.discriminator(d.apply(real, TRAIN), d.apply(fake, TRAIN)), true, dVars)!);
-    return losses.generator(d.apply(fake, TRAIN));
+  const gLoss = models.gOptimizer.minimize((): tf.Scalar => {
+    const fake = g.apply(z, TRAIN, o.fakeLabels);
+    dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
+    o.afterDStep?.();
+    const [f, fc] = judge(fake, o.fakeLabels);
+    const loss = losses.generator(f);
+    return fc != null ? tf.add(loss, classCrossEntropy(fc, o.fakeLabels!)) as tf.Scalar : loss;
   }, true, gVars)!;
+  o.afterGStep?.();
   const result = { dLoss: dLoss!.dataSync()[0], gLoss: gLoss.dataSync()[0] };
   tf.dispose([dLoss!, gLoss]);
   return result;
