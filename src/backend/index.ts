@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadDnnl, type Dnnl } from './dnnl.js';
+import { installSecondOrderGradients } from './gradients.js';
 import { registerDnnlKernels, unregisterDnnlKernels } from './dnnl_kernels.js';
 import { registerNativeKernels, setOrtThreads, unregisterNativeKernels } from './native_kernels.js';
 import { loadOrt, type OrtRuntime } from './ort.js';
@@ -76,6 +77,7 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
       name = 'wasm';
     }
   }
+  installSecondOrderGradients();
   unregisterDnnlKernels();
   unregisterNativeKernels();
   registerWasmTrainingKernels();

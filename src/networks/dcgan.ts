@@ -5,80 +5,156 @@
  * G: z → Dense 128·s·s → s×s×128 → BN → ReLU → ConvT 64 (k4 s2 p1) → BN → ReLU → ConvT C (k4 s2 p1) → tanh
  * D: Conv 32 (k3 s2 p1) → LReLU .2 → Conv 64 → BN → LReLU .2 → Conv 128 → BN → LReLU .2 → Flatten → Dense 1
  * D returns logits; the losses apply the sigmoid (numerically stable).
+ *
+ * Options (NetworkSpec): init and spectral norm reach every dense and convolution (spectral norm of G's only with
+ * 'both'); a conditional G has conditional BatchNorm; D's projection or ACGAN head sits on the flattened features;
+ * minibatch std adds a channel before conv3; self-attention follows the layer whose output has the side asked for
+ * (G: after bn0 or bn1, D: after conv1 or bn2).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
-import { BatchNorm, Conv2d, ConvTranspose2d, Dense, leakyRelu, ParamStore, type RunMode } from './layers.js';
+import { checkAttention, SelfAttention } from './attention.js';
+import {
+  BatchNorm, checkLabels, ConditionalBatchNorm, Conv2d, ConvTranspose2d, Dense, Embedding, leakyRelu, minibatchStd,
+  ParamStore, type LayerOptions, type RunMode,
+} from './layers.js';
 import type { Network, NetworkSpec } from './network.js';
+
+/** Whether the spec makes class-conditional networks (numClasses > 0 with a conditioning other than 'none'). */
+export function isConditional(spec: NetworkSpec): boolean {
+  return spec.numClasses > 0 && spec.conditioning !== 'none';
+}
+
+/** Layer options of G and of D for a spec. */
+export function layerOptions(spec: NetworkSpec, of: 'g' | 'd'): LayerOptions {
+  const sn = of === 'g' ? spec.spectralNorm === 'both' : spec.spectralNorm !== 'none';
+  return { init: spec.init, spectralNorm: sn };
+}
+
+/** G's normalisation: BatchNorm, or conditional BatchNorm in a conditional G. */
+export type GeneratorNorm = (x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
+
+export function generatorNorm(store: ParamStore, name: string, channels: number, spec: NetworkSpec): { norm: GeneratorNorm; bn: BatchNorm | null } {
+  if (!isConditional(spec)) {
+    const bn = new BatchNorm(store, name, channels);
+    return { norm: (x, mode) => bn.apply(x, mode), bn };
+  }
+  const cbn = new ConditionalBatchNorm(store, name, channels, spec.numClasses);
+  return { norm: (x, mode, labels) => cbn.apply(x, mode, labels!), bn: null };
+}
+
+/** D's class-conditional heads on its last feature vector φ [N, F]: the real/fake logit plus projection or ACGAN. */
+export class DiscriminatorHead {
+  readonly out: Dense;
+  readonly embed: Embedding | null = null;
+  readonly classes: Dense | null = null;
+
+  constructor(store: ParamStore, readonly features: number, readonly spec: NetworkSpec) {
+    const options = layerOptions(spec, 'd');
+    this.out = new Dense(store, 'out', features, 1, options);
+    if (isConditional(spec) && spec.conditioning === 'projection') this.embed = new Embedding(store, 'embed', spec.numClasses, features, options);
+    if (isConditional(spec) && spec.conditioning === 'acgan') this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
+  }
+
+  get outputShape(): number[] {
+    return [this.classes ? 1 + this.spec.numClasses : 1];
+  }
+
+  apply(phi: tf.Tensor2D, mode: RunMode, labels: tf.Tensor1D | undefined): tf.Tensor2D {
+    if (this.embed == null && this.classes == null) return this.out.apply(phi, mode);
+    return tf.tidy(() => {
+      const logit = this.out.apply(phi, mode);
+      if (this.classes) return tf.concat([logit, this.classes.apply(phi, mode)], 1);
+      const y = this.embed!.apply(checkLabels(labels, phi.shape[0], 'this projection discriminator'), mode);
+      return tf.add(logit, tf.sum(tf.mul(y, phi), 1, true));
+    });
+  }
+}
 
 export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
   checkSpec(spec);
   const store = new ParamStore(new Rng(seed));
+  const options = layerOptions(spec, 'g');
+  const conditional = isConditional(spec);
   const s0 = spec.imageSize / 4;
-  const dense = new Dense(store, 'dense', spec.latentDim, 128 * s0 * s0);
-  const bn0 = new BatchNorm(store, 'bn0', 128);
-  const up1 = new ConvTranspose2d(store, 'up1', 128, 64, 4, 2);
-  const bn1 = new BatchNorm(store, 'bn1', 64);
-  const up2 = new ConvTranspose2d(store, 'up2', 64, spec.channels, 4, 2);
+  const dense = new Dense(store, 'dense', spec.latentDim, 128 * s0 * s0, options);
+  const bn0 = generatorNorm(store, 'bn0', 128, spec);
+  const att0 = spec.attention === s0 ? new SelfAttention(store, 'attention', 128, options) : null;
+  const up1 = new ConvTranspose2d(store, 'up1', 128, 64, 4, 2, options);
+  const bn1 = generatorNorm(store, 'bn1', 64, spec);
+  const att1 = spec.attention === 2 * s0 ? new SelfAttention(store, 'attention', 64, options) : null;
+  const up2 = new ConvTranspose2d(store, 'up2', 64, spec.channels, 4, 2, options);
 
-  return {
+  const network: Network = {
     store,
     inputShape: [spec.latentDim],
     outputShape: [spec.imageSize, spec.imageSize, spec.channels],
-    apply(z: tf.Tensor, mode: RunMode): tf.Tensor {
+    apply(z: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
+      if (conditional) checkLabels(labels, z.shape[0], 'this generator');
       return tf.tidy(() => {
-        let h: tf.Tensor4D = tf.reshape(dense.apply(z as tf.Tensor2D), [-1, s0, s0, 128]);
-        h = tf.relu(bn0.apply(h, mode));
-        h = tf.relu(bn1.apply(up1.apply(h), mode));
-        return tf.tanh(up2.apply(h));
+        let h: tf.Tensor4D = tf.reshape(dense.apply(z as tf.Tensor2D, mode), [-1, s0, s0, 128]);
+        h = tf.relu(bn0.norm(h, mode, labels));
+        if (att0) h = att0.apply(h, mode);
+        h = tf.relu(bn1.norm(up1.apply(h, mode), mode, labels));
+        if (att1) h = att1.apply(h, mode);
+        return tf.tanh(up2.apply(h, mode));
       });
     },
-    layers(): tf.LayersModel {
-      const model = tf.sequential({ name: 'generator' });
-      model.add(tf.layers.dense({ inputShape: [spec.latentDim], units: 128 * s0 * s0, name: 'dense' }));
-      model.add(tf.layers.reshape({ targetShape: [s0, s0, 128] }));
-      model.add(batchNormLayer('bn0', bn0));
-      model.add(tf.layers.reLU());
-      model.add(tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
-      model.add(batchNormLayer('bn1', bn1));
-      model.add(tf.layers.reLU());
-      model.add(tf.layers.conv2dTranspose({ filters: spec.channels, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'up2' }));
-      const weights: Record<string, tf.Tensor[]> = {
-        dense: [dense.kernel, dense.bias],
-        bn0: [bn0.gamma, bn0.beta, bn0.runningMean, bn0.runningVar],
-        up1: [up1.kernel, up1.bias],
-        bn1: [bn1.gamma, bn1.beta, bn1.runningMean, bn1.runningVar],
-        up2: [up2.kernel, up2.bias],
-      };
-      for (const [name, values] of Object.entries(weights)) model.getLayer(name).setWeights(values);
-      return model;
-    },
   };
+  if (conditional || options.spectralNorm || spec.attention !== 0) return network;
+  // The plain generator has an equivalent layers model, for export.
+  network.layers = (): tf.LayersModel => {
+    const model = tf.sequential({ name: 'generator' });
+    model.add(tf.layers.dense({ inputShape: [spec.latentDim], units: 128 * s0 * s0, name: 'dense' }));
+    model.add(tf.layers.reshape({ targetShape: [s0, s0, 128] }));
+    model.add(batchNormLayer('bn0', bn0.bn!));
+    model.add(tf.layers.reLU());
+    model.add(tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
+    model.add(batchNormLayer('bn1', bn1.bn!));
+    model.add(tf.layers.reLU());
+    model.add(tf.layers.conv2dTranspose({ filters: spec.channels, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'up2' }));
+    const weights: Record<string, tf.Tensor[]> = {
+      dense: [dense.kernel, dense.bias],
+      bn0: [bn0.bn!.gamma, bn0.bn!.beta, bn0.bn!.runningMean, bn0.bn!.runningVar],
+      up1: [up1.kernel, up1.bias],
+      bn1: [bn1.bn!.gamma, bn1.bn!.beta, bn1.bn!.runningMean, bn1.bn!.runningVar],
+      up2: [up2.kernel, up2.bias],
+    };
+    for (const [name, values] of Object.entries(weights)) model.getLayer(name).setWeights(values);
+    return model;
+  };
+  return network;
 }
 
 export function dcganDiscriminator(spec: NetworkSpec, seed: number): Network {
   checkSpec(spec);
   const store = new ParamStore(new Rng(seed));
-  const conv1 = new Conv2d(store, 'conv1', spec.channels, 32, 3, 2, 1);
-  const conv2 = new Conv2d(store, 'conv2', 32, 64, 3, 2, 1);
+  const options = layerOptions(spec, 'd');
+  const conv1 = new Conv2d(store, 'conv1', spec.channels, 32, 3, 2, 1, options);
+  const att1 = spec.attention === spec.imageSize / 2 ? new SelfAttention(store, 'attention', 32, options) : null;
+  const conv2 = new Conv2d(store, 'conv2', 32, 64, 3, 2, 1, options);
   const bn2 = new BatchNorm(store, 'bn2', 64);
-  const conv3 = new Conv2d(store, 'conv3', 64, 128, 3, 2, 1);
+  const att2 = spec.attention === spec.imageSize / 4 ? new SelfAttention(store, 'attention', 64, options) : null;
+  const conv3 = new Conv2d(store, 'conv3', spec.minibatchStd ? 65 : 64, 128, 3, 2, 1, options);
   const bn3 = new BatchNorm(store, 'bn3', 128);
   // Three stride-2 3×3 convolutions with padding 1: 28 → 14 → 7 → 4, 32 → 16 → 8 → 4, 64 → 32 → 16 → 8.
   let last = spec.imageSize;
   for (let i = 0; i < 3; i++) last = Math.floor((last - 1) / 2) + 1;
-  const out = new Dense(store, 'out', last * last * 128, 1);
+  const head = new DiscriminatorHead(store, last * last * 128, spec);
 
   return {
     store,
     inputShape: [spec.imageSize, spec.imageSize, spec.channels],
-    outputShape: [1],
-    apply(x: tf.Tensor, mode: RunMode): tf.Tensor {
+    outputShape: head.outputShape,
+    apply(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
       return tf.tidy(() => {
-        let h = leakyRelu(conv1.apply(x as tf.Tensor4D), 0.2);
-        h = leakyRelu(bn2.apply(conv2.apply(h), mode), 0.2);
-        h = leakyRelu(bn3.apply(conv3.apply(h), mode), 0.2);
-        return out.apply(tf.reshape(h, [-1, last * last * 128]));
+        let h = leakyRelu(conv1.apply(x as tf.Tensor4D, mode), 0.2);
+        if (att1) h = att1.apply(h, mode);
+        h = leakyRelu(bn2.apply(conv2.apply(h, mode), mode), 0.2);
+        if (att2) h = att2.apply(h, mode);
+        if (spec.minibatchStd) h = minibatchStd(h);
+        h = leakyRelu(bn3.apply(conv3.apply(h, mode), mode), 0.2);
+        return head.apply(tf.reshape(h, [-1, last * last * 128]), mode, labels);
       });
     },
   };
@@ -89,6 +165,13 @@ function batchNormLayer(name: string, bn: BatchNorm): tf.layers.Layer {
 }
 
 function checkSpec(spec: NetworkSpec): void {
-  if (![28, 32, 64].includes(spec.imageSize)) throw new Error(`the dcgan architecture makes 28, 32 or 64 pixel images, not ${spec.imageSize}`);
+  checkFamilySpec(spec, 'dcgan');
+}
+
+/** The checks every family shares: image size, channels, classes and attention. */
+export function checkFamilySpec(spec: NetworkSpec, family: string): void {
+  if (![28, 32, 64].includes(spec.imageSize)) throw new Error(`the ${family} architecture makes 28, 32 or 64 pixel images, not ${spec.imageSize}`);
   if (spec.channels !== 1 && spec.channels !== 3) throw new Error(`channels must be 1 or 3, got ${spec.channels}`);
+  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 0) throw new Error(`numClasses must be an integer ≥ 0, got ${spec.numClasses}`);
+  checkAttention(spec, family);
 }

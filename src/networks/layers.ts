@@ -4,16 +4,35 @@
  *
  * Initialisation follows PyTorch's defaults, which the reference DCGAN relies on: weights and biases
  * U(-1/sqrt(fanIn), 1/sqrt(fanIn)) (kaiming_uniform with a = sqrt(5)), BatchNorm gamma 1 and beta 0.
+ * Layers take `LayerOptions` for the other initialisations and for spectral normalisation.
+ *
+ * Everything a discriminator uses is differentiable twice (gradient penalties differentiate ∂D/∂x again):
+ * pooling and upsampling are reshapes and reductions, not tfjs's pooling and resize ops, whose gradients have
+ * no gradient of their own; training-mode BatchNorm takes plain ops when `RunMode.secondOrder` is set.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random.js';
+import type { Init } from './network.js';
 
 /** How a network is being run. */
 export interface RunMode {
   /** Batch statistics (true) or running statistics (false) in BatchNorm. */
   training: boolean;
-  /** Whether a training-mode pass updates BatchNorm's running statistics. */
+  /** Whether a training-mode pass updates its buffers: BatchNorm's running statistics and spectral norm's u, v. */
   updateStats?: boolean;
+  /**
+   * Training-mode BatchNorm as plain tf ops differentiated by the tape, so that gradients of gradients are exact
+   * (set it for passes inside a gradient penalty). The default hand-written BatchNorm gradient is faster but its
+   * own derivative treats the batch statistics as constants.
+   */
+  secondOrder?: boolean;
+}
+
+/** Per-layer options; the defaults are the reference behaviour (PyTorch init, no spectral norm). */
+export interface LayerOptions {
+  init?: Init;
+  /** Divide the weight by its spectral norm, estimated by power iteration (Miyato et al. 2018). */
+  spectralNorm?: boolean;
 }
 
 /** The named variables of one network: trainable parameters and non-trainable buffers, in creation order. */
@@ -36,6 +55,23 @@ export class ParamStore {
     return this.param(name, shape, this.rng.uniforms(size, -bound, bound));
   }
 
+  /**
+   * A weight: 'pytorch' U(−bound, bound), 'normal' N(0, 0.02), or 'orthogonal' over its matrix view
+   * [size / last, last] (fanIn × fanOut for dense and conv kernels).
+   */
+  weight(name: string, shape: number[], init: Init, bound: number): tf.Variable {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (init === 'pytorch') return this.uniform(name, shape, bound);
+    if (init === 'normal') return this.param(name, shape, this.rng.normals(size).map((v) => v * 0.02));
+    const cols = shape[shape.length - 1];
+    return this.param(name, shape, orthogonal(this.rng, size / cols, cols));
+  }
+
+  /** A bias: U(−bound, bound) with PyTorch's init, zeros with the others. */
+  bias(name: string, size: number, init: Init, bound: number): tf.Variable {
+    return init === 'pytorch' ? this.uniform(name, [size], bound) : this.param(name, [size], new Float32Array(size));
+  }
+
   /** Every variable by name, parameters then buffers. */
   all(): Map<string, tf.Variable> {
     return new Map([...this.params, ...this.buffers]);
@@ -55,6 +91,105 @@ export class ParamStore {
   }
 }
 
+/**
+ * A rows × cols matrix (row-major) with orthonormal columns (rows ≥ cols) or rows: modified Gram-Schmidt, run
+ * twice, over seeded standard normal vectors.
+ */
+export function orthogonal(rng: Rng, rows: number, cols: number): Float32Array {
+  const k = Math.min(rows, cols);
+  const len = Math.max(rows, cols);
+  const q: Float64Array[] = [];
+  for (let i = 0; i < k; i++) {
+    const v = Float64Array.from(rng.normals(len));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const b of q) {
+        let dot = 0;
+        for (let j = 0; j < len; j++) dot += v[j] * b[j];
+        for (let j = 0; j < len; j++) v[j] -= dot * b[j];
+      }
+    }
+    let norm = 0;
+    for (let j = 0; j < len; j++) norm += v[j] * v[j];
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < len; j++) v[j] /= norm;
+    q.push(v);
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[r * cols + c] = rows >= cols ? q[c][r] : q[r][c];
+  }
+  return out;
+}
+
+function normalise(v: Float32Array): Float32Array {
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  norm = Math.sqrt(norm) + 1e-12;
+  return v.map((x) => x / norm);
+}
+
+/** x / max(‖x‖, 1e-12) over a whole (column) tensor. */
+function l2Normalise(x: tf.Tensor): tf.Tensor {
+  return tf.div(x, tf.maximum(tf.norm(x), 1e-12));
+}
+
+/**
+ * Spectral normalisation of one weight, as PyTorch's `spectral_norm`: W / σ with σ = vᵀ W u over the weight's
+ * matrix view W [size / last, last] (a conv kernel as [kh·kw·in, out]). Each training-mode pass (that updates
+ * buffers) takes one power-iteration step first; u and v are buffers (`${name}/sn_u`, `${name}/sn_v`), leaves of
+ * the tape, so σ's gradient treats them as constants. Inference passes use the stored u and v.
+ */
+export class SpectralNorm {
+  readonly u: tf.Variable;
+  readonly v: tf.Variable;
+  readonly rows: number;
+  readonly cols: number;
+
+  constructor(store: ParamStore, readonly name: string, readonly weight: tf.Variable) {
+    this.cols = weight.shape[weight.rank - 1];
+    this.rows = weight.size / this.cols;
+    const u = normalise(store.rng.normals(this.cols));
+    const w = weight.dataSync();
+    const v = new Float32Array(this.rows);
+    for (let r = 0; r < this.rows; r++) {
+      let acc = 0;
+      for (let c = 0; c < this.cols; c++) acc += w[r * this.cols + c] * u[c];
+      v[r] = acc;
+    }
+    this.u = store.buffer(`${name}/sn_u`, [this.cols], u);
+    this.v = store.buffer(`${name}/sn_v`, [this.rows], normalise(v));
+  }
+
+  /** σ as estimated by the current u and v. */
+  sigma(): tf.Scalar {
+    return tf.tidy(() => {
+      const w2 = tf.reshape(this.weight, [this.rows, this.cols]) as tf.Tensor2D;
+      return tf.sum(tf.mul(tf.matMul(w2, tf.reshape(this.u, [this.cols, 1]) as tf.Tensor2D), tf.reshape(this.v, [this.rows, 1])));
+    });
+  }
+
+  /** W / σ, after one power-iteration step in a training-mode pass. */
+  apply(mode: RunMode): tf.Tensor {
+    return tf.tidy(() => {
+      if (mode.training && (mode.updateStats ?? true)) {
+        const w2 = tf.reshape(this.weight, [this.rows, this.cols]) as tf.Tensor2D;
+        const v = l2Normalise(tf.matMul(w2, tf.reshape(this.u, [this.cols, 1]) as tf.Tensor2D));
+        const u = l2Normalise(tf.matMul(w2, v as tf.Tensor2D, true, false));
+        this.v.assign(tf.reshape(v, [this.rows]));
+        this.u.assign(tf.reshape(u, [this.cols]));
+      }
+      return tf.div(this.weight, this.sigma());
+    });
+  }
+}
+
+/** The layer's weight, or W / σ(W) with spectral norm; the spectral norm needs the run mode. */
+function effectiveWeight(name: string, weight: tf.Variable, sn: SpectralNorm | null, mode: RunMode | undefined): tf.Tensor {
+  if (sn == null) return weight;
+  if (mode == null) throw new Error(`${name}: a spectrally normalised layer needs the run mode`);
+  return sn.apply(mode);
+}
+
 /** Sum over the rows of x viewed as [M, C]. */
 function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
   return tf.sum(x2d, 0);
@@ -71,15 +206,21 @@ export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
 export class Dense {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
+  readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, readonly inFeatures: number, readonly outFeatures: number) {
+  constructor(store: ParamStore, readonly name: string, readonly inFeatures: number, readonly outFeatures: number,
+    options: LayerOptions = {}) {
     const bound = 1 / Math.sqrt(inFeatures);
-    this.kernel = store.uniform(`${name}/kernel`, [inFeatures, outFeatures], bound);
-    this.bias = store.uniform(`${name}/bias`, [outFeatures], bound);
+    const init = options.init ?? 'pytorch';
+    this.kernel = store.weight(`${name}/kernel`, [inFeatures, outFeatures], init, bound);
+    this.bias = store.bias(`${name}/bias`, outFeatures, init, bound);
+    this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.kernel) : null;
   }
 
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(x, this.kernel as tf.Tensor2D), this.bias);
+  /** `mode` is needed with spectral norm. */
+  apply(x: tf.Tensor2D, mode?: RunMode): tf.Tensor2D {
+    if (this.sn == null) return tf.add(tf.matMul(x, this.kernel as tf.Tensor2D), this.bias);
+    return tf.tidy(() => tf.add(tf.matMul(x, effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor2D), this.bias));
   }
 }
 
@@ -93,16 +234,27 @@ function explicitPad(p: Padding): 'same' | 'valid' | [[0, 0], [number, number], 
 export class Conv2d {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
+  readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, inChannels: number, readonly filters: number,
-    readonly kernelSize: number, readonly stride: number, readonly padding: Padding) {
+  constructor(store: ParamStore, readonly name: string, readonly inChannels: number, readonly filters: number,
+    readonly kernelSize: number, readonly stride: number, readonly padding: Padding, options: LayerOptions = {}) {
     const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
-    this.kernel = store.uniform(`${name}/kernel`, [kernelSize, kernelSize, inChannels, filters], bound);
-    this.bias = store.uniform(`${name}/bias`, [filters], bound);
+    const init = options.init ?? 'pytorch';
+    this.kernel = store.weight(`${name}/kernel`, [kernelSize, kernelSize, inChannels, filters], init, bound);
+    this.bias = store.bias(`${name}/bias`, filters, init, bound);
+    this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.kernel) : null;
   }
 
-  apply(x: tf.Tensor4D): tf.Tensor4D {
-    return tf.add(tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, explicitPad(this.padding)), this.bias);
+  /** `mode` is needed with spectral norm. */
+  apply(x: tf.Tensor4D, mode?: RunMode): tf.Tensor4D {
+    if (x.shape[3] !== this.inChannels) {
+      throw new Error(`${this.name}: expected [N, H, W, ${this.inChannels}], got [${x.shape}]`);
+    }
+    if (this.sn == null) return tf.add(tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, explicitPad(this.padding)), this.bias);
+    return tf.tidy(() => {
+      const kernel = effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor4D;
+      return tf.add(tf.conv2d(x, kernel, this.stride, explicitPad(this.padding)), this.bias);
+    });
   }
 }
 
@@ -114,27 +266,46 @@ export class Conv2d {
 export class ConvTranspose2d {
   readonly kernel: tf.Variable;
   readonly bias: tf.Variable;
+  readonly sn: SpectralNorm | null;
 
   constructor(store: ParamStore, readonly name: string, inChannels: number, readonly filters: number,
-    readonly kernelSize: number, readonly stride: number) {
+    readonly kernelSize: number, readonly stride: number, options: LayerOptions = {}) {
     const bound = 1 / Math.sqrt(filters * kernelSize * kernelSize);
-    this.kernel = store.uniform(`${name}/kernel`, [kernelSize, kernelSize, filters, inChannels], bound);
-    this.bias = store.uniform(`${name}/bias`, [filters], bound);
+    const init = options.init ?? 'pytorch';
+    this.kernel = store.weight(`${name}/kernel`, [kernelSize, kernelSize, filters, inChannels], init, bound);
+    this.bias = store.bias(`${name}/bias`, filters, init, bound);
+    this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.kernel) : null;
   }
 
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  /** `mode` is needed with spectral norm. */
+  apply(x: tf.Tensor4D, mode?: RunMode): tf.Tensor4D {
     const [n, h, w] = x.shape;
     const out: [number, number, number, number] = [n, h * this.stride, w * this.stride, this.filters];
-    return tf.add(tf.conv2dTranspose(x, this.kernel as tf.Tensor4D, out, this.stride, 'same'), this.bias);
+    if (this.sn == null) return tf.add(tf.conv2dTranspose(x, this.kernel as tf.Tensor4D, out, this.stride, 'same'), this.bias);
+    return tf.tidy(() => {
+      const kernel = effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor4D;
+      return tf.add(tf.conv2dTranspose(x, kernel, out, this.stride, 'same'), this.bias);
+    });
   }
+}
+
+/** What the BatchNorm variants share: running statistics with PyTorch's conventions. */
+interface NormStats {
+  readonly name: string;
+  readonly channels: number;
+  readonly momentum: number;
+  readonly epsilon: number;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
 }
 
 /**
  * Batch normalisation over every axis but the last, with PyTorch's conventions: running statistics
  * updated with momentum 0.1, the unbiased batch variance in the running variance, eps 1e-5.
- * The training-mode gradient is written out (one pass, no broadcasting Tile), not derived by the tape.
+ * The training-mode gradient is written out (one pass, no broadcasting Tile), not derived by the tape;
+ * with `RunMode.secondOrder` the tape derives it instead, so that it can be differentiated again.
  */
-export class BatchNorm {
+export class BatchNorm implements NormStats {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
   readonly runningMean: tf.Variable;
@@ -149,51 +320,167 @@ export class BatchNorm {
   }
 
   apply<T extends tf.Tensor>(x: T, mode: RunMode): T {
-    if (x.shape[x.rank - 1] !== this.channels) {
-      throw new Error(`${this.name}: expected ${this.channels} channels, got shape [${x.shape}]`);
-    }
-    if (!mode.training) {
-      return tf.tidy(() => {
-        const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.epsilon)));
-        const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale));
-        return tf.add(tf.mul(x, scale), shift) as T;
-      });
-    }
-    return this.train(x, this.gamma, this.beta, mode.updateStats ?? true) as T;
+    return batchNorm(this, x, this.gamma, this.beta, mode) as T;
+  }
+}
+
+function batchNorm(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mode: RunMode): tf.Tensor {
+  if (x.shape[x.rank - 1] !== s.channels) {
+    throw new Error(`${s.name}: expected ${s.channels} channels, got shape [${x.shape}]`);
+  }
+  if (!mode.training) {
+    return tf.tidy(() => {
+      const scale = tf.mul(gamma, tf.rsqrt(tf.add(s.runningVar, s.epsilon)));
+      const shift = tf.sub(beta, tf.mul(s.runningMean, scale));
+      return tf.add(tf.mul(x, scale), shift);
+    });
+  }
+  const updateStats = mode.updateStats ?? true;
+  return mode.secondOrder ? batchNormPlain(s, x, gamma, beta, updateStats) : batchNormFast(s, x, gamma, beta, updateStats);
+}
+
+function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: number): void {
+  const unbiased = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
+  s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - s.momentum), tf.mul(mean, s.momentum)));
+  s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - s.momentum), tf.mul(unbiased, s.momentum)));
+}
+
+/** Training mode with plain ops: the tape derives the gradient, and the gradient's gradient. */
+function batchNormPlain(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor {
+  return tf.tidy(() => {
+    const c = s.channels;
+    const m = x.size / c;
+    const x2 = tf.reshape(x, [m, c]);
+    const mean = tf.mean(x2, 0);
+    const centered = tf.sub(x2, mean);
+    const variance = tf.mean(tf.square(centered), 0);
+    if (updateStats) updateRunning(s, mean, variance, m);
+    const normalized = tf.mul(centered, tf.rsqrt(tf.add(variance, s.epsilon)));
+    return tf.reshape(tf.add(tf.mul(normalized, gamma), beta), x.shape);
+  });
+}
+
+/** Training mode with the hand-written gradient: fast, but its own derivative misses the batch statistics' terms. */
+function batchNormFast(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor {
+  const c = s.channels;
+  const m = x.size / c;
+  const eps = s.epsilon;
+  const f = tf.customGrad((xIn, g, b, save) => {
+    const x2 = tf.reshape(xIn as tf.Tensor, [m, c]) as tf.Tensor2D;
+    const mean = tf.div(channelSum(x2), m);
+    const centered = tf.sub(x2, mean);
+    const variance = tf.div(channelSum(tf.square(centered) as tf.Tensor2D), m);
+    const invStd = tf.rsqrt(tf.add(variance, eps));
+    const normalized = tf.mul(centered, invStd);
+    if (updateStats) updateRunning(s, mean, variance, m);
+    (save as tf.GradSaveFunc)([normalized, invStd, g as tf.Tensor]);
+    const y = tf.add(tf.mul(normalized, g as tf.Tensor), b as tf.Tensor);
+    return {
+      value: tf.reshape(y, (xIn as tf.Tensor).shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xhat, inv, gam] = saved;
+        const dy2 = tf.reshape(dy, [m, c]) as tf.Tensor2D;
+        const dBeta = channelSum(dy2);
+        const dGamma = channelSum(tf.mul(dy2, xhat) as tf.Tensor2D);
+        // dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
+        const inner = tf.sub(tf.sub(tf.mul(dy2, m), dBeta), tf.mul(xhat, dGamma));
+        const dx = tf.mul(inner, tf.div(tf.mul(gam, inv), m));
+        return [tf.reshape(dx, dy.shape), dGamma, dBeta];
+      },
+    };
+  });
+  return f(x, gamma, beta);
+}
+
+/**
+ * Conditional BatchNorm (de Vries et al. 2017, as in SNGAN's and BigGAN's generators): BatchNorm without its
+ * own affine part, then a per-class scale and shift gathered from tables [K, C] (`${name}/gamma`, ones, and
+ * `${name}/beta`, zeros).
+ */
+export class ConditionalBatchNorm implements NormStats {
+  readonly gamma: tf.Variable;
+  readonly beta: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly momentum = 0.1;
+  readonly epsilon = 1e-5;
+
+  constructor(store: ParamStore, readonly name: string, readonly channels: number, readonly numClasses: number) {
+    this.gamma = store.param(`${name}/gamma`, [numClasses, channels], new Float32Array(numClasses * channels).fill(1));
+    this.beta = store.param(`${name}/beta`, [numClasses, channels], new Float32Array(numClasses * channels));
+    this.runningMean = store.buffer(`${name}/running_mean`, [channels], new Float32Array(channels));
+    this.runningVar = store.buffer(`${name}/running_var`, [channels], new Float32Array(channels).fill(1));
   }
 
-  private train(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor {
-    const c = this.channels;
-    const m = x.size / c;
-    const eps = this.epsilon;
-    const f = tf.customGrad((xIn, g, b, save) => {
-      const x2 = tf.reshape(xIn as tf.Tensor, [m, c]) as tf.Tensor2D;
-      const mean = tf.div(channelSum(x2), m);
-      const centered = tf.sub(x2, mean);
-      const variance = tf.div(channelSum(tf.square(centered) as tf.Tensor2D), m);
-      const invStd = tf.rsqrt(tf.add(variance, eps));
-      const normalized = tf.mul(centered, invStd);
-      if (updateStats) {
-        const unbiased = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
-        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)));
-        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(unbiased, this.momentum)));
-      }
-      (save as tf.GradSaveFunc)([normalized, invStd, g as tf.Tensor]);
-      const y = tf.add(tf.mul(normalized, g as tf.Tensor), b as tf.Tensor);
-      return {
-        value: tf.reshape(y, (xIn as tf.Tensor).shape),
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xhat, inv, gam] = saved;
-          const dy2 = tf.reshape(dy, [m, c]) as tf.Tensor2D;
-          const dBeta = channelSum(dy2);
-          const dGamma = channelSum(tf.mul(dy2, xhat) as tf.Tensor2D);
-          // dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
-          const inner = tf.sub(tf.sub(tf.mul(dy2, m), dBeta), tf.mul(xhat, dGamma));
-          const dx = tf.mul(inner, tf.div(tf.mul(gam, inv), m));
-          return [tf.reshape(dx, dy.shape), dGamma, dBeta];
-        },
-      };
+  /** x [N, H, W, C], labels int32 [N]. */
+  apply(x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D): tf.Tensor4D {
+    const n = x.shape[0];
+    checkLabels(labels, n, this.name);
+    return tf.tidy(() => {
+      const h = batchNorm(this, x, tf.ones([this.channels]), tf.zeros([this.channels]), mode);
+      const scale = tf.reshape(tf.gather(this.gamma, labels), [n, 1, 1, this.channels]);
+      const shift = tf.reshape(tf.gather(this.beta, labels), [n, 1, 1, this.channels]);
+      return tf.add(tf.mul(h, scale), shift);
     });
-    return f(x, gamma, beta);
   }
+}
+
+/** Average pooling 2×2 (stride 2) as reshape and mean, differentiable twice; H and W must be even. */
+export function avgPool2(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  if (h % 2 !== 0 || w % 2 !== 0) throw new Error(`avgPool2: expected even height and width, got [${x.shape}]`);
+  return tf.tidy(() => tf.mean(tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]), [2, 4]) as tf.Tensor4D);
+}
+
+/** Nearest-neighbour upsampling ×2 as reshape and tile (tfjs's resize ops have no second-order gradient). */
+export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  // Two rank-4 tiles (tfjs's Tile gradient stops at rank 4): along W, then along H.
+  return tf.tidy(() => {
+    const wide = tf.tile(tf.reshape(x, [n * h, w, 1, c]), [1, 1, 2, 1]);
+    const tall = tf.tile(tf.reshape(wide, [n, h, 1, 2 * w * c]), [1, 1, 2, 1]);
+    return tf.reshape(tall, [n, 2 * h, 2 * w, c]) as tf.Tensor4D;
+  });
+}
+
+/**
+ * ProGAN's minibatch standard deviation (group = the whole batch): the mean over positions and channels of the
+ * per-position standard deviation across the batch, appended as one more channel.
+ */
+export function minibatchStd(x: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w] = x.shape;
+  return tf.tidy(() => {
+    const centered = tf.sub(x, tf.mean(x, 0));
+    const std = tf.sqrt(tf.add(tf.mean(tf.square(centered), 0), 1e-8));
+    const s = tf.mean(std);
+    return tf.concat([x, tf.mul(tf.ones([n, h, w, 1]), s)], 3) as tf.Tensor4D;
+  });
+}
+
+/** An embedding table [K, F] (N(0, 1) init, as nn.Embedding), optionally spectrally normalised. */
+export class Embedding {
+  readonly table: tf.Variable;
+  readonly sn: SpectralNorm | null;
+
+  constructor(store: ParamStore, readonly name: string, numClasses: number, features: number, options: LayerOptions = {}) {
+    const init = options.init ?? 'pytorch';
+    const shape = [numClasses, features];
+    this.table = init === 'pytorch'
+      ? store.param(`${name}/table`, shape, store.rng.normals(numClasses * features))
+      : store.weight(`${name}/table`, shape, init, 0);
+    this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.table) : null;
+  }
+
+  apply(labels: tf.Tensor1D, mode: RunMode): tf.Tensor2D {
+    return tf.tidy(() => tf.gather(effectiveWeight(this.name, this.table, this.sn, mode), labels) as tf.Tensor2D);
+  }
+}
+
+/** Throws unless a conditional network got int32 labels [n]. */
+export function checkLabels(labels: tf.Tensor | undefined, n: number, what: string): tf.Tensor1D {
+  if (labels == null) throw new Error(`${what} is class-conditional: apply(x, mode, labels) needs int32 labels [${n}]`);
+  if (labels.rank !== 1 || labels.shape[0] !== n || labels.dtype !== 'int32') {
+    throw new Error(`${what}: expected int32 labels [${n}], got ${labels.dtype} [${labels.shape}]`);
+  }
+  return labels as tf.Tensor1D;
 }

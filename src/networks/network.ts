@@ -5,21 +5,47 @@
 import type * as tf from '@tensorflow/tfjs';
 import { dcganDiscriminator, dcganGenerator } from './dcgan.js';
 import type { ParamStore, RunMode } from './layers.js';
+import { resnetDiscriminator, resnetGenerator } from './resnet.js';
+
+/** How D uses class labels: not at all, a projection term (Miyato & Koyama 2018), or ACGAN's auxiliary classifier. */
+export const CONDITIONINGS = ['none', 'projection', 'acgan'] as const;
+export type Conditioning = (typeof CONDITIONINGS)[number];
+/** Where spectral normalisation is applied. */
+export const SPECTRAL_NORMS = ['none', 'd', 'both'] as const;
+export type SpectralNorm = (typeof SPECTRAL_NORMS)[number];
+/** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */
+export const INITS = ['pytorch', 'normal', 'orthogonal'] as const;
+export type Init = (typeof INITS)[number];
 
 export interface NetworkSpec {
   latentDim: number;
   imageSize: number;
   channels: number;
+  /** Classes of a conditional GAN; 0 for an unconditional one. */
+  numClasses: number;
+  /** With numClasses > 0: G is class-conditional (conditional BatchNorm), D as named here. */
+  conditioning: Conditioning;
+  spectralNorm: SpectralNorm;
+  /** Resolution (feature-map side) at which G and D get a self-attention block; 0 for none. */
+  attention: number;
+  /** D appends the minibatch standard deviation as a feature map before its last layers. */
+  minibatchStd: boolean;
+  init: Init;
 }
 
 export interface Network {
-  /** Named parameters (optimised) and buffers (BatchNorm running statistics). */
+  /** Named parameters (optimised) and buffers (BatchNorm running statistics, spectral-norm u vectors). */
   readonly store: ParamStore;
   /** Shape of one input and one output, without the batch axis. */
   readonly inputShape: number[];
   readonly outputShape: number[];
-  apply(x: tf.Tensor, mode: RunMode): tf.Tensor;
-  /** An equivalent tfjs-layers model with the current weights (inference mode), for export. */
+  /**
+   * G: z [N, latentDim] → images [N, H, W, C] in [−1, 1]. D: images → logits [N, 1], or [N, 1 + K] with ACGAN
+   * (column 0 real/fake, then K class logits). `labels` (int32 [N]) is required when the network is conditional.
+   */
+  apply(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor;
+  /** An equivalent tfjs-layers model with the current weights (inference mode), for export; families without one
+   * cannot be exported yet. */
   layers?(): tf.LayersModel;
 }
 
@@ -27,4 +53,5 @@ export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;
 
 export const ARCHITECTURES: Record<string, { generator: NetworkBuilder; discriminator: NetworkBuilder }> = {
   dcgan: { generator: dcganGenerator, discriminator: dcganDiscriminator },
+  resnet: { generator: resnetGenerator, discriminator: resnetDiscriminator },
 };

@@ -47,6 +47,11 @@ const TRAIN = { training: true } as const;
 /** Penalty passes use batch statistics but leave BatchNorm's running statistics alone, and need second order. */
 const PENALTY = { training: true, updateStats: false, secondOrder: true } as const;
 
+/** D as penalties see it: one real/fake logit per image, batch statistics without updating any buffer. */
+export function penaltyCritic(d: Network, labels: tf.Tensor1D | undefined, acgan: boolean): (x: tf.Tensor4D) => tf.Tensor {
+  return (x) => split(d.apply(x, PENALTY, labels), acgan)[0];
+}
+
 /** The real/fake logit and, with ACGAN, the class logits. */
 function split(logits: tf.Tensor, acgan: boolean): [tf.Tensor, tf.Tensor | null] {
   if (!acgan) return [logits, null];
@@ -71,8 +76,7 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.discriminator(r, f);
     if (rc != null && fc != null) loss = tf.add(loss, tf.add(classCrossEntropy(rc, o.realLabels!), classCrossEntropy(fc, o.fakeLabels!))) as tf.Scalar;
-    const critic = (x: tf.Tensor4D) => split(d.apply(x, PENALTY, o.realLabels), acgan)[0];
-    const penalty = o.dPenalty?.(critic, real as tf.Tensor4D, fake as tf.Tensor4D);
+    const penalty = o.dPenalty?.(penaltyCritic(d, o.realLabels, acgan), real as tf.Tensor4D, fake as tf.Tensor4D);
     return penalty != null ? tf.add(loss, penalty) as tf.Scalar : loss;
   };
 
