@@ -44,6 +44,25 @@ export function generatorNorm(store: ParamStore, name: string, channels: number,
 }
 
 /** D's class-conditional heads on its last feature vector φ [N, F]: the real/fake logit plus projection or ACGAN. */
+/**
+ * A conditional G's label enters twice: as an N(0, 1) embedding concatenated to z (a strong signal from the first
+ * step, as in PyTorch-GAN's cGAN and ACGAN) and through conditional BatchNorm (whose per-class gains Adam moves by
+ * at most lr a step, too slowly to carry the class alone in a short run).
+ */
+export class LabelInput {
+  readonly embed: Embedding;
+  readonly features: number;
+
+  constructor(store: ParamStore, spec: NetworkSpec) {
+    this.features = spec.numClasses;
+    this.embed = new Embedding(store, 'label_embed', spec.numClasses, this.features);
+  }
+
+  apply(z: tf.Tensor2D, labels: tf.Tensor1D, mode: RunMode): tf.Tensor2D {
+    return tf.tidy(() => tf.concat([z, this.embed.apply(labels, mode)], 1));
+  }
+}
+
 export class DiscriminatorHead {
   readonly out: Dense;
   readonly embed: Embedding | null = null;
@@ -52,7 +71,9 @@ export class DiscriminatorHead {
   constructor(store: ParamStore, readonly features: number, readonly spec: NetworkSpec) {
     const options = layerOptions(spec, 'd');
     this.out = new Dense(store, 'out', features, 1, options);
-    if (isConditional(spec) && spec.conditioning === 'projection') this.embed = new Embedding(store, 'embed', spec.numClasses, features, options);
+    // N(0, 1/F): the projection term ⟨embed(y), φ(x)⟩ starts at the scale of the plain logit (N(0, 1) made
+    // D separate real from fake at once and G stop learning).
+    if (isConditional(spec) && spec.conditioning === 'projection') this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
     if (isConditional(spec) && spec.conditioning === 'acgan') this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
   }
 
@@ -77,7 +98,8 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
   const options = layerOptions(spec, 'g');
   const conditional = isConditional(spec);
   const s0 = spec.imageSize / 4;
-  const dense = new Dense(store, 'dense', spec.latentDim, 128 * s0 * s0, options);
+  const labelInput = conditional ? new LabelInput(store, spec) : null;
+  const dense = new Dense(store, 'dense', spec.latentDim + (labelInput?.features ?? 0), 128 * s0 * s0, options);
   const bn0 = generatorNorm(store, 'bn0', 128, spec);
   const att0 = spec.attention === s0 ? new SelfAttention(store, 'attention', 128, options) : null;
   const up1 = new ConvTranspose2d(store, 'up1', 128, 64, 4, 2, options);
@@ -92,7 +114,8 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
     apply(z: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
       if (conditional) checkLabels(labels, z.shape[0], 'this generator');
       return tf.tidy(() => {
-        let h: tf.Tensor4D = tf.reshape(dense.apply(z as tf.Tensor2D, mode), [-1, s0, s0, 128]);
+        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : z as tf.Tensor2D;
+        let h: tf.Tensor4D = tf.reshape(dense.apply(input, mode), [-1, s0, s0, 128]);
         h = tf.relu(bn0.norm(h, mode, labels));
         if (att0) h = att0.apply(h, mode);
         h = tf.relu(bn1.norm(up1.apply(h, mode), mode, labels));

@@ -462,11 +462,12 @@ export class Embedding {
   readonly table: tf.Variable;
   readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, numClasses: number, features: number, options: LayerOptions = {}) {
+  /** `scale`: the standard deviation of the default N(0, scale²) table. */
+  constructor(store: ParamStore, readonly name: string, numClasses: number, features: number, options: LayerOptions = {}, scale = 1) {
     const init = options.init ?? 'pytorch';
     const shape = [numClasses, features];
     this.table = init === 'pytorch'
-      ? store.param(`${name}/table`, shape, store.rng.normals(numClasses * features))
+      ? store.param(`${name}/table`, shape, store.rng.normals(numClasses * features).map((v) => v * scale))
       : store.weight(`${name}/table`, shape, init, 0);
     this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.table) : null;
   }

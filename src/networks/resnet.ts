@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
-import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, layerOptions, type GeneratorNorm } from './dcgan.js';
+import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, LabelInput, layerOptions, type GeneratorNorm } from './dcgan.js';
 import { avgPool2, checkLabels, Conv2d, Dense, minibatchStd, ParamStore, upsample2, type LayerOptions, type RunMode } from './layers.js';
 import type { Network, NetworkSpec } from './network.js';
 
@@ -82,7 +82,8 @@ export function resnetGenerator(spec: NetworkSpec, seed: number): Network {
   const conditional = isConditional(spec);
   const s = spec.imageSize / 4;
   const [w0, w1, w2] = G_WIDTHS;
-  const dense = new Dense(store, 'dense', spec.latentDim, s * s * w0, options);
+  const labelInput = conditional ? new LabelInput(store, spec) : null;
+  const dense = new Dense(store, 'dense', spec.latentDim + (labelInput?.features ?? 0), s * s * w0, options);
   const att0 = spec.attention === s ? new SelfAttention(store, 'attention', w0, options) : null;
   const block1 = new UpBlock(store, 'block1', w0, w1, spec, options);
   const att1 = spec.attention === 2 * s ? new SelfAttention(store, 'attention', w1, options) : null;
@@ -97,7 +98,8 @@ export function resnetGenerator(spec: NetworkSpec, seed: number): Network {
     apply(z: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
       if (conditional) checkLabels(labels, z.shape[0], 'this generator');
       return tf.tidy(() => {
-        let h = tf.reshape(dense.apply(z as tf.Tensor2D, mode), [-1, s, s, w0]) as tf.Tensor4D;
+        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : z as tf.Tensor2D;
+        let h = tf.reshape(dense.apply(input, mode), [-1, s, s, w0]) as tf.Tensor4D;
         if (att0) h = att0.apply(h, mode);
         h = block1.apply(h, mode, labels);
         if (att1) h = att1.apply(h, mode);
