@@ -1,5 +1,6 @@
 /**
- * `npm run compare-presets -- DATASET EPOCHS [PRESET,...] [--out DIR] [--count N]`
+ * `npm run compare-presets -- DATASET EPOCHS [PRESET,...] [--out DIR] [--count N] [--flags "--ema 0.999" --tag ema]`,
+ * then `npm run compare-presets -- --report [--out DIR]`
  *
  * Trains each preset for the same number of epochs on one data set (each run a fresh `gantry train` process),
  * judges it with `gantry eval --json`, and for conditional runs measures how often the data set's classifier
@@ -16,7 +17,14 @@ import { PRESET_NAMES } from '../src/config.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { generateImages, latentNoise, loadRunGenerator } from '../src/train/sample.js';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { out: { type: 'string', default: 'runs/compare' }, count: { type: 'string', default: '2000' } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    out: { type: 'string', default: 'runs/compare' }, count: { type: 'string', default: '2000' }, report: { type: 'boolean', default: false },
+    // Extra train flags for every preset of this call (e.g. "--ema 0.999"), and the tag that names such runs.
+    flags: { type: 'string', default: '' }, tag: { type: 'string', default: '' },
+  },
+});
 const [dataset = 'mnist', epochs = '5', presetList = PRESET_NAMES.join(',')] = positionals;
 const outDir = resolve(values.out!);
 const gantry = resolve('bin', 'gantry.js');
@@ -40,14 +48,45 @@ async function classAgreement(runDir: string, perClass: number): Promise<number>
   return agree / (perClass * config.numClasses);
 }
 
+interface RunRecord {
+  dataset: string; preset: string; epochs: number; train_seconds: number; status: number; error?: string;
+  final_d_loss?: number; final_g_loss?: number; class_agreement?: number;
+  eval?: { fid: number; kid: number; precision: number; recall: number; modes: { covered: number; classes: number; kl: number } };
+}
+
+/** `--report`: results.jsonl as one markdown table per data set (the latest run of each preset). */
+function report(): void {
+  const runs = readFileSync(join(outDir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunRecord);
+  const latest = new Map(runs.map((r) => [`${r.dataset}/${r.preset}`, r]));
+  for (const dataset of [...new Set(runs.map((r) => r.dataset))]) {
+    const rows = [...latest.values()].filter((r) => r.dataset === dataset).sort((a, b) => (a.eval?.fid ?? Infinity) - (b.eval?.fid ?? Infinity));
+    console.log(`\n${dataset}, ${rows[0].epochs} epoch(s):\n`);
+    console.log('| preset | FID ↓ | KID ↓ | precision | recall | modes (KL) | s / epoch | D / G loss (last 50 steps) |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) {
+      const e = r.eval;
+      const time = Math.round(r.train_seconds / r.epochs);
+      if (r.status !== 0 || e == null) console.log(`| ${r.preset} | failed: ${r.error} | | | | | ${time} | |`);
+      else console.log(`| ${r.preset} | ${e.fid.toFixed(1)} | ${e.kid.toFixed(2)} | ${e.precision.toFixed(2)} | ${e.recall.toFixed(2)} | ${e.modes.covered}/${e.modes.classes} (${e.modes.kl.toFixed(2)}) | ${time} | ${r.final_d_loss!.toFixed(3)} / ${r.final_g_loss!.toFixed(3)} |`);
+    }
+  }
+}
+
+if (values.report) {
+  report();
+  process.exit(0);
+}
+
 await useBackend('auto');
-for (const preset of presetList.split(',')) {
+const extraFlags = values.flags!.split(' ').filter((f) => f !== '');
+for (const basePreset of presetList.split(',')) {
+  const preset = values.tag ? `${basePreset}+${values.tag}` : basePreset;
   const runDir = join(outDir, `${dataset}-${preset}`);
   if (existsSync(runDir)) rmSync(runDir, { recursive: true });
   const started = performance.now();
-  const trained = spawnSync(process.execPath, [gantry, 'train', '--preset', preset, '--dataset', dataset, '--epochs', epochs, '--out', runDir, '--log-every', '100000'], { encoding: 'utf8' });
+  const trained = spawnSync(process.execPath, [gantry, 'train', '--preset', basePreset, ...extraFlags, '--dataset', dataset, '--epochs', epochs, '--out', runDir, '--log-every', '100000'], { encoding: 'utf8' });
   const trainSeconds = (performance.now() - started) / 1000;
-  const record: Record<string, unknown> = { date: new Date().toISOString(), dataset, preset, epochs: Number(epochs), train_seconds: Math.round(trainSeconds), status: trained.status };
+  const record: Record<string, unknown> = { date: new Date().toISOString(), dataset, preset, flags: values.flags, epochs: Number(epochs), train_seconds: Math.round(trainSeconds), status: trained.status };
   if (trained.status !== 0) {
     record.error = trained.stderr.trim().split('\n').pop();
   } else {

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { diffAugment, instanceNoise } from '../src/train/augment.js';
-import { updateEma } from '../src/train/ema.js';
+import { standingStatistics, updateEma } from '../src/train/ema.js';
 import { buildGenerator } from '../src/train/gan.js';
 import { Rng } from '../src/util/random.js';
 
@@ -88,6 +88,16 @@ test('the EMA generator follows β·ema + (1 − β)·θ and copies buffers', as
   const now = theta.dataSync();
   for (let i = 0; i < after.length; i++) assert.ok(Math.abs(after[i] - (0.9 * before[i] + 0.1 * now[i])) < 1e-6);
   assert.deepEqual(Array.from(ema.store.buffers.get('bn0/running_mean')!.dataSync()), new Array(128).fill(3));
+  // The ramp: at G step 5 the average keeps only (1 + 5)/(10 + 5) = 0.4 of itself.
+  const ramped = buildGenerator(config);
+  const start = ramped.store.params.get(name)!.dataSync().slice();
+  updateEma(ramped, g, 0.999, 5);
+  ramped.store.params.get(name)!.dataSync().forEach((v, i) => assert.ok(Math.abs(v - (0.4 * start[i] + 0.6 * now[i])) < 1e-5));
+  // Standing statistics: BatchNorm's running mean is measured for these weights, not kept from G.
+  standingStatistics(ramped, config.latentDim, 0, 1);
+  const measured = ramped.store.buffers.get('bn0/running_mean')!.dataSync();
+  assert.ok(measured.every((v) => v !== 3) && measured.some((v) => Math.abs(v) > 1e-3));
   g.store.dispose();
   ema.store.dispose();
+  ramped.store.dispose();
 });

@@ -38,6 +38,9 @@ test('--dry-run prints the resolved preset with flags applied; unknown presets a
   assert.equal(unknown.stderr.trim().split('\n').length, 1);
   assert.match(unknown.stderr, new RegExp(`--preset must be one of ${PRESET_NAMES.join(', ')}`));
   assert.throws(() => resolveConfig({ gpWeigth: 10 }), /unknown config key 'gpWeigth' \(valid: .*gpWeight/);
+  const typo = gantry(['train', '--gp-weigth', '10'], dir);
+  assert.equal(typo.status, 2);
+  assert.match(typo.stderr, /unknown option --gp-weigth \(did you mean --gp-weight\?\)/);
   const badList = gantry(['train', '--diff-augment', 'color,flip'], dir);
   assert.equal(badList.status, 2);
   assert.match(badList.stderr, /diffAugment must be none or a comma list of color, translation, cutout/);

@@ -64,7 +64,10 @@ export function parseOptions(command: string, argv: string[], table: OptionTable
   try {
     parsed = parseArgs({ args, options: config, strict: true, allowPositionals: positionals.length > 0 });
   } catch (err) {
-    throw new UsageError(`${describeParseError(err as Error & { code?: string })} (see gantry ${command} --help)`);
+    const e = err as Error & { code?: string };
+    const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'--?([^' =]+)/.exec(e.message)?.[1] : undefined;
+    const near = unknown ? closest(unknown, Object.keys(table)) : null;
+    throw new UsageError(`${describeParseError(e)}${near ? ` (did you mean --${near}?)` : ''} (see gantry ${command} --help)`);
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return null;
@@ -80,6 +83,21 @@ export function parseOptions(command: string, argv: string[], table: OptionTable
     out[name] = raw === undefined ? o.default : convert(name, o, raw);
   }
   return out;
+}
+
+/** The option within edit distance 2 of `name` (typos like --gp-weigth), if one is clearly closest. */
+function closest(name: string, options: string[]): string | null {
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
+  };
+  const ranked = options.map((o) => [o, distance(name, o)] as const).sort((a, b) => a[1] - b[1]);
+  return ranked.length > 0 && ranked[0][1] <= 2 && (ranked.length === 1 || ranked[1][1] > ranked[0][1]) ? ranked[0][0] : null;
 }
 
 function describeParseError(err: Error & { code?: string }): string {

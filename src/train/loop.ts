@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { encodePng, tileImages } from '../io/png.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { diffAugment, instanceNoise } from './augment.js';
-import { updateEma } from './ema.js';
+import { standingStatistics, updateEma } from './ema.js';
 import { assignVariables, createGan, disposeGan, ganVariables, readVariables, samplingGenerator, type Gan } from './gan.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
 import { generateImages, generationLabels, latentNoise } from './sample.js';
@@ -245,11 +245,15 @@ function trainingOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: () =
       for (const v of gan.discriminator.store.params.values()) v.assign(tf.clipByValue(v, -c, c));
     });
   }
-  if (gan.generatorEma != null) options.afterGStep = () => updateEma(gan.generatorEma!, gan.generator, config.ema);
+  if (gan.generatorEma != null) options.afterGStep = () => updateEma(gan.generatorEma!, gan.generator, config.ema, gan.gOptimizer.step);
   return options;
 }
 
 async function endOfEpoch(gan: Gan, config: TrainConfig, runDir: string, epoch: number, gridNoise: Float32Array): Promise<void> {
+  if (gan.generatorEma != null) {
+    const classes = config.conditioning === 'none' ? 0 : config.numClasses;
+    standingStatistics(gan.generatorEma, config.latentDim, classes, deriveSeed(config.seed, `standing-statistics-${epoch}`));
+  }
   const generator = samplingGenerator(gan);
   const images = generateImages(generator, gridNoise, config.latentDim, generationLabels(config, config.sampleGridSize));
   const side = Math.round(Math.sqrt(config.sampleGridSize));
