@@ -12,7 +12,7 @@ import { createGan, disposeGan, ganVariables } from '../src/train/gan.js';
 import { train } from '../src/train/loop.js';
 import { trainStep } from '../src/train/step.js';
 import { Rng } from '../src/util/random.js';
-import { gantry, tempDir } from './helpers.js';
+import { gantry, makeDigitFolder, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -101,4 +101,22 @@ test('a run with a preset and every regulariser writes a config.json that rebuil
   const outOfRange = gantry(['sample', '--run', runDir, '--class', '10'], dir);
   assert.equal(outOfRange.status, 2);
   assert.match(outOfRange.stderr, /--class must be between 0 and 9 for this run, got 10/);
+});
+
+test('a conditional preset trains on a folder with class subfolders and refuses unlabelled data', async () => {
+  const folder = join(dir, 'digits');
+  await makeDigitFolder(folder, 24, 3);
+  const run = join(dir, 'folder-cgan');
+  const r = gantry(['train', '--data', folder, '--preset', 'cgan', '--conditioning', 'acgan', '--resolution', '28', '--channels', '1', '--epochs', '1', '--batch-size', '8', '--out', run], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')) as TrainConfig).numClasses, 3);
+  assert.ok(existsSync(join(run, 'samples', 'classes-epoch-001.png')));
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const flat = join(dir, 'flat');
+  mkdirSync(flat);
+  const { default: sharp } = await import('sharp');
+  for (let i = 0; i < 4; i++) writeFileSync(join(flat, `${i}.png`), await sharp({ create: { width: 28, height: 28, channels: 3, background: { r: 60 * i, g: 0, b: 0 } } }).png().toBuffer());
+  const unlabelled = gantry(['train', '--data', flat, '--preset', 'cgan', '--epochs', '1', '--out', join(dir, 'flat-run')], dir);
+  assert.equal(unlabelled.status, 2);
+  assert.match(unlabelled.stderr, /needs labelled data/);
 });
