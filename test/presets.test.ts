@@ -120,3 +120,21 @@ test('a conditional preset trains on a folder with class subfolders and refuses 
   assert.equal(unlabelled.status, 2);
   assert.match(unlabelled.stderr, /needs labelled data/);
 });
+
+test('a run with every stateful option (WGAN-GP, n_critic, lazy R1, spectral norm, EMA, augmentation, noise) resumes exactly', async () => {
+  const config = resolveConfig({
+    preset: 'wgan-gp', nCritic: 2, r1Gamma: 1, r1Every: 3, spectralNorm: 'd', ema: 0.99, diffAugment: 'color,translation,cutout',
+    instanceNoise: 0.1, limit: 96, batchSize: 16, epochs: 2, backend: 'wasm', checkpointEvery: 2, sampleGridSize: 4,
+  });
+  const straight = join(dir, 'straight');
+  assert.ok((await train({ runDir: straight, config })).completed);
+  const resumed = join(dir, 'resumed');
+  let steps = 0;
+  assert.equal((await train({ runDir: resumed, config, shouldStop: () => ++steps === 5 })).completed, false);
+  assert.ok((await train({ runDir: resumed, resume: true })).completed);
+  const a = readCheckpoint(join(straight, 'checkpoint.bin')).tensors, b = readCheckpoint(join(resumed, 'checkpoint.bin')).tensors;
+  assert.deepEqual([...b.keys()], [...a.keys()]);
+  for (const [name, t] of a) assert.deepEqual(Array.from(b.get(name)!.data), Array.from(t.data), name);
+  const losses = (run: string) => readFileSync(join(run, 'metrics.jsonl'), 'utf8').replace(/"step_ms":[\d.]+,/g, '');
+  assert.equal(losses(resumed), losses(straight));
+});
