@@ -9,12 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DnnlOp, type Dnnl } from './dnnl.js';
-import { nativeThreads, timedCall } from './native_kernels.js';
+import { nativeThreads, overrideKernels, restoreKernels, timedCall, type Info, type KernelArgs } from './native_kernels.js';
 
-type Info = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
-
-const DNNL_OPS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter];
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, elu: 3, sigmoid: 4 };
 const replaced = new Map<string, tf.KernelConfig>();
 let dnnl: Dnnl | null = null;
@@ -93,21 +89,10 @@ const kernelFuncs: Record<string, (args: KernelArgs) => Info> = {
 export function registerDnnlKernels(addon: Dnnl): void {
   dnnl = addon;
   addon.setThreads(nativeThreads());
-  for (const name of DNNL_OPS) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current == null) throw new Error(`the wasm backend has no ${name} kernel to fall back on`);
-    if (current.kernelFunc === (kernelFuncs[name] as unknown)) continue;
-    replaced.set(name, current);
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: kernelFuncs[name] as unknown as tf.KernelFunc });
-  }
+  overrideKernels(kernelFuncs, replaced);
 }
 
 /** Puts back the kernels `registerDnnlKernels` replaced (call before `unregisterNativeKernels`). */
 export function unregisterDnnlKernels(): void {
-  for (const [name, config] of replaced) {
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(config);
-  }
-  replaced.clear();
+  restoreKernels(replaced);
 }

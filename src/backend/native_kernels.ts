@@ -15,10 +15,9 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { onnxModel, type OnnxGraph, type OnnxNode } from './onnx.js';
 import type { OrtRuntime, OrtSession } from './ort.js';
 
-type Info = tf.TensorInfo;
-type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
+export type Info = tf.TensorInfo;
+export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
 
-const NATIVE_OPS = [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul, tf._FusedMatMul, tf.Sum, tf.Mean];
 /** The wasm kernels the native ones replaced: the fallback for what ONNX cannot express, and restored by
  * `unregisterNativeKernels`. */
 const replaced = new Map<string, tf.KernelConfig>();
@@ -261,25 +260,38 @@ const kernelFuncs: Record<string, (args: KernelArgs) => Info> = {
   [tf.Mean]: reduce('ReduceMean'),
 };
 
-/** Replaces the wasm backend's heavy kernels (as registered now) with ONNX Runtime ones. Idempotent. */
-export function registerNativeKernels(runtime: OrtRuntime): void {
-  ort = runtime;
-  for (const name of NATIVE_OPS) {
+/**
+ * Registers `funcs` over the wasm backend's kernels of the same names, remembering each replaced one in
+ * `replaced` (the fallback, and what `restoreKernels` puts back). Idempotent.
+ */
+export function overrideKernels(funcs: Record<string, (args: KernelArgs) => Info>, replaced: Map<string, tf.KernelConfig>): void {
+  for (const [name, func] of Object.entries(funcs)) {
     const current = tf.getKernel(name, 'wasm');
     if (current == null) throw new Error(`the wasm backend has no ${name} kernel to fall back on`);
-    if (current.kernelFunc === (kernelFuncs[name] as unknown)) continue;
+    if (current.kernelFunc === (func as unknown)) continue;
     replaced.set(name, current);
     tf.unregisterKernel(name, 'wasm');
     // The replaced kernel's setupFunc binds the wasm functions the fallback calls.
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: kernelFuncs[name] as unknown as tf.KernelFunc });
+    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: func as unknown as tf.KernelFunc });
   }
 }
 
-/** Puts back the kernels `registerNativeKernels` replaced. */
-export function unregisterNativeKernels(): void {
+/** Puts back the kernels `overrideKernels` replaced. */
+export function restoreKernels(replaced: Map<string, tf.KernelConfig>): void {
   for (const [name, config] of replaced) {
     tf.unregisterKernel(name, 'wasm');
     tf.registerKernel(config);
   }
   replaced.clear();
+}
+
+/** Replaces the wasm backend's heavy kernels (as registered now) with ONNX Runtime ones. Idempotent. */
+export function registerNativeKernels(runtime: OrtRuntime): void {
+  ort = runtime;
+  overrideKernels(kernelFuncs, replaced);
+}
+
+/** Puts back the kernels `registerNativeKernels` replaced. */
+export function unregisterNativeKernels(): void {
+  restoreKernels(replaced);
 }
