@@ -144,6 +144,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const noise = new Rng(state.noiseRng);
     const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
     const saveCheckpoint = () => {
+      // Mid-epoch, the EMA generator still holds G's BatchNorm statistics: measure its own, so that sampling from
+      // this checkpoint matches the epoch-end ones (training overwrites them at the next step: no other effect).
+      if (gan.generatorEma != null && state.step > 0) {
+        standingStatistics(gan.generatorEma, config.latentDim, config.conditioning === 'none' ? 0 : config.numClasses, deriveSeed(config.seed, `standing-statistics-${state.epoch}-${state.step}`));
+      }
       state.noiseRng = noise.state();
       state.gOptimizerStep = gan.gOptimizer.step;
       state.dOptimizerStep = gan.dOptimizer.step;
