@@ -13,7 +13,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/backend/index.js';
-import { PRESET_NAMES } from '../src/config.js';
+import { LATENT_PRESET_NAMES } from '../src/config.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { generateImages, latentNoise, loadRunGenerator } from '../src/train/sample.js';
 
@@ -25,7 +25,7 @@ const { values, positionals } = parseArgs({
     flags: { type: 'string', default: '' }, tag: { type: 'string', default: '' },
   },
 });
-const [dataset = 'mnist', epochs = '5', presetList = PRESET_NAMES.join(',')] = positionals;
+const [dataset = 'mnist', epochs = '5', presetList = LATENT_PRESET_NAMES.join(',')] = positionals;
 const outDir = resolve(values.out!);
 const gantry = resolve('bin', 'gantry.js');
 mkdirSync(outDir, { recursive: true });

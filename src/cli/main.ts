@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 import { CheckpointError } from '../io/checkpoint.js';
 import { UsageError } from './options.js';
 import { DataError } from '../data/errors.js';
+import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
@@ -15,6 +16,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
   eval: { run: evalCommand, summary: 'FID, KID, IS, precision/recall and mode coverage of a run or folder' },
   data: { run: dataCommand, summary: 'describe or download data sets (gantry data info|download)' },
+  upscale: { run: applyCommand('superres'), summary: 'upscale an image with a --task superres run' },
+  colorize: { run: applyCommand('colorize'), summary: 'colour a gray image with a --task colorize run' },
+  inpaint: { run: applyCommand('inpaint'), summary: 'fill masked pixels with a --task inpaint run' },
+  translate: { run: applyCommand('translate'), summary: 'translate an image\'s style with a --task translate run' },
 };
 
 const HELP = `Usage: gantry <command> [options]
@@ -22,13 +27,15 @@ const HELP = `Usage: gantry <command> [options]
 Train, sample and judge GANs in TypeScript on TensorFlow.js.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`).join('\n')}
 
 Run 'gantry <command> --help' for a command's options and examples.
 
 Examples:
   gantry train --epochs 1 --limit 6400 --out runs/quick
   gantry sample --run runs/quick --count 16 --grid digits.png
+  gantry train --task superres --dataset emoji-twitter --epochs 6 --out runs/superres
+  gantry upscale small.png big.png --run runs/superres
 `;
 
 /** File system errors on paths the user gave (e.g. --out pointing at a file) are user errors too. */

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_FIELDS, DEFAULT_CONFIG, PRESET_NAMES, PRESETS, resolveConfig, type TrainConfig } from '../config.js';
 import { isIdxFolder } from '../data/idx_sets.js';
+import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { train } from '../train/loop.js';
 import { formatHelp, parseOptions, UsageError, type CommandHelp, type OptionSpec } from './options.js';
@@ -61,6 +62,9 @@ export const trainHelp: CommandHelp = {
     'gantry train --data my-digits/ --eval-every 1 --eval-features mnist   # a folder, judged by the MNIST classifier',
     'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
     'gantry train --backend cpu --limit 256 --epochs 1',
+    'gantry train --task superres --dataset emoji-twitter --epochs 6   # also colorize, inpaint; PSNR/SSIM each epoch',
+    'gantry train --task translate --source emoji-twitter --target emoji-google',
+    'gantry train --task translate --source photos/ --target paintings/ --resolution 64   # pairs matched by file name',
   ],
 };
 
@@ -81,7 +85,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
 
   // A folder of pictures defaults to 32×32 RGB rather than the 28×28 gray of the digit sets.
-  if (given.has('data') && !isIdxFolder(values.data as string)) {
+  const pictureFolder = (given.has('data') && !isIdxFolder(values.data as string)) || (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
+  if (pictureFolder) {
     if (!given.has('resolution')) overrides.imageSize = 32;
     if (!given.has('channels')) overrides.channels = 3;
   }

@@ -15,6 +15,18 @@ export interface ImageDataset {
   height: number;
   width: number;
   channels: number;
+  /**
+   * A stable identifier per image, aligned with `images`: for image folders the path relative to the folder,
+   * for the emoji sets the package's file name (e.g. "1f385-1f3fb.png"). Absent for IDX and bundled MNIST.
+   */
+  keys?: string[];
+  /**
+   * Paired data (image-to-image translation): `images` are the targets and `sources` the matching inputs,
+   * image i of one paired with image i of the other; n·height·width·sourceChannels bytes, same height and width.
+   */
+  sources?: Uint8Array;
+  /** Channels of `sources`; set exactly when `sources` is. */
+  sourceChannels?: number;
 }
 
 /** The first `limit` images of a data set (the whole set when limit is null). */
@@ -26,6 +38,8 @@ export function limitDataset(data: ImageDataset, limit: number | null): ImageDat
     count: limit,
     images: data.images.subarray(0, limit * size),
     labels: data.labels?.subarray(0, limit) ?? null,
+    ...(data.keys && { keys: data.keys.slice(0, limit) }),
+    ...(data.sources && { sources: data.sources.subarray(0, limit * data.height * data.width * data.sourceChannels!) }),
   };
 }
 

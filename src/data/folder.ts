@@ -5,6 +5,7 @@
  *
  * The first pass writes a cache (one .bin of pixels + a .json index keyed by the files' paths, sizes and
  * mtimes and the options); later runs with the same files and options read it instead of decoding again.
+ * The data set's `keys` are the images' paths relative to the folder, in the order of the images.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -69,7 +70,8 @@ function walk(root: string): { images: SourceFile[]; others: string[] } {
   return { images, others };
 }
 
-function listFirst(items: string[], n = 3): string {
+/** The first few items and how many more, for one-line messages. */
+export function listFirst(items: string[], n = 3): string {
   return items.slice(0, n).join(', ') + (items.length > n ? `, … (${items.length - n} more)` : '');
 }
 
@@ -124,7 +126,7 @@ export async function loadImageFolder(path: string, o: FolderOptions): Promise<I
   const name = basename(root);
   const cached = readCache(cacheBase, key, size);
   if (cached != null) {
-    return { name, images: cached.images, labels: cached.labels, classNames: cached.classNames, count: cached.count, height: o.resolution, width: o.resolution, channels: o.channels };
+    return { name, images: cached.images, labels: cached.labels, classNames: cached.classNames, count: cached.count, height: o.resolution, width: o.resolution, channels: o.channels, keys: cached.files };
   }
 
   const unreadable: string[] = [];
@@ -165,17 +167,17 @@ export async function loadImageFolder(path: string, o: FolderOptions): Promise<I
   writeFileAtomic(`${cacheBase}.json`, JSON.stringify(index));
   return {
     name, images: pixels, labels: labels ? Uint8Array.from(labels) : null, classNames, count: kept.length,
-    height: o.resolution, width: o.resolution, channels: o.channels,
+    height: o.resolution, width: o.resolution, channels: o.channels, keys: index.files,
   };
 }
 
-function readCache(base: string, key: string, size: number): { images: Uint8Array; labels: Uint8Array | null; classNames: string[] | null; count: number } | null {
+function readCache(base: string, key: string, size: number): { images: Uint8Array; labels: Uint8Array | null; classNames: string[] | null; count: number; files: string[] } | null {
   try {
     const index = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as CacheIndex;
     if (index.version !== CACHE_VERSION || index.key !== key) return null;
     const images = new Uint8Array(readFileSync(`${base}.bin`));
-    if (images.length !== index.count * size) return null;
-    return { images, labels: index.labels ? Uint8Array.from(index.labels) : null, classNames: index.classNames, count: index.count };
+    if (images.length !== index.count * size || index.files?.length !== index.count) return null;
+    return { images, labels: index.labels ? Uint8Array.from(index.labels) : null, classNames: index.classNames, count: index.count, files: index.files };
   } catch {
     return null;
   }

@@ -1,16 +1,17 @@
 /**
  * Data by name or path: the bundled MNIST digits (default), the standard IDX sets (mnist-full,
- * fashion-mnist), a folder of IDX files, or a folder of images. Also the content hash a run records so a
- * resumed run refuses other data.
+ * fashion-mnist), the emoji sets (emoji-twitter, emoji-google: 64×64 RGB on white, see emoji.ts), a folder of
+ * IDX files, or a folder of images. Also the content hash a run records so a resumed run refuses other data.
  */
 import { createHash } from 'node:crypto';
 import type { ImageDataset } from './dataset.js';
+import { EMOJI_SIZE, loadEmoji } from './emoji.js';
 import { DataError } from './errors.js';
 import { loadImageFolder } from './folder.js';
 import { defaultCacheDir, IDX_SETS, isIdxFolder, loadIdxFolder, locateIdxSet, type Split } from './idx_sets.js';
 import { loadBundledMnist } from './mnist.js';
 
-export const DATASET_NAMES = ['mnist', 'mnist-full', 'fashion-mnist'] as const;
+export const DATASET_NAMES = ['mnist', 'mnist-full', 'fashion-mnist', 'emoji-twitter', 'emoji-google'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export interface DataSource {
@@ -33,11 +34,15 @@ export interface LoadHooks {
   warn?: (message: string) => void;
 }
 
-/** IDX data sets come in one shape; --resolution and --channels cannot change it. */
-function checkFixedShape(d: ImageDataset, source: DataSource): ImageDataset {
-  if (source.imageSize !== d.height || source.channels !== d.channels) {
-    throw new DataError(`${d.name} images are ${d.height}×${d.width} with ${d.channels} channel(s); --resolution and --channels apply to image folders`);
+/** IDX and emoji data sets come in one shape; --resolution and --channels cannot change it. */
+function checkShape(name: string, size: number, channels: number, source: DataSource): void {
+  if (source.imageSize !== size || source.channels !== channels) {
+    throw new DataError(`${name} images are ${size}×${size} with ${channels} channel(s); --resolution and --channels apply to image folders`);
   }
+}
+
+function checkFixedShape(d: ImageDataset, source: DataSource): ImageDataset {
+  checkShape(d.name, d.height, d.channels, source);
   return d;
 }
 
@@ -49,6 +54,11 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
       resolution: source.imageSize, channels: source.channels as 1 | 3, fit: source.fit, background: source.background,
       strict: source.strict, cacheDir, progress: hooks.progress, warn: hooks.warn,
     });
+  }
+  if (source.dataset === 'emoji-twitter' || source.dataset === 'emoji-google') {
+    // Always composited on white (--background applies to image folders); split by a hash of the emoji.
+    checkShape(source.dataset, EMOJI_SIZE, 3, source);
+    return loadEmoji(source.dataset === 'emoji-twitter' ? 'twitter' : 'google', source.split, cacheDir, hooks);
   }
   if (source.dataset === 'mnist') {
     // train: all 10,000 digits; test: the last 2,000, which gantry's MNIST classifier never saw.
@@ -70,5 +80,6 @@ export function datasetHash(d: ImageDataset): string {
   h.update(JSON.stringify([d.count, d.height, d.width, d.channels, d.classNames]));
   h.update(d.images);
   if (d.labels) h.update(d.labels);
+  if (d.sources) h.update(d.sources);
   return h.digest('hex').slice(0, 16);
 }

@@ -1,7 +1,7 @@
 /**
  * Feature extractors: a TensorFlow.js layers model, the layer whose output is the feature vector, and the
- * input size and scaling it expects. Built in: gantry's classifiers for MNIST and Fashion-MNIST (shipped in
- * models/classifiers/, no network). Plug-in: any layers model folder (e.g. a converted InceptionV3 with
+ * input size and scaling it expects. Built in: gantry's classifiers for MNIST, Fashion-MNIST and the emoji sets
+ * (shipped in models/classifiers/, no network). Plug-in: any layers model folder (e.g. a converted InceptionV3 with
  * its 2048-d pool layer) with --features, --feature-layer, --input-size and --input-scale.
  *
  * Images go in as bytes; they are converted to the model's channels (RGB→gray by the mean of the three, gray→RGB
@@ -42,7 +42,25 @@ export function modelsDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'models');
 }
 
-export const BUILTIN_EXTRACTORS = ['mnist', 'fashion-mnist'] as const;
+export const BUILTIN_EXTRACTORS = ['mnist', 'fashion-mnist', 'emoji'] as const;
+export type BuiltinExtractorName = (typeof BUILTIN_EXTRACTORS)[number];
+
+/** The classifier that judges each named data set (and each classifier by its own name). */
+const EXTRACTOR_OF: Record<string, BuiltinExtractorName> = {
+  mnist: 'mnist',
+  'mnist-full': 'mnist',
+  'fashion-mnist': 'fashion-mnist',
+  'emoji-twitter': 'emoji',
+  'emoji-google': 'emoji',
+  emoji: 'emoji',
+};
+
+/** The built-in classifier for a data set or classifier name; a DataError for names it does not know. */
+export function builtinExtractorName(dataset: string): BuiltinExtractorName {
+  const name = EXTRACTOR_OF[dataset];
+  if (name == null) throw new DataError(`no built-in feature extractor for '${dataset}' (built in: ${BUILTIN_EXTRACTORS.join(', ')})`);
+  return name;
+}
 
 async function load(dir: string, layer: string, scale: InputScale, probabilities: string | null, label: string): Promise<FeatureExtractor> {
   if (!existsSync(join(dir, 'model.json'))) throw new DataError(`${dir} holds no TensorFlow.js model (model.json)`);
@@ -92,9 +110,9 @@ async function load(dir: string, layer: string, scale: InputScale, probabilities
   };
 }
 
-/** gantry's classifier for a data set ('mnist' serves mnist and mnist-full). */
+/** gantry's classifier for a data set ('mnist' serves mnist and mnist-full, 'emoji' both emoji styles), or by its name. */
 export async function builtinExtractor(dataset: string): Promise<FeatureExtractor> {
-  const name = dataset === 'fashion-mnist' ? 'fashion-mnist' : 'mnist';
+  const name = builtinExtractorName(dataset);
   return load(join(modelsDir(), 'classifiers', name), FEATURE_LAYER, '-1,1', 'probabilities', `gantry-classifier-${name}`);
 }
 

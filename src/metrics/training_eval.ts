@@ -7,7 +7,7 @@ import type { Network } from '../networks/network.js';
 import { generateImages, generationLabels, latentNoise } from '../train/sample.js';
 import { deriveSeed } from '../util/random.js';
 import { evaluate, realFeatures, type EvalResult } from './evaluate.js';
-import { builtinExtractor } from './extractor.js';
+import { BUILTIN_EXTRACTORS, builtinExtractor } from './extractor.js';
 
 export interface TrainingEvaluator {
   evaluate(generator: Network): EvalResult;
@@ -15,13 +15,14 @@ export interface TrainingEvaluator {
 }
 
 /**
- * Named data sets are judged against their test split with their own classifier (or `evalFeatures`); an image
- * folder against its own training images (`data`, already loaded) with the classifier `evalFeatures` names.
+ * Named data sets are judged against their test split with their own classifier (or `evalFeatures`; the emoji
+ * sets: the `emoji` classifier); an image folder against its own training images (`data`, already loaded) with
+ * the classifier `evalFeatures` names.
  */
 export async function createTrainingEvaluator(config: TrainConfig, data: ImageDataset, cacheDir: string): Promise<TrainingEvaluator> {
   const folder = config.data != null;
   if (folder && config.evalFeatures === 'auto') {
-    throw new DataError('--eval-every on an image folder needs --eval-features mnist|fashion-mnist (whose classifier gives the features)');
+    throw new DataError(`--eval-every on an image folder needs --eval-features ${BUILTIN_EXTRACTORS.join('|')} (whose classifier gives the features)`);
   }
   const real = folder ? data : await loadData({ ...config, split: 'test' });
   const count = Math.min(config.evalCount, real.count);

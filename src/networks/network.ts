@@ -5,6 +5,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { dcganDiscriminator, dcganGenerator } from './dcgan.js';
 import type { ParamStore, RunMode } from './layers.js';
+import { pix2pixDiscriminator, pix2pixGenerator } from './pix2pix.js';
 import { resnetDiscriminator, resnetGenerator } from './resnet.js';
 
 /** How D uses class labels: not at all, a projection term (Miyato & Koyama 2018), or ACGAN's auxiliary classifier. */
@@ -31,6 +32,8 @@ export interface NetworkSpec {
   /** D appends the minibatch standard deviation as a feature map before its last layers. */
   minibatchStd: boolean;
   init: Init;
+  /** Image-to-image networks: channels of the input image G maps from and D judges pairs with (absent: a latent GAN). */
+  conditionChannels?: number;
 }
 
 export interface Network {
@@ -40,13 +43,16 @@ export interface Network {
   readonly inputShape: number[];
   readonly outputShape: number[];
   /**
-   * G: z [N, latentDim] → images [N, H, W, C] in [−1, 1]. D: images → logits [N, 1], or [N, 1 + K] with ACGAN
+   * G: z [N, latentDim] (or an input image, image-to-image) → images [N, H, W, C] in [−1, 1]. D: images (or
+   * [input, image] pairs concatenated on channels) → logits [N, 1] (PatchGAN: [N, h, w, 1]), or [N, 1 + K] with ACGAN
    * (column 0 real/fake, then K class logits). `labels` (int32 [N]) is required when the network is conditional.
    */
   apply(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor;
   /** An equivalent tfjs-layers model with the current weights (inference mode), for export; families without one
    * cannot be exported yet. */
   layers?(): tf.LayersModel;
+  /** D's intermediate feature maps, for feature matching (families that support it). */
+  features?(x: tf.Tensor, mode: RunMode): tf.Tensor[];
 }
 
 export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;
@@ -54,4 +60,5 @@ export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;
 export const ARCHITECTURES: Record<string, { generator: NetworkBuilder; discriminator: NetworkBuilder }> = {
   dcgan: { generator: dcganGenerator, discriminator: dcganDiscriminator },
   resnet: { generator: resnetGenerator, discriminator: resnetDiscriminator },
+  pix2pix: { generator: pix2pixGenerator, discriminator: pix2pixDiscriminator },
 };

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';
+import { taskInputChannels } from '../image2image/task.js';
 import { ARCHITECTURES, type Network, type NetworkSpec } from '../networks/network.js';
 import { deriveSeed } from '../util/random.js';
 import { Adam } from './adam.js';
@@ -28,6 +29,7 @@ export function networkSpec(config: TrainConfig): NetworkSpec {
     latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels,
     numClasses: config.conditioning === 'none' ? 0 : config.numClasses, conditioning: config.conditioning,
     spectralNorm: config.spectralNorm, attention: config.attention, minibatchStd: config.minibatchStd, init: config.init,
+    ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }
 

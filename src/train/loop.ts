@@ -24,6 +24,7 @@ import { deriveSeed, Rng } from '../util/random.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { standingStatistics, updateEma } from './ema.js';
 import { assignVariables, createGan, disposeGan, ganVariables, readVariables, samplingGenerator, type Gan } from './gan.js';
+import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput, writePairGrid } from '../image2image/training.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
 import { generateImages, generationLabels, latentNoise } from './sample.js';
 import { CHECKPOINT_FILE, type TrainState } from './state.js';
@@ -104,7 +105,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
   }
   state.backend = backend;
-  const data = limitDataset(await loadData(config, { cacheDir: options.cacheDir, warn: (m) => info(`warning: ${m}`), progress: options.dataProgress }), config.limit);
+  const hooks = { cacheDir: options.cacheDir ?? defaultCacheDir(), warn: (m: string) => info(`warning: ${m}`), progress: options.dataProgress };
+  // Image-to-image runs keep a fixed held-out split for their PSNR/SSIM and sample grids.
+  const taskData = config.task === 'none' ? null : await loadTaskData(config, hooks);
+  const data = limitDataset(taskData?.train ?? await loadData(config, hooks), config.limit);
   const hash = datasetHash(data);
   if (options.resume && config.dataHash != null && config.dataHash !== hash) {
     throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
@@ -122,7 +126,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   state.fidHistory ??= [];
   state.bestFid ??= null;
-  const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, data, options.cacheDir ?? defaultCacheDir()) : null;
+  const evaluator = config.evalEvery > 0 && taskData == null ? await createTrainingEvaluator(config, data, options.cacheDir ?? defaultCacheDir()) : null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   try {
@@ -138,7 +142,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       writeFileSync(metricsPath, '');
-      info(`training ${config.architecture} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend} into ${runDir}`);
+      const task = taskData ? ` for --task ${config.task} (${taskData.heldOut.count} held out)` : '';
+      info(`training ${config.architecture}${task} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend} into ${runDir}`);
     }
 
     const noise = new Rng(state.noiseRng);
@@ -167,12 +172,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       while (state.step < steps) {
         const stepStart = performance.now();
         const real = batchTensor(data, order, state.step + 1, config.batchSize);
-        const z = tf.tensor2d(noise.normals(real.shape[0] * config.latentDim), [real.shape[0], config.latentDim]);
+        // G's input: latent noise, or (image-to-image) the input made from the real batch, which D also sees.
+        const condition = taskData ? taskInput(config, data, order, state.step + 1, real, noise) : undefined;
+        const z = condition ?? tf.tensor2d(noise.normals(real.shape[0] * config.latentDim), [real.shape[0], config.latentDim]);
         const conditional = config.conditioning !== 'none';
         const realLabels = conditional ? batchLabels(data, order, state.step + 1, config.batchSize)! : undefined;
         const fakeLabels = conditional ? tf.tensor1d(Int32Array.from({ length: real.shape[0] }, () => noise.int(config.numClasses)), 'int32') : undefined;
         const updateG = (state.globalStep + 1) % config.nCritic === 0;
-        const losses = trainStep(gan, gan.losses, real, z, { ...stepOptions, realLabels, fakeLabels, updateG });
+        const taskOptions = condition ? { condition, generatorTerm: taskGeneratorTerm(gan, config, condition) } : {};
+        const losses = trainStep(gan, gan.losses, real, z, { ...stepOptions, ...taskOptions, realLabels, fakeLabels, updateG });
         tf.dispose([real, z, ...(realLabels ? [realLabels] : []), ...(fakeLabels ? [fakeLabels] : [])]);
         if (!Number.isNaN(losses.gLoss)) lastGLoss = losses.gLoss;
         if (!Number.isFinite(losses.dLoss) || (updateG && !Number.isFinite(losses.gLoss))) {
@@ -202,7 +210,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         if (stopping && state.step < steps) return { runDir, backend, globalStep: state.globalStep, completed: false };
       }
-      await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
+      if (taskData) {
+        writePairGrid(gan.generator, config, taskData.heldOut, runDir, state.epoch);
+        if (config.evalEvery > 0 && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
+          const scores = evaluateHeldOut(gan.generator, config, taskData.heldOut);
+          appendFileSync(metricsPath, `${JSON.stringify({ epoch: state.epoch, global_step: state.globalStep, eval: scores })}\n`);
+          info(`epoch ${state.epoch}: held-out PSNR ${scores.psnr.toFixed(2)} dB, SSIM ${scores.ssim.toFixed(4)} (baseline ${scores.baseline_psnr.toFixed(2)} dB, ${scores.baseline_ssim.toFixed(4)})`);
+        }
+      } else {
+        await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
+      }
       let best = false;
       if (evaluator != null && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
         const { warnings, ...result } = evaluator.evaluate(samplingGenerator(gan));

@@ -30,6 +30,13 @@ export interface StepOptions {
   dInput?: (x: tf.Tensor4D) => tf.Tensor4D;
   /** A term added to D's loss (gradient penalty, R1), given a critic of plain images. */
   dPenalty?: (critic: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, fake: tf.Tensor4D) => tf.Scalar | null;
+  /**
+   * Image-to-image: the input image G maps from (the `z` of trainStep); D judges [condition, image] pairs, and
+   * `dInput` and the penalties see the pairs.
+   */
+  condition?: tf.Tensor4D;
+  /** A term added to G's loss given its output and the real batch (L1 to the truth, feature matching). */
+  generatorTerm?: (fake: tf.Tensor4D, real: tf.Tensor4D) => tf.Scalar;
   /** D outputs [N, 1 + K]: its class logits add ACGAN's cross-entropy to both losses. */
   acgan?: boolean;
   /** Runs after D's update (weight clipping) and after G's (EMA). */
@@ -48,8 +55,13 @@ const TRAIN = { training: true } as const;
 const PENALTY = { training: true, updateStats: false, secondOrder: true } as const;
 
 /** D as penalties see it: one real/fake logit per image, batch statistics without updating any buffer. */
-export function penaltyCritic(d: Network, labels: tf.Tensor1D | undefined, acgan: boolean): (x: tf.Tensor4D) => tf.Tensor {
-  return (x) => split(d.apply(x, PENALTY, labels), acgan)[0];
+export function penaltyCritic(d: Network, labels: tf.Tensor1D | undefined, acgan: boolean, condition?: tf.Tensor4D): (x: tf.Tensor4D) => tf.Tensor {
+  return (x) => split(d.apply(paired(x, condition), PENALTY, labels), acgan)[0];
+}
+
+/** What D sees of an image: the image, or the [condition, image] pair. */
+export function paired(x: tf.Tensor, condition: tf.Tensor4D | undefined): tf.Tensor {
+  return condition == null ? x : tf.concat([condition, x as tf.Tensor4D], 3);
 }
 
 /** The real/fake logit and, with ACGAN, the class logits. */
@@ -70,13 +82,16 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
   const acgan = o.acgan ?? false;
   const dVars = [...d.store.params.values()];
   const gVars = [...g.store.params.values()];
-  const judge = (x: tf.Tensor, labels?: tf.Tensor1D) => split(d.apply(o.dInput ? o.dInput(x as tf.Tensor4D) : x, TRAIN, labels), acgan);
+  const judge = (x: tf.Tensor, labels?: tf.Tensor1D) => {
+    const seen = paired(x, o.condition) as tf.Tensor4D;
+    return split(d.apply(o.dInput ? o.dInput(seen) : seen, TRAIN, labels), acgan);
+  };
   const dObjective = (fake: tf.Tensor) => (): tf.Scalar => {
     const [r, rc] = judge(real, o.realLabels);
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.discriminator(r, f);
     if (rc != null && fc != null) loss = tf.add(loss, tf.add(classCrossEntropy(rc, o.realLabels!), classCrossEntropy(fc, o.fakeLabels!))) as tf.Scalar;
-    const penalty = o.dPenalty?.(penaltyCritic(d, o.realLabels, acgan), real as tf.Tensor4D, fake as tf.Tensor4D);
+    const penalty = o.dPenalty?.(penaltyCritic(d, o.realLabels, acgan, o.condition), real as tf.Tensor4D, fake as tf.Tensor4D);
     return penalty != null ? tf.add(loss, penalty) as tf.Scalar : loss;
   };
 
@@ -95,8 +110,9 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
     dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
     o.afterDStep?.();
     const [f, fc] = judge(fake, o.fakeLabels);
-    const loss = losses.generator(f);
-    return fc != null ? tf.add(loss, classCrossEntropy(fc, o.fakeLabels!)) as tf.Scalar : loss;
+    let loss = losses.generator(f);
+    if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
+    return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D)) : loss;
   }, true, gVars)!;
   o.afterGStep?.();
   const result = { dLoss: dLoss!.dataSync()[0], gLoss: gLoss.dataSync()[0] };

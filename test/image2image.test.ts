@@ -1,0 +1,193 @@
+/**
+ * Image-to-image end to end on the real emoji sets: every task trains (the pix2pix family, pairs made on the fly,
+ * grids of input | output | truth, held-out PSNR/SSIM beside the baseline), an untrained G is exactly the baseline,
+ * and the four apply commands work on real files of other sizes, keep alpha, and refuse bad input in one line.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { useBackend } from '../src/backend/index.js';
+import { resolveConfig, type TrainConfig } from '../src/config.js';
+import { batchTensor, epochOrder } from '../src/data/dataset.js';
+import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput } from '../src/image2image/training.js';
+import { diffAugment } from '../src/train/augment.js';
+import { buildGenerator, createGan, disposeGan } from '../src/train/gan.js';
+import { gradientPenalty } from '../src/train/penalties.js';
+import { trainStep } from '../src/train/step.js';
+import { Rng } from '../src/util/random.js';
+import { gantry, ROOT, tempDir, TEST_CACHE } from './helpers.js';
+
+const dir = tempDir();
+const TWITTER = join(ROOT, 'node_modules', 'emoji-datasource-twitter', 'img', 'twitter', '64');
+const GOOGLE = join(ROOT, 'node_modules', 'emoji-datasource-google', 'img', 'google', '64');
+const TASKS = ['superres', 'colorize', 'inpaint', 'translate'] as const;
+const COMMANDS = { superres: 'upscale', colorize: 'colorize', inpaint: 'inpaint', translate: 'translate' } as const;
+const run = (task: string) => join(dir, `run-${task}`);
+
+async function rgba(path: string) {
+  const { data, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+function oneLineError(r: { status: number | null; stderr: string }, pattern: RegExp): void {
+  assert.equal(r.status, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, pattern);
+}
+
+test('an untrained generator is exactly the baseline (bicubic, gray, untranslated source)', async () => {
+  await useBackend('auto');
+  for (const task of ['superres', 'colorize', 'translate'] as const) {
+    const config = resolveConfig({ task, dataset: 'emoji-twitter', evalCount: 100 });
+    const { heldOut } = await loadTaskData(config, { cacheDir: TEST_CACHE });
+    const generator = buildGenerator(config);
+    const before = tf.memory().numTensors;
+    const scores = evaluateHeldOut(generator, config, heldOut);
+    assert.equal(tf.memory().numTensors, before, 'evaluation leaks no tensors');
+    assert.equal(scores.count, 100);
+    assert.equal(scores.psnr, scores.baseline_psnr, task);
+    assert.equal(scores.ssim, scores.baseline_ssim, task);
+    assert.ok(scores.psnr > 10 && scores.psnr < 40, `${task}: ${scores.psnr} dB`);
+    generator.store.dispose();
+  }
+});
+
+test('pix2pix steps with L1, feature matching and a gradient penalty on pairs: finite losses, a flat tensor count', async () => {
+  await useBackend('auto');
+  const config = resolveConfig({ task: 'inpaint', dataset: 'emoji-google', batchSize: 4, featureMatching: 10, gpWeight: 1, diffAugment: 'translation' });
+  const { train: data } = await loadTaskData(config, { cacheDir: TEST_CACHE });
+  const gan = createGan(config);
+  const rng = new Rng(3);
+  const order = epochOrder(data.count, config.seed, 1);
+  const counts: number[] = [];
+  for (let step = 1; step <= 4; step++) {
+    const real = batchTensor(data, order, step, 4);
+    const condition = taskInput(config, data, order, step, real, rng);
+    assert.deepEqual(condition.shape, [4, 64, 64, 4]);
+    const losses = trainStep(gan, gan.losses, real, condition, {
+      condition, generatorTerm: taskGeneratorTerm(gan, config, condition),
+      dInput: (x) => tf.tidy(() => diffAugment(x, config.diffAugment, rng)),
+      dPenalty: (critic, r, f) => tf.mul(config.gpWeight, gradientPenalty(critic, r, f, rng.uniforms(4, 0, 1))) as tf.Scalar,
+    });
+    tf.dispose([real, condition]);
+    assert.ok(Number.isFinite(losses.dLoss) && Number.isFinite(losses.gLoss), `step ${step}: ${losses.dLoss}, ${losses.gLoss}`);
+    counts.push(tf.memory().numTensors);
+  }
+  assert.ok(counts.slice(1).every((c) => c === counts[1]), `tensors per step ${counts}`);
+  disposeGan(gan);
+});
+
+test('every task trains on emoji: finite losses, PSNR/SSIM with the baseline in metrics.jsonl, a grid of input | output | truth', () => {
+  for (const task of TASKS) {
+    const r = gantry(['train', '--task', task, '--dataset', 'emoji-twitter', '--epochs', '1', '--limit', '32', '--eval-count', '32', '--out', run(task)], dir);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`training pix2pix for --task ${task} \\(358 held out\\)`));
+    const lines = readFileSync(join(run(task), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const steps = lines.filter((l) => l.step != null);
+    assert.equal(steps.length, 2);
+    for (const s of steps) assert.ok(Number.isFinite(s.d_loss) && Number.isFinite(s.g_loss));
+    const scores = lines.find((l) => l.eval != null).eval;
+    for (const key of ['psnr', 'ssim', 'baseline_psnr', 'baseline_ssim']) assert.ok(Number.isFinite(scores[key]), `${task} ${key}`);
+    const config = JSON.parse(readFileSync(join(run(task), 'config.json'), 'utf8')) as TrainConfig;
+    assert.equal(config.architecture, 'pix2pix');
+    assert.equal(config.imageSize, 64);
+  }
+});
+
+test('grids have three rows (input, output, truth) of held-out images', async () => {
+  const meta = await sharp(join(run('colorize'), 'samples', 'epoch-001.png')).metadata();
+  assert.equal(meta.height, 3 * (64 + 2) + 2);
+  assert.equal(meta.width, 8 * (64 + 2) + 2);
+  // The input row of colorize is gray; the truth row is not.
+  const { data, info } = await sharp(join(run('colorize'), 'samples', 'epoch-001.png')).raw().toBuffer({ resolveWithObject: true });
+  const saturation = (row: number) => {
+    let sum = 0;
+    for (let y = 2 + row * 66; y < 66 + row * 66; y++) {
+      for (let x = 0; x < info.width; x++) {
+        const p = (y * info.width + x) * 3;
+        sum += Math.max(data[p], data[p + 1], data[p + 2]) - Math.min(data[p], data[p + 1], data[p + 2]);
+      }
+    }
+    return sum;
+  };
+  assert.equal(saturation(0), 0);
+  assert.ok(saturation(2) > 0);
+});
+
+test('the apply commands work on real files of other sizes and keep transparency', async () => {
+  const emoji = join(TWITTER, '1f600.png');
+  // A 64×64 RGBA emoji, upscaled ×4: the transparent corner stays transparent, the opaque centre opaque.
+  const up = join(dir, 'up.png');
+  let r = gantry(['upscale', emoji, up, '--run', run('superres')], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const big = await rgba(up);
+  assert.deepEqual([big.width, big.height], [256, 256]);
+  assert.equal(big.data[3], 0);
+  assert.equal(big.data[(128 * 256 + 128) * 4 + 3], 255);
+
+  // A larger, non-square JPEG (no alpha), tiled: colorize and translate keep its size.
+  const wide = join(dir, 'wide.jpg');
+  await sharp(join(GOOGLE, '1f680.png')).flatten({ background: '#ffffff' }).resize(150, 100, { fit: 'fill' }).jpeg().toFile(wide);
+  for (const task of ['colorize', 'translate'] as const) {
+    const out = join(dir, `${task}.png`);
+    r = gantry([COMMANDS[task], wide, out, '--run', run(task)], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const meta = await sharp(out).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.hasAlpha], [150, 100, false]);
+  }
+
+  // Inpainting changes only what the mask marks.
+  const mask = join(dir, 'mask.png');
+  const holes = Buffer.alloc(150 * 100);
+  for (let y = 30; y < 60; y++) for (let x = 40; x < 90; x++) holes[y * 150 + x] = 255;
+  await sharp(holes, { raw: { width: 150, height: 100, channels: 1 } }).png().toFile(mask);
+  const filled = join(dir, 'filled.png');
+  r = gantry(['inpaint', wide, filled, '--mask', mask, '--run', run('inpaint')], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const [original, result] = [await rgba(wide), await rgba(filled)];
+  let changedOutside = 0, changedInside = 0;
+  for (let p = 0; p < 150 * 100; p++) {
+    const differs = [0, 1, 2].some((k) => original.data[p * 4 + k] !== result.data[p * 4 + k]);
+    if (holes[p] === 0 && differs) changedOutside++;
+    if (holes[p] !== 0 && differs) changedInside++;
+  }
+  assert.equal(changedOutside, 0);
+  assert.ok(changedInside > 0);
+});
+
+test('bad input to the apply commands is a one-line error and writes nothing', () => {
+  const emoji = join(TWITTER, '1f600.png');
+  const out = join(dir, 'never.png');
+  oneLineError(gantry(['upscale', join(dir, 'missing.png'), out, '--run', run('superres')], dir), /input .*missing\.png: no such file/);
+  const text = join(dir, 'notes.png');
+  writeFileSync(text, 'not an image');
+  oneLineError(gantry(['colorize', text, out, '--run', run('colorize')], dir), /notes\.png: not a PNG, JPEG or WebP image/);
+  oneLineError(gantry(['inpaint', emoji, out, '--run', run('inpaint')], dir), /--mask <file> is required/);
+  oneLineError(gantry(['inpaint', emoji, out, '--mask', join(dir, 'mask.png'), '--run', run('inpaint')], dir), /--mask .*mask\.png is 150×100 but the input is 64×64/);
+  oneLineError(gantry(['colorize', emoji, out, '--run', run('superres')], dir), /was trained as --task superres \(use gantry upscale\)/);
+  oneLineError(gantry(['upscale', emoji, join(dir, 'out.gif'), '--run', run('superres')], dir), /must end in \.png, \.jpg, \.jpeg or \.webp/);
+  oneLineError(gantry(['translate', emoji, out, '--run', join(dir, 'nowhere')], dir), /not a gantry run folder/);
+  assert.throws(() => readFileSync(out));
+});
+
+test('translation trains on two image folders matched by file name', () => {
+  const source = join(dir, 'source'), target = join(dir, 'target');
+  mkdirSync(source);
+  mkdirSync(target);
+  const files = readFileSync(join(ROOT, 'node_modules', 'emoji-datasource-twitter', 'emoji.json'), 'utf8');
+  const names = (JSON.parse(files) as { image: string }[]).slice(100, 140).map((e) => e.image);
+  for (const name of names) {
+    copyFileSync(join(TWITTER, name), join(source, name));
+    copyFileSync(join(GOOGLE, name), join(target, name));
+  }
+  copyFileSync(join(TWITTER, '1f600.png'), join(source, 'only-in-source.png'));
+  const r = gantry(['train', '--task', 'translate', '--source', source, '--target', target, '--resolution', '64', '--epochs', '1', '--out', join(dir, 'run-folders')], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /only-in-source/);
+  assert.match(r.stderr, /held out\) on /);
+  oneLineError(gantry(['train', '--task', 'translate', '--source', source, '--out', join(dir, 'x')], dir), /--task translate takes --source and --target together/);
+  oneLineError(gantry(['train', '--task', 'colorize', '--preset', 'dcgan', '--out', join(dir, 'y')], dir), /--task colorize trains the pix2pix architecture/);
+});
