@@ -130,9 +130,12 @@ export interface HeldOutScores {
   baseline_ssim: number;
 }
 
-/** The held-out images as floats, their pairs (the same masks and noise every epoch) and G's finished output. */
-function heldOutPass(generator: Network, config: TrainConfig, heldOut: ImageDataset, count: number) {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
+/**
+ * `count` held-out images as floats (the first ones, or spread evenly over the set), their pairs (the same masks
+ * and noise every time) and G's finished output.
+ */
+export function heldOutPass(generator: Network, config: TrainConfig, heldOut: ImageDataset, count: number, spread = false) {
+  const order = Int32Array.from({ length: count }, (_, i) => (spread ? Math.floor((i * heldOut.count) / count) : i));
   const truthTensor = batchTensor(heldOut, order, 1, count);
   const truth = truthTensor.dataSync() as Float32Array;
   truthTensor.dispose();
@@ -155,10 +158,10 @@ export function evaluateHeldOut(generator: Network, config: TrainConfig, heldOut
   };
 }
 
-/** samples/epoch-NNN.png: rows of inputs, G's outputs and the truth for the first held-out images. */
+/** samples/epoch-NNN.png: rows of inputs, G's outputs and the truth for held-out images from across the set. */
 export function writePairGrid(generator: Network, config: TrainConfig, heldOut: ImageDataset, runDir: string, epoch: number): void {
   const k = Math.min(heldOut.count, 2 * Math.round(Math.sqrt(config.sampleGridSize)));
-  const { truth, pairs, output, shape } = heldOutPass(generator, config, heldOut, k);
+  const { truth, pairs, output, shape } = heldOutPass(generator, config, heldOut, k, true);
   const s = config.imageSize, c = config.channels;
   const rows = new Uint8Array(3 * k * s * s * c);
   rows.set(toBytes(inputPicture(config.task as ImageTask, pairs.input, shape)), 0);

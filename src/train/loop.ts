@@ -27,7 +27,7 @@ import { assignVariables, createGan, disposeGan, ganVariables, readVariables, sa
 import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput, writePairGrid } from '../image2image/training.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
 import { generateImages, generationLabels, latentNoise } from './sample.js';
-import { CHECKPOINT_FILE, type TrainState } from './state.js';
+import { CHECKPOINT_FILE, writeRunStatus, type RunStatus, type TrainState } from './state.js';
 import { trainStep, type StepOptions } from './step.js';
 
 export interface Progress {
@@ -129,6 +129,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const evaluator = config.evalEvery > 0 && taskData == null ? await createTrainingEvaluator(config, data, options.cacheDir ?? defaultCacheDir()) : null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
+  const startedAt = new Date().toISOString();
+  let outcome: Pick<RunStatus, 'state' | 'error'> = { state: 'failed' };
+  const finish = (completed: boolean): TrainResult => {
+    outcome = { state: completed ? 'finished' : 'stopped' };
+    return { runDir, backend, globalStep: state.globalStep, completed };
+  };
   try {
     if (stored != null) {
       assignVariables(variables, stored, checkpointPath);
@@ -146,6 +152,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       info(`training ${config.architecture}${task} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend} into ${runDir}`);
     }
 
+    writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
     const noise = new Rng(state.noiseRng);
     const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
     const saveCheckpoint = () => {
@@ -208,7 +215,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (state.step < steps && (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))) {
           saveCheckpoint();
         }
-        if (stopping && state.step < steps) return { runDir, backend, globalStep: state.globalStep, completed: false };
+        if (stopping && state.step < steps) return finish(false);
       }
       if (taskData) {
         writePairGrid(gan.generator, config, taskData.heldOut, runDir, state.epoch);
@@ -235,10 +242,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.step = 0;
       saveCheckpoint();
       if (best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
-      if (stopping && state.epoch <= config.epochs) return { runDir, backend, globalStep: state.globalStep, completed: false };
+      if (stopping && state.epoch <= config.epochs) return finish(false);
     }
-    return { runDir, backend, globalStep: state.globalStep, completed: true };
+    return finish(true);
+  } catch (err) {
+    outcome = { state: 'failed', error: (err as Error).message.split('\n')[0] };
+    throw err;
   } finally {
+    if (existsSync(runDir)) writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
     disposeGan(gan);
     evaluator?.dispose();
   }

@@ -1,5 +1,7 @@
-/** What a run's checkpoint records besides its tensors. */
+/** What a run's checkpoint records besides its tensors, and the run's status file. */
+import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
+import { writeFileAtomic } from '../io/files.js';
 import type { RngState } from '../util/random.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -21,4 +23,24 @@ export interface TrainState {
   /** FID after each evaluated epoch, and the best so far (kept as checkpoint-best.bin). */
   fidHistory: [number, number][];
   bestFid: number | null;
+}
+
+export const STATUS_FILE = 'status.json';
+
+/**
+ * status.json in a run folder, for tools that watch runs (gantry studio): 'training' while a process trains it
+ * (`pid`; a killed process leaves 'training' behind, so readers check the pid), then 'finished', 'stopped' (Ctrl-C,
+ * resumable) or 'failed' with the error's first line.
+ */
+export interface RunStatus {
+  state: 'training' | 'finished' | 'stopped' | 'failed';
+  error?: string;
+  pid: number;
+  /** ISO times: when this process started training the run, and of this status. */
+  started: string;
+  updated: string;
+}
+
+export function writeRunStatus(runDir: string, status: RunStatus): void {
+  writeFileAtomic(join(runDir, STATUS_FILE), `${JSON.stringify(status)}\n`);
 }
