@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';
-import { taskInputChannels } from '../image2image/task.js';
-import { ARCHITECTURES, type Network, type NetworkSpec } from '../networks/network.js';
+import { ARCHITECTURES, type Network } from '../networks/network.js';
+import { networkSpec } from '../networks/spec.js';
 import { deriveSeed } from '../util/random.js';
 import { Adam } from './adam.js';
 import { copyWeights } from './ema.js';
@@ -24,15 +24,9 @@ export interface Gan extends GanModels {
   generatorEma: Network | null;
 }
 
-export function networkSpec(config: TrainConfig): NetworkSpec {
-  return {
-    latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels,
-    numClasses: config.conditioning === 'none' ? 0 : config.numClasses, conditioning: config.conditioning,
-    spectralNorm: config.spectralNorm, attention: config.attention, minibatchStd: config.minibatchStd, init: config.init,
-    ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
-  };
-}
+export { networkSpec };
 
+/** G as a run builds it (its initial weights follow from the config's seed). */
 export function buildGenerator(config: TrainConfig): Network {
   return ARCHITECTURES[config.architecture].generator(networkSpec(config), deriveSeed(config.seed, 'init-G'));
 }
