@@ -58,12 +58,14 @@ const trainPick = Array.from(rng.permutation(twitterTrain.count).subarray(0, tra
 const testBatch = firstImages(twitterTest, twitterTest.count);
 const n = twitterTest.count;
 const people = twitterTrain.classNames!.indexOf('People & Body');
+const trainBatch = pick(twitterTrain, trainPick);
 const cases: [string, ImageBatch][] = [
-  [`${trainCount} real emoji-twitter training images`, pick(twitterTrain, trainPick)],
+  [`${trainCount} real emoji-twitter training images`, trainBatch],
   [`${trainCount} real emoji-google training images (other style)`, pick(googleTrain, trainPick)],
   [`${googleTest.count} held-out emoji-google images (same emoji, other style)`, firstImages(googleTest, googleTest.count)],
   [`the ${n} test images blurred, σ = 1 px`, blur(testBatch, 1)],
   [`the ${n} test images blurred, σ = 3 px`, blur(testBatch, 3)],
+  [`the ${trainCount} training images blurred, σ = 3 px`, blur(trainBatch, 3)],
   [`${n} images of uniform noise`, { images: Uint8Array.from({ length: n * 64 * 64 * 3 }, () => rng.int(256)), count: n, height: 64, width: 64, channels: 3 }],
   [`${n} training images of one category (People & Body)`, pick(twitterTrain, Array.from({ length: twitterTrain.count }, (_, i) => i).filter((i) => twitterTrain.labels![i] === people).slice(0, n))],
 ];

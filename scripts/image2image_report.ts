@@ -11,8 +11,24 @@ import { defaultCacheDir } from '../src/data/idx_sets.js';
 import { writeFileAtomic } from '../src/io/files.js';
 import { encodePng, tileImages, toBytes } from '../src/io/png.js';
 import { evaluateHeldOut, heldOutPass, loadTaskData } from '../src/image2image/training.js';
+import { areaDownscale } from '../src/image2image/degrade.js';
 import { inputPicture, type ImageTask } from '../src/image2image/task.js';
 import { loadRunGenerator } from '../src/train/sample.js';
+
+/** Each pixel of n side×side images repeated f×f times. */
+function nearestUpscale(pixels: Float32Array, n: number, side: number, c: number, f: number): Float32Array {
+  const big = side * f;
+  const out = new Float32Array(n * big * big * c);
+  for (let i = 0; i < n; i++) {
+    for (let y = 0; y < big; y++) {
+      for (let x = 0; x < big; x++) {
+        const from = ((i * side + Math.floor(y / f)) * side + Math.floor(x / f)) * c;
+        out.set(pixels.subarray(from, from + c), ((i * big + y) * big + x) * c);
+      }
+    }
+  }
+  return out;
+}
 
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { pictures: { type: 'string' } } });
 await useBackend('auto');
@@ -28,7 +44,12 @@ for (const runDir of positionals) {
   if (values.pictures != null) {
     const k = Math.min(8, heldOut.count);
     const { truth, pairs, output, shape } = heldOutPass(generator, config, heldOut, k, true);
-    const rows = [inputPicture(config.task as ImageTask, pairs.input, shape), pairs.baseline, output, truth].map(toBytes);
+    // Super-resolution's input row shows the low-resolution image itself (pixels enlarged), not its bicubic upscaling.
+    const s = config.imageSize, f = config.srScale, c = config.channels;
+    const input = config.task === 'superres'
+      ? nearestUpscale(areaDownscale(truth, k, s, s, c, f), k, s / f, c, f)
+      : inputPicture(config.task as ImageTask, pairs.input, shape);
+    const rows = [input, pairs.baseline, output, truth].map(toBytes);
     const all = new Uint8Array(rows.reduce((n, r) => n + r.length, 0));
     rows.reduce((offset, r) => (all.set(r, offset), offset + r.length), 0);
     const grid = tileImages(all, 4 * k, config.imageSize, config.imageSize, config.channels, k);

@@ -2,8 +2,9 @@
 # Installs the Debian packages the test suite uses (skipped when they are all present already).
 #   dataset-fashion-mnist  Fashion-MNIST IDX files in /usr/share/datasets/fashion-mnist
 #   libdnnl-dev g++ make   oneDNN and a compiler: npm ci builds the native backend's convolutions (native/)
+#   chromium               the headless browser the studio's end-to-end test drives (playwright-core, /usr/bin/chromium)
 set -euo pipefail
-packages=(dataset-fashion-mnist libdnnl-dev g++ make)
+packages=(dataset-fashion-mnist libdnnl-dev g++ make chromium)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -320,11 +320,14 @@ export function checkField(key: string, value: unknown): unknown {
 export function resolveConfig(overrides: Record<string, unknown> = {}): TrainConfig {
   const task = checkField('task', overrides.task ?? DEFAULT_CONFIG.task) as Task;
   const preset = checkField('preset', overrides.preset ?? (task === 'none' ? DEFAULT_CONFIG.preset : 'pix2pix')) as PresetName;
-  const dataset = checkField('dataset', overrides.dataset ?? DEFAULT_CONFIG.dataset) as DatasetName;
-  // Named data sets of another shape set it (image folders keep the flags' or the defaults').
-  const shape = overrides.data == null ? NAMED_SHAPES[dataset] : undefined;
+  // A translation between named sets records its target as the data set.
+  const target = DATASET_NAMES.find((name) => name === overrides.target);
+  const dataset = checkField('dataset', overrides.dataset ?? target ?? DEFAULT_CONFIG.dataset) as DatasetName;
+  // Named data sets of another shape set it (image folders keep the flags' or the defaults'); so does a named --source.
+  const source = DATASET_NAMES.find((name) => name === overrides.source);
+  const shape = overrides.data == null ? NAMED_SHAPES[source ?? dataset] : undefined;
   const imageSize = checkField('imageSize', overrides.imageSize ?? shape?.imageSize ?? DEFAULT_CONFIG.imageSize) as number;
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...shape, ...PRESETS[preset].fields(imageSize), preset };
+  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...shape, ...PRESETS[preset].fields(imageSize), preset, dataset };
   for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
   const c = config as unknown as TrainConfig;
   checkTask(c);

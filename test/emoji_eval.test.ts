@@ -56,6 +56,6 @@ test('the emoji extractor: 128-d features and 10 classes for 64×64×3 images; F
   assert.equal(google.id, extractor.id);
   google.dispose();
   const self = evaluate(real, 'emoji-twitter (test)', firstImages(heldOut, n), extractor, fid).fid!;
-  assert.ok(Math.abs(self) < 1e-6, `FID of the reference with itself ${self}`);
+  assert.ok(Math.abs(self) < 1e-6 * noisy, `FID of the reference with itself ${self}`);
   extractor.dispose();
 });

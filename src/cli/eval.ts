@@ -2,6 +2,7 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
+import { datasetShape } from '../config.js';
 import { DATASET_NAMES, loadData, type DatasetName } from '../data/index.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
 import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
@@ -68,7 +69,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const loaded = run != null ? loadRunGenerator(run) : null;
   const reference = (v.reference as DatasetName | undefined) ?? (loaded && loaded.config.data == null ? loaded.config.dataset : 'mnist');
   const split = v.split as 'train' | 'test';
-  const real = await loadData({ dataset: reference, data: null, split, imageSize: 28, channels: 1, fit: 'crop', background: 'black', strict: false });
+  const { imageSize, channels } = datasetShape(reference);
+  const real = await loadData({ dataset: reference, data: null, split, imageSize, channels, fit: 'crop', background: 'black', strict: false });
   const count = Math.min(v.count as number, real.count);
   const extractor = v.features != null
     ? await pluginExtractor(v.features as string, v['feature-layer'] as string, v['input-scale'] as InputScale)
@@ -81,7 +83,9 @@ export async function evalCommand(argv: string[]): Promise<number> {
       generated = { images: generateImages(generator, latentNoise(v.seed as number, count, config.latentDim), config.latentDim, generationLabels(config, count)), count, height: h, width: w, channels: c };
       generator.store.dispose();
     } else {
-      const folder = await loadData({ dataset: 'mnist', data: v.images as string, split: 'train', imageSize: real.height, channels: real.channels, fit: 'crop', background: 'black', strict: false },
+      // Transparent pictures go on the reference's background (the emoji sets are on white).
+      const background = reference.startsWith('emoji-') ? 'white' : 'black';
+      const folder = await loadData({ dataset: 'mnist', data: v.images as string, split: 'train', imageSize: real.height, channels: real.channels, fit: 'crop', background, strict: false },
         { warn: (m) => process.stderr.write(`warning: ${m}\n`) });
       generated = firstImages(folder, count);
     }

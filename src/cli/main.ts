@@ -8,6 +8,7 @@ import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
+import { studioCommand } from './studio.js';
 import { trainCommand } from './train.js';
 import { TrainingDivergedError } from '../train/loop.js';
 
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
   eval: { run: evalCommand, summary: 'FID, KID, IS, precision/recall and mode coverage of a run or folder' },
+  studio: { run: studioCommand, summary: 'a local web app over a runs folder: runs, live curves, samples, playground' },
   data: { run: dataCommand, summary: 'describe or download data sets (gantry data info|download)' },
   upscale: { run: applyCommand('superres'), summary: 'upscale an image with a --task superres run' },
   colorize: { run: applyCommand('colorize'), summary: 'colour a gray image with a --task colorize run' },

@@ -1,0 +1,124 @@
+/** The studio server's HTTP API (src/studio/server.ts), typed. */
+import type { TrainConfig } from '../src/config.js';
+
+/** A run as the server sums it up (many fields are null for a broken run whose config cannot be read). */
+export type { RunState, RunSummary } from '../src/studio/runs.js';
+import type { RunSummary } from '../src/studio/runs.js';
+
+/** An image-to-image run (its G maps images, not noise). */
+export const isImage2Image = (run: RunSummary): boolean => run.task != null && run.task !== 'none';
+
+/** Classes of a conditional run; 0 for an unconditional one. */
+export const runClasses = (run: RunSummary): number => (run.conditioning == null || run.conditioning === 'none' ? 0 : run.numClasses ?? 0);
+
+export interface StepLine {
+  epoch: number;
+  step: number;
+  global_step: number;
+  d_loss: number;
+  g_loss: number | null;
+  step_ms: number;
+  images: number;
+}
+
+export interface EvalLine {
+  epoch?: number;
+  global_step?: number;
+  eval: Record<string, unknown>;
+  time?: string;
+}
+
+export type MetricLine = StepLine | EvalLine;
+
+export const isEval = (line: MetricLine): line is EvalLine => 'eval' in line && line.eval != null;
+export const isStep = (line: MetricLine): line is StepLine => !isEval(line) && typeof (line as StepLine).d_loss === 'number';
+
+export interface MetricsChunk {
+  lines: MetricLine[];
+  /** Byte offset in metrics.jsonl after the last whole line returned. */
+  bytes: number;
+  skipped?: number;
+  /** The file got shorter than the offset asked for (a resumed run cut it back): these lines are from byte 0. */
+  reset?: boolean;
+}
+
+export interface GeneratorManifest {
+  config: TrainConfig;
+  weights: 'ema' | 'raw';
+  /** Where each variable lies in generator.bin, in float32 elements. */
+  tensors: { name: string; shape: number[]; offset: number }[];
+}
+
+/** The API path of a run; each part of its id is escaped. */
+export function runPath(id: string): string {
+  return `/api/runs/${id.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+export function fileUrl(id: string, path: string): string {
+  return `${runPath(id)}/files/${path}`;
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return (await res.json()) as T;
+}
+
+export async function getBinary(url: string): Promise<ArrayBuffer> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return res.arrayBuffer();
+}
+
+export const listRuns = () => getJson<{ root: string; runs: RunSummary[] }>('/api/runs');
+
+export const getRun = (id: string) => getJson<RunSummary>(runPath(id));
+
+export const getMetrics = (id: string, from = 0) => getJson<MetricsChunk>(`${runPath(id)}/metrics?from=${from}`);
+
+export interface RunWatch {
+  close(): void;
+}
+
+/**
+ * Follows a run over server-sent events from byte `from` of metrics.jsonl. On a dropped connection it reconnects
+ * from the bytes it has (never re-reading lines), until the run is no longer training.
+ */
+export function watchRun(id: string, from: number, on: { metrics(lines: MetricLine[], reset: boolean): void; status(run: RunSummary): void }): RunWatch {
+  let bytes = from;
+  let training = true;
+  let closed = false;
+  let source: EventSource | null = null;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  const open = () => {
+    source = new EventSource(`${runPath(id)}/events?from=${bytes}`);
+    source.addEventListener('metrics', (e) => {
+      const chunk = JSON.parse((e as MessageEvent<string>).data) as MetricsChunk;
+      if (chunk.reset) {
+        bytes = chunk.bytes;
+        on.metrics(chunk.lines, true);
+        return;
+      }
+      if (chunk.bytes <= bytes) return;
+      bytes = chunk.bytes;
+      if (chunk.lines.length > 0) on.metrics(chunk.lines, false);
+    });
+    source.addEventListener('status', (e) => {
+      const run = JSON.parse((e as MessageEvent<string>).data) as RunSummary;
+      training = run.status === 'training';
+      on.status(run);
+    });
+    source.onerror = () => {
+      source?.close();
+      if (!closed && training) retry = setTimeout(open, 2000);
+    };
+  };
+  open();
+  return {
+    close() {
+      closed = true;
+      clearTimeout(retry);
+      source?.close();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+/** CSS files the bundler pulls in with the page (esbuild writes them to assets/main.css). */
+declare module '*.css';
