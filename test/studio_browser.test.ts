@@ -202,6 +202,21 @@ test('the playground generates the images of gantry sample: cpu, wasm and WebGL'
   await page.locator('input[aria-label="interpolation t"]').fill('0.5');
   await page.waitForSelector('canvas[data-lerp][data-t="0.50"]');
   assert.ok(maxDiff(await canvasPixels('canvas[data-lerp]'), cli.inTurn[0]) > 20, 'halfway between two seeds is another image');
+  // Play animates t.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.waitForFunction(() => {
+    const t = (globalThis as unknown as PageGlobals).document.querySelector('canvas[data-lerp]').dataset.t;
+    return t !== '0.50' && t !== '0.49' && t !== '0.51';
+  });
+  await page.getByRole('button', { name: 'Pause' }).click();
+
+  // Download PNG saves the picked image (moved along direction 1) at its own size.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PNG' }).click()]);
+  assert.equal(download.suggestedFilename(), `a-seed${SEED}-0.png`);
+  const saved = await sharp(await download.path()).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([saved.info.width, saved.info.height], [28, 28]);
+  const shown = await canvasPixels('canvas[data-picked]');
+  for (let p = 0; p < 28 * 28; p++) assert.equal(saved.data[p * saved.info.channels], shown[p * 4], `downloaded pixel ${p}`);
 
   await page.selectOption('select[aria-label="class"]', String(CLASS));
   await waitHooks((s) => s.ready && s.play?.klass === CLASS);

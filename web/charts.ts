@@ -33,7 +33,8 @@ export class LineChart {
       cursor: { drag: { x: true, y: false } },
       series: [{ label: xLabel }, ...series.map((s) => ({
         label: s.label, stroke: s.faint ? `${s.color}55` : s.color, width: s.faint ? 1 : 2, dash: s.dash, spanGaps: true,
-        points: { show: false }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(4)),
+        // Faint raw values never show points; the others do where they are few (uPlot's default).
+        ...(s.faint ? { points: { show: false } } : {}), value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(4)),
       }))],
     };
     // uPlot measures nothing itself: build it once the element is in the page, and follow its width.

@@ -43,7 +43,7 @@ export function compareView(root: HTMLElement, a: string, b: string): View {
       const columns = pair.map((run, i) => {
         const loss = new LossChart(i === 0 ? 'loss-a' : 'loss-b');
         charts.push(loss);
-        const timeline = new SampleTimeline(run, sync(i));
+        const timeline = new SampleTimeline(run, sync(i), false);
         timelines.push(timeline);
         const column = h('div', { class: 'compare-column', 'data-run': run.id },
           h('h2', {}, h('span', { class: 'side' }, i === 0 ? 'A' : 'B'), picker(run.id, i as 0 | 1), statusBadge(run)),

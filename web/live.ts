@@ -25,7 +25,8 @@ export class SampleTimeline {
   private images = h('div', { class: 'sample-images' });
   private run: RunSummary;
 
-  constructor(run: RunSummary, private onEpoch?: (epoch: number) => void) {
+  /** `classes`: also show the per-class grid (classes-epoch-NNN.png) of conditional runs. */
+  constructor(run: RunSummary, private onEpoch?: (epoch: number) => void, private classes = true) {
     this.run = run;
     this.input.addEventListener('input', () => this.show());
     this.el = h('div', { class: 'timeline' }, h('div', { class: 'timeline-bar' }, this.input, this.label), this.images);
@@ -65,7 +66,7 @@ export class SampleTimeline {
       return;
     }
     this.label.textContent = `epoch ${epoch} of ${this.run.epochs ?? '?'}`;
-    const files = [`epoch-${pad3(epoch)}.png`, `classes-epoch-${pad3(epoch)}.png`].filter((f) => this.run.samples.includes(f));
+    const files = [`epoch-${pad3(epoch)}.png`, ...(this.classes ? [`classes-epoch-${pad3(epoch)}.png`] : [])].filter((f) => this.run.samples.includes(f));
     this.images.replaceChildren(...files.map((f) => h('figure', {},
       h('img', { src: fileUrl(this.run.id, `samples/${f}`), alt: f, class: 'pixelated' }),
       h('figcaption', {}, f.startsWith('classes') ? 'one row per class' : 'fixed noise'))));

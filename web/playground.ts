@@ -36,12 +36,14 @@ export function playgroundView(root: HTMLElement, id: string, params: URLSearchP
 }
 
 function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams): () => void {
+  const classes = runClasses(run);
+  const askedClass = Number(params.get('class') ?? -1);
   const state = {
     backend: (BACKEND_CHOICES as readonly string[]).includes(params.get('backend') ?? '') ? params.get('backend') as BackendChoice : 'auto',
     weights: (params.get('weights') === 'raw' || !run.hasEma ? 'raw' : 'ema') as 'ema' | 'raw',
     seed: clampSeed(Number(params.get('seed') ?? 0)),
     /** -1: the classes in turn (image i gets class i mod K), as `gantry sample` without --class. */
-    klass: Number(params.get('class') ?? -1),
+    klass: Number.isInteger(askedClass) && askedClass >= 0 && askedClass < classes ? askedClass : -1,
     picked: 0,
     offsets: new Float32Array(DIRECTIONS),
   };
@@ -58,7 +60,6 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
   const weightsSelect = h('select', { 'aria-label': 'weights', disabled: !run.hasEma, title: run.hasEma ? 'the moving average of G\'s weights, or the raw weights' : 'this run keeps no EMA of G',
     onchange: () => { state.weights = weightsSelect.value as 'ema' | 'raw'; void reload(); } },
   ...(run.hasEma ? ['ema', 'raw'] : ['raw']).map((w) => h('option', { value: w, selected: w === state.weights }, w === 'ema' ? 'EMA' : 'raw')));
-  const classes = runClasses(run);
   const classSelect = h('select', { 'aria-label': 'class', onchange: () => { state.klass = Number(classSelect.value); void drawGrid(); } },
     h('option', { value: -1 }, 'in turn (i mod K)'), ...Array.from({ length: classes }, (_, k) => h('option', { value: k, selected: k === state.klass }, `class ${k}`)));
   const seedInput = h('input', { type: 'number', min: 0, max: 2 ** 32 - 1, value: state.seed, 'aria-label': 'seed',

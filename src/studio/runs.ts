@@ -69,6 +69,20 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
+/**
+ * The real path of a file in run folder `dir` (itself a real path): null when absent, 'outside' when a symbolic
+ * link leads out of the folder (the studio never reads those).
+ */
+export function runFile(dir: string, ...parts: string[]): string | null | 'outside' {
+  let real: string;
+  try {
+    real = realpathSync(join(dir, ...parts));
+  } catch {
+    return null;
+  }
+  return isInside(real, dir) && real !== dir ? real : 'outside';
+}
+
 function isRunFolder(dir: string): boolean {
   return RUN_MARKERS.some((f) => statOrNull(join(dir, f))?.isFile() ?? false);
 }
@@ -357,7 +371,7 @@ function readJson(path: string): { value: unknown } | { error: string } | null {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? null : { error: `cannot read (${code ?? String(err)})` };
+    return code === 'ENOENT' ? null : { error: `unreadable (${code ?? String(err)})` };
   }
   try {
     return { value: JSON.parse(text) };
@@ -390,34 +404,39 @@ export function summarizeRun(id: string, dir: string): RunSummary {
 }
 
 function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
-  const mtime = (path: string) => {
-    const st = statOrNull(path);
+  const file = (name: string, required: boolean) => {
+    const path = runFile(dir, name);
+    if (path === 'outside') {
+      if (required) broken.push(`${name} links outside the run folder`);
+      return null;
+    }
+    const st = path == null ? null : statOrNull(path);
     if (st != null) s.updated = Math.max(s.updated, st.mtimeMs);
-    return st;
+    return path == null || st == null ? null : { path, stats: st };
   };
   // Config: config.json, else the checkpoint's.
   let config: Record<string, unknown> | null = null;
-  mtime(join(dir, 'config.json'));
-  const configFile = readJson(join(dir, 'config.json'));
+  const configPath = file('config.json', true);
+  const configFile = configPath == null ? null : readJson(configPath.path);
   if (configFile != null) {
     if ('error' in configFile) broken.push(`config.json is ${configFile.error}`);
     else if (!isObject(configFile.value)) broken.push('config.json is not a JSON object');
     else config = configFile.value;
   }
 
-  const checkpointStats = mtime(join(dir, CHECKPOINT_FILE));
+  const checkpointFile = file(CHECKPOINT_FILE, true);
   let checkpoint: CheckpointInfo | null = null;
-  if (checkpointStats != null) {
+  if (checkpointFile != null) {
     s.hasCheckpoint = true;
     try {
-      checkpoint = checkpointInfo(join(dir, CHECKPOINT_FILE), checkpointStats);
+      checkpoint = checkpointInfo(checkpointFile.path, checkpointFile.stats);
       s.hasEma = checkpoint.names.some((n) => n.startsWith('G_ema/'));
       config ??= checkpoint.config;
     } catch (err) {
       broken.push(`${CHECKPOINT_FILE} is unreadable: ${(err as Error).message}`);
     }
   }
-  if (config == null && configFile == null) broken.push('config.json is missing');
+  if (config == null && configFile == null && !broken.some((b) => b.startsWith('config.json'))) broken.push('config.json is missing');
 
   if (config != null) {
     s.dataset = text(config.dataset);
@@ -434,8 +453,8 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
   }
 
   // Metrics.
-  mtime(join(dir, METRICS_FILE));
-  const metrics = digestMetrics(join(dir, METRICS_FILE));
+  const metricsFile = file(METRICS_FILE, true);
+  const metrics = metricsFile == null ? null : digestMetrics(metricsFile.path);
   if (metrics != null) {
     if (metrics.bad > 0) broken.push(`${METRICS_FILE} has ${metrics.bad} malformed line${metrics.bad === 1 ? '' : 's'} (first: line ${metrics.firstBad})`);
     if (metrics.tail > (4 << 20)) broken.push(`${METRICS_FILE} ends in ${metrics.tail} bytes without a line end`);
@@ -455,17 +474,17 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
     if (s.stepsPerEpoch == null && metrics != null && s.epoch >= metrics.maxEpoch && metrics.maxEpoch > 0) s.stepsPerEpoch = metrics.maxStep.get(metrics.maxEpoch) ?? null;
   }
 
-  mtime(join(dir, 'fid.png'));
-  mtime(join(dir, 'samples'));
+  file('fid.png', false);
+  const samples = file('samples', false);
   try {
-    s.samples = readdirSync(join(dir, 'samples'), { withFileTypes: true }).filter((d) => d.isFile() && isSampleName(d.name)).map((d) => d.name).sort();
+    s.samples = samples == null ? [] : readdirSync(samples.path, { withFileTypes: true }).filter((d) => d.isFile() && isSampleName(d.name)).map((d) => d.name).sort();
   } catch {
     s.samples = [];
   }
 
   // Status.
-  mtime(join(dir, STATUS_FILE));
-  const statusFile = readJson(join(dir, STATUS_FILE));
+  const statusPath = file(STATUS_FILE, true);
+  const statusFile = statusPath == null ? null : readJson(statusPath.path);
   if (statusFile == null) {
     s.status = s.epochs != null && s.epoch >= s.epochs ? 'finished' : 'unknown';
   } else if ('error' in statusFile) {
@@ -524,9 +543,9 @@ const MAX_CACHED_GENERATORS = 3;
  * `G_ema/` prefix and without optimizer slots; D and the optimizers are never included. Cached per checkpoint.
  */
 export function runGenerator(dir: string, weights?: 'ema' | 'raw'): GeneratorWeights {
-  const path = join(dir, CHECKPOINT_FILE);
-  const stats = statOrNull(path);
-  if (stats == null || !stats.isFile()) throw new GeneratorError(404, 'this run has no checkpoint.bin yet');
+  const path = runFile(dir, CHECKPOINT_FILE);
+  const stats = path == null || path === 'outside' ? null : statOrNull(path);
+  if (path == null || path === 'outside' || stats == null || !stats.isFile()) throw new GeneratorError(404, 'this run has no checkpoint.bin yet');
   const key = fileKey(stats);
   let entry = generators.get(path);
   if (entry?.key !== key) {

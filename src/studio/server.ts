@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePath } from './paths.js';
-import { findRuns, GeneratorError, isInside, isSampleName, METRICS_FILE, readMetrics, resolveRun, runGenerator, summarizeRun } from './runs.js';
+import { findRuns, GeneratorError, isInside, isSampleName, METRICS_FILE, readMetrics, resolveRun, runFile, runGenerator, summarizeRun } from './runs.js';
 
 export interface StudioOptions {
   /** The runs folder to serve. */
@@ -198,8 +198,10 @@ function runRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, rest:
     switch (action) {
       case '': return sendJson(req, res, 200, summarizeRun(id, dir));
       case 'metrics': {
-        const path = join(dir, METRICS_FILE);
-        const chunk = existsSync(path) ? readMetrics(path, offsetParam(query)) : { lines: [], bytes: 0, skipped: 0 };
+        const path = runFile(dir, METRICS_FILE);
+        const from = offsetParam(query);
+        if (path === 'outside') throw new HttpError(404, `${METRICS_FILE} links outside the run folder`);
+        const chunk = path != null ? readMetrics(path, from) : { lines: [], bytes: 0, skipped: 0 };
         return sendJson(req, res, 200, chunk);
       }
       case 'events': return openEvents(ctx, req, res, id, dir, offsetParam(query, req.headers['last-event-id']));
@@ -326,7 +328,6 @@ function openEvents(ctx: Context, req: IncomingMessage, res: ServerResponse, id:
     return;
   }
   res.write('retry: 2000\n\n');
-  const metricsPath = join(dir, METRICS_FILE);
   let offset = from;
   let lastStatus = '';
   const send = (event: string, data: unknown, eventId?: number) => {
@@ -338,14 +339,15 @@ function openEvents(ctx: Context, req: IncomingMessage, res: ServerResponse, id:
       stop();
       return;
     }
+    const metricsPath = runFile(dir, METRICS_FILE);
     let size = -1;
     try {
-      size = statSync(metricsPath).size;
+      if (metricsPath != null && metricsPath !== 'outside') size = statSync(metricsPath).size;
     } catch {
       size = -1;
     }
     for (let i = 0; size >= 0 && size !== offset && i < 8 && !res.writableNeedDrain; i++) {
-      const chunk = readMetrics(metricsPath, offset, 1 << 20);
+      const chunk = readMetrics(metricsPath as string, offset, 1 << 20);
       if (chunk.bytes === offset && !chunk.reset) break; // only a half-written line so far
       offset = chunk.bytes;
       if (chunk.lines.length > 0 || chunk.reset) send('metrics', { lines: chunk.lines, bytes: chunk.bytes, ...(chunk.reset ? { reset: true } : {}) }, chunk.bytes);
