@@ -24,6 +24,7 @@ export class SampleTimeline {
   private label = h('span', { class: 'timeline-label' });
   private images = h('div', { class: 'sample-images' });
   private run: RunSummary;
+  private drawn = false;
 
   /** `classes`: also show the per-class grid (classes-epoch-NNN.png) of conditional runs. */
   constructor(run: RunSummary, private onEpoch?: (epoch: number) => void, private classes = true) {
@@ -38,7 +39,8 @@ export class SampleTimeline {
     this.run = run;
     const epochs = sampleEpochs(run);
     const atEnd = Number(this.input.value) >= this.epochs.length - 1;
-    if (epochs.join() === this.epochs.join()) return;
+    if (this.drawn && epochs.join() === this.epochs.join()) return;
+    this.drawn = true;
     this.epochs = epochs;
     this.input.max = String(Math.max(0, epochs.length - 1));
     this.input.disabled = epochs.length < 2;
@@ -160,9 +162,9 @@ export function liveView(root: HTMLElement, id: string): View {
           h('h1', {}, run.id, ' ', statusBadge(run)),
           h('div', { class: 'error', hidden: !run.error }, run.error ?? ''),
           h('p', { class: 'facts' }, [
-            dataLabel(run), `preset ${run.preset ?? '—'}`, networkLabel(run),
+            dataLabel(run), run.preset != null ? `preset ${run.preset}` : '—', networkLabel(run),
             run.imageSize != null ? `${run.imageSize}×${run.imageSize}×${run.channels}` : null, scoreLabel(run),
-          ].filter(Boolean).join(' · ')),
+          ].filter((f) => f != null && f !== '—').join(' · ')),
           h('nav', { class: 'links' }, run.hasCheckpoint && run.status !== 'broken' ? h('a', { href: routes.play(run.id) }, 'Playground →') : null));
         const p = progress(run, steps);
         progressBar.max = p.total ?? Math.max(1, p.done);
