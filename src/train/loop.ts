@@ -141,6 +141,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       gan.gOptimizer.step = state.gOptimizerStep;
       gan.dOptimizer.step = state.dOptimizerStep;
       if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
+      // config.json shows what the run now does (e.g. more --epochs than it started with).
+      writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       info(state.epoch > config.epochs
         ? `${runDir} already finished its ${config.epochs} epoch(s); pass --epochs N to train further`
         : `resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`);
