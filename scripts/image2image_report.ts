@@ -4,7 +4,7 @@
  * every held-out image (a markdown table row), and a picture of eight held-out images from across the set in rows
  * input | baseline | gantry | truth.
  */
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/backend/index.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
@@ -53,8 +53,7 @@ for (const runDir of positionals) {
     const all = new Uint8Array(rows.reduce((n, r) => n + r.length, 0));
     rows.reduce((offset, r) => (all.set(r, offset), offset + r.length), 0);
     const grid = tileImages(all, 4 * k, config.imageSize, config.imageSize, config.channels, k);
-    const name = `${config.task}-${(config.data ?? config.source ?? config.dataset).split('/').filter(Boolean).pop()}.png`;
-    writeFileAtomic(join(values.pictures, name), encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
+    writeFileAtomic(join(values.pictures, `${basename(runDir)}.png`), encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
   }
   generator.store.dispose();
 }
