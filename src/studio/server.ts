@@ -13,7 +13,10 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePath } from './paths.js';
-import { findRuns, GeneratorError, isInside, isSampleName, METRICS_FILE, readMetrics, resolveRun, runFile, runGenerator, summarizeRun } from './runs.js';
+import { GeneratorError, runGenerator } from './checkpoints.js';
+import { isInside, isSampleName, runFile } from './files.js';
+import { readMetrics } from './metrics.js';
+import { findRuns, METRICS_FILE, resolveRun, summarizeRun } from './runs.js';
 
 export interface StudioOptions {
   /** The runs folder to serve. */
