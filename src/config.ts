@@ -7,6 +7,7 @@ import { BACKENDS, type BackendChoice } from './backend/index.js';
 import { DATASET_NAMES, type DatasetName } from './data/index.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
 import { CONDITIONINGS, INITS, SPECTRAL_NORMS, type Conditioning, type Init, type SpectralNorm } from './networks/network.js';
+import { PIX2PIX_SIZES } from './networks/pix2pix.js';
 
 export const ARCHITECTURE_NAMES = ['dcgan', 'resnet', 'pix2pix'] as const;
 export const OPTIMIZERS = ['adam', 'rmsprop'] as const;
@@ -16,7 +17,7 @@ export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
 export const EVAL_FEATURES = ['auto', 'mnist', 'fashion-mnist', 'emoji'] as const;
 export type EvalFeatures = (typeof EVAL_FEATURES)[number];
 /** Image sizes each architecture can make. */
-export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64], resnet: [28, 32, 64], pix2pix: [16, 32, 64, 128, 256] };
+export const ARCHITECTURE_SIZES: Record<(typeof ARCHITECTURE_NAMES)[number], number[]> = { dcgan: [28, 32, 64], resnet: [28, 32, 64], pix2pix: PIX2PIX_SIZES };
 /** Image-to-image tasks (src/image2image/task.ts); 'none' trains a GAN from latent noise. */
 export const TASKS = ['none', 'superres', 'colorize', 'inpaint', 'translate'] as const;
 export type Task = (typeof TASKS)[number];

@@ -8,8 +8,8 @@
  *   d_i = BN(ConvT4s2(ReLU([d_{i+1}, e_i])))                                     (the skip connections)
  *   out = clip(rgb(x) + tanh(ConvT4s2(ReLU([d_2, e_1]))), −1, 1)
  *   The output is a correction to the input's colour image (gray replicated, the masked image, the source), and
- *   the last layer starts at zero, so an untrained G is the task's baseline instead of noise; pix2pix's dropout noise is left out (the paper
- *   found G ignores it) so the same input gives the same output.
+ *   the last layer starts at zero, so an untrained G is the task's baseline instead of noise. pix2pix's dropout
+ *   noise is left out (the paper found G ignores it), so the same input gives the same output.
  * D (PatchGAN): Conv4s2(32) → LReLU → [Conv4s2 → BN → LReLU]… → Conv4s1 → BN → LReLU → Conv4s1(1), judging
  *   [condition, image] pairs. The number of stride-2 layers gives a receptive field of about 70/256 of the image
  *   side, the paper's 70×70 patches at 256×256 (16×16 patches at 64×64, 34×34 at 128×128).

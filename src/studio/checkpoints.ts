@@ -111,7 +111,7 @@ const MAX_CACHED_GENERATORS = 3;
  * G's weights from a run's checkpoint (the EMA copy by default when the run keeps one), without the `G/` or
  * `G_ema/` prefix and without optimizer slots; D and the optimizers are never included. Cached per checkpoint.
  */
-export function runGenerator(dir: string, weights?: 'ema' | 'raw'): GeneratorWeights {
+export function readGeneratorWeights(dir: string, weights?: 'ema' | 'raw'): GeneratorWeights {
   const path = runFile(dir, CHECKPOINT_FILE);
   const stats = path == null || path === 'outside' ? null : statOrNull(path);
   if (path == null || path === 'outside' || stats == null || !stats.isFile()) throw new GeneratorError(404, 'this run has no checkpoint.bin yet');

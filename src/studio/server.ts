@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePath } from './paths.js';
-import { GeneratorError, runGenerator } from './checkpoints.js';
+import { GeneratorError, readGeneratorWeights } from './checkpoints.js';
 import { isInside, isSampleName, runFile } from './files.js';
 import { readMetrics } from './metrics.js';
 import { findRuns, METRICS_FILE, resolveRun, summarizeRun } from './runs.js';
@@ -234,7 +234,7 @@ function sendGenerator(req: IncomingMessage, res: ServerResponse, dir: string, b
   if (weights != null && weights !== 'ema' && weights !== 'raw') throw new HttpError(400, `weights must be ema or raw, got '${weights.slice(0, 40)}'`);
   let generator;
   try {
-    generator = runGenerator(dir, weights ?? undefined);
+    generator = readGeneratorWeights(dir, weights ?? undefined);
   } catch (err) {
     if (err instanceof GeneratorError) throw new HttpError(err.status, err.message);
     throw err;
