@@ -18,7 +18,7 @@ import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder, type ImageDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
 import { createGan, disposeGan } from '../src/train/gan.js';
-import { generateImages, latentNoise } from '../src/train/sample.js';
+import { generateImages, latentNoise } from '../src/networks/generate.js';
 import { trainStep } from '../src/train/step.js';
 import { Rng } from '../src/util/random.js';
 

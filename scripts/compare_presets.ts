@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import { useBackend } from '../src/backend/index.js';
 import { LATENT_PRESET_NAMES } from '../src/config.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
-import { generateImages, latentNoise, loadRunGenerator } from '../src/train/sample.js';
+import { generateImages, latentNoise } from '../src/networks/generate.js';
+import { loadRunGenerator } from '../src/train/sample.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

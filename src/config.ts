@@ -3,6 +3,7 @@
  * rejects unknown keys and out-of-range values. The resolved config is saved in every run folder and
  * checkpoint, so a run can be rebuilt from it alone.
  */
+import { UserError } from './errors.js';
 import { BACKENDS, type BackendChoice } from './backend/index.js';
 import { DATASET_NAMES, type DatasetName } from './data/index.js';
 import { LOSS_NAMES, type LossName } from './losses.js';
@@ -273,7 +274,7 @@ export const DEFAULT_CONFIG: TrainConfig = {
 };
 
 /** A configuration error a user can fix; `key` is the offending field. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(readonly key: string, message: string) {
     super(message);
   }

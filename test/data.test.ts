@@ -5,7 +5,8 @@ import { inflateSync } from 'node:zlib';
 import { useBackend } from '../src/backend/index.js';
 import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
-import { encodePng, tileImages, toBytes } from '../src/io/png.js';
+import { encodePng } from '../src/io/png.js';
+import { tileImages, toBytes } from '../src/io/pixels.js';
 
 test('the bundled MNIST set: 10,000 real digits, classes balanced under --limit', () => {
   const data = loadBundledMnist();

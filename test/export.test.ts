@@ -9,7 +9,7 @@ import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { exportGenerator, fileModelLoader } from '../src/io/export.js';
 import { buildGenerator } from '../src/train/gan.js';
-import { latentNoise } from '../src/train/sample.js';
+import { latentNoise } from '../src/networks/generate.js';
 import { tempDir } from './helpers.js';
 
 test('the exported generator loads with tf.loadLayersModel from disk and over HTTP and matches G', async () => {

@@ -1,14 +1,14 @@
 /**
  * A run's generator in the browser: gantry's own network code (src/networks, plain tfjs ops) built from the run's
  * config, its variables filled from the studio's generator endpoint, run on WebGL, wasm or cpu. Latent noise is
- * the CLI's (`latentNoise` in src/train/sample.ts), so a seed gives the image `gantry sample` gives.
+ * the CLI's (src/networks/generate.ts), so a seed gives the image `gantry sample` gives.
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { TrainConfig } from '../src/config.js';
 import { ARCHITECTURES, type Network } from '../src/networks/network.js';
 import { networkSpec } from '../src/networks/spec.js';
-import { Rng } from '../src/util/random.js';
+import { toBytes } from '../src/io/pixels.js';
 import { getBinary, getJson, runPath, type GeneratorManifest } from './api.js';
 
 export const BACKEND_CHOICES = ['auto', 'webgl', 'wasm', 'cpu'] as const;
@@ -30,18 +30,6 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
     }
   }
   throw new Error('no tfjs backend could start');
-}
-
-/** n latent vectors from `seed`, exactly as `gantry sample` draws them (the first k of n are those of k). */
-export function latentNoise(seed: number, n: number, latentDim: number): Float32Array {
-  return new Rng(seed).normals(n * latentDim);
-}
-
-/** G's output in [−1, 1] to bytes, as src/io/png.ts toBytes (which this bundle cannot import: it uses node:zlib). */
-export function toBytes(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.max(0, Math.min(255, Math.round((values[i] + 1) * 127.5)));
-  return out;
 }
 
 export class BrowserGenerator {

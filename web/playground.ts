@@ -6,7 +6,8 @@
  */
 import { getRun, isImage2Image, runClasses, type RunSummary } from './api.js';
 import { drawImage, errorBox, fmt, h } from './dom.js';
-import { BACKEND_CHOICES, BrowserGenerator, latentNoise, useBackend, type BackendChoice } from './generator.js';
+import { latentNoise } from '../src/networks/generate.js';
+import { BACKEND_CHOICES, BrowserGenerator, useBackend, type BackendChoice } from './generator.js';
 import { hooks } from './hooks.js';
 import { latentDirections, slerp, type LatentDirections } from './latent.js';
 import { routes, type View } from './router.js';

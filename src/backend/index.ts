@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { UserError } from '../errors.js';
 import { loadDnnl, type Dnnl } from './dnnl.js';
 import { installSecondOrderGradients } from './gradients.js';
 import { registerDnnlKernels, unregisterDnnlKernels } from './dnnl_kernels.js';
@@ -17,7 +18,7 @@ export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const
 export type BackendChoice = (typeof BACKENDS)[number];
 
 /** Thrown when a backend the user asked for cannot be used; the CLI reports it as a user error. */
-export class BackendUnavailableError extends Error {}
+export class BackendUnavailableError extends UserError {}
 
 async function loadTensorflow(): Promise<boolean> {
   try {

@@ -2,7 +2,8 @@
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
 import { applyToFile, TASK_COMMANDS } from '../image2image/apply.js';
 import type { ImageTask } from '../image2image/task.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 
 const WHAT: Record<ImageTask, { summary: string; example: string }> = {
   superres: { summary: 'Upscale an image by the run\'s factor (×4 by default) with a --task superres run.', example: 'gantry upscale small.png big.png --run runs/superres' },

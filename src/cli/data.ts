@@ -5,8 +5,10 @@ import { DOWNLOADABLE, downloadDataset } from '../data/download.js';
 import { defaultCacheDir, isIdxFolder } from '../data/idx_sets.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/files.js';
-import { encodePng, tileImages } from '../io/png.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
+import { encodePng } from '../io/png.js';
+import { tileImages } from '../io/pixels.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 import { ProgressBar } from './progress.js';
 
 export const dataInfoHelp: CommandHelp = {

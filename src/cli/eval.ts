@@ -7,8 +7,10 @@ import { DATASET_NAMES, loadData, type DatasetName } from '../data/index.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
 import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
 import { evaluate, firstImages, METRICS, realFeatures, type EvalResult, type ImageBatch, type MetricName } from '../metrics/evaluate.js';
-import { generateImages, generationLabels, latentNoise, loadRunGenerator } from '../train/sample.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
+import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
+import { loadRunGenerator } from '../train/sample.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 
 export const evalHelp: CommandHelp = {
   usage: 'gantry eval (--run <dir> | --images <dir>) [options]',

@@ -1,9 +1,5 @@
 /** The `gantry` command: dispatches to one thin command module; user mistakes exit 2 with one line. */
-import { BackendUnavailableError } from '../backend/index.js';
-import { ConfigError } from '../config.js';
-import { CheckpointError } from '../io/checkpoint.js';
-import { UsageError } from './options.js';
-import { DataError } from '../data/errors.js';
+import { UsageError, UserError } from '../errors.js';
 import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
@@ -56,8 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     return await entry.run(rest);
   } catch (caught) {
     const err = caught as NodeJS.ErrnoException;
-    if (err instanceof UsageError || err instanceof DataError || err instanceof ConfigError || err instanceof CheckpointError || err instanceof BackendUnavailableError
-      || FILE_ERRORS.has(err.code ?? '')) {
+    // Every layer's user errors (config, data, checkpoint, backend, usage) derive from UserError.
+    if (err instanceof UserError || FILE_ERRORS.has(err.code ?? '')) {
       process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
       return 2;
     }

@@ -3,9 +3,8 @@
  * checked and converted. Every problem is a UsageError with a one-line message naming the flag.
  */
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.js';
 
-/** A mistake in how a command was called; the CLI prints the message and exits with code 2. */
-export class UsageError extends Error {}
 
 export interface OptionSpec {
   type: 'int' | 'float' | 'string' | 'boolean';

@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
 import { sampleRun } from '../train/sample.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 
 export const sampleHelp: CommandHelp = {
   usage: 'gantry sample --run <dir> [options]',

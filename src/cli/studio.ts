@@ -1,7 +1,8 @@
 /** `gantry studio`: a local web app over a runs folder (runs, live training curves, samples, playground). */
 import { resolve } from 'node:path';
 import { isLoopback, startStudio, StudioError } from '../studio/server.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp } from './options.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 
 export const studioHelp: CommandHelp = {
   usage: 'gantry studio [options]',

@@ -6,7 +6,8 @@ import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { train } from '../train/loop.js';
-import { formatHelp, parseOptions, UsageError, type CommandHelp, type OptionSpec } from './options.js';
+import { UsageError } from '../errors.js';
+import { formatHelp, parseOptions, type CommandHelp, type OptionSpec } from './options.js';
 import { ProgressBar } from './progress.js';
 
 /** A flag that sets a config field, with the field's own limits. */

@@ -9,14 +9,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import type { TrainConfig } from '../config.js';
-import { UsageError } from '../cli/options.js';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { loadRunGenerator } from '../train/sample.js';
 import { bicubicResize, clampUnit, luma } from './degrade.js';
 import { applyMask, composite, withMaskChannel } from './masks.js';
 import type { ImageTask } from './task.js';
 import { tiledApply } from './tiling.js';
-import { runGenerator } from './training.js';
+import { runGenerator } from '../networks/generate.js';
 
 /** The command that applies each task. */
 export const TASK_COMMANDS: Record<ImageTask, string> = { superres: 'upscale', colorize: 'colorize', inpaint: 'inpaint', translate: 'translate' };

@@ -12,8 +12,10 @@ import { loadEmojiPairs, EMOJI_STYLES, type EmojiStyle } from '../data/emoji.js'
 import { loadData, type LoadHooks } from '../data/index.js';
 import { loadPairedFolders, selectImages } from '../data/paired.js';
 import { writeFileAtomic } from '../io/files.js';
-import { encodePng, tileImages, toBytes } from '../io/png.js';
+import { encodePng } from '../io/png.js';
+import { tileImages, toBytes } from '../io/pixels.js';
 import { meanPsnr, meanSsim } from '../metrics/image_quality.js';
+import { runGenerator } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
 import type { Gan } from '../train/gan.js';
 import { paired } from '../train/step.js';
@@ -106,20 +108,6 @@ export function taskGeneratorTerm(gan: Gan, config: TrainConfig, condition: tf.T
     }
     return term;
   };
-}
-
-/** Runs G in inference mode on [n, s, s, cIn] inputs, in chunks; returns [n, s, s, c] floats. */
-export function runGenerator(generator: Network, input: Float32Array, n: number, chunk = 64): Float32Array {
-  const [s, , cIn] = generator.inputShape;
-  const size = generator.outputShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n * size);
-  for (let start = 0; start < n; start += chunk) {
-    const end = Math.min(n, start + chunk);
-    const y = tf.tidy(() => generator.apply(tf.tensor4d(input.subarray(start * s * s * cIn, end * s * s * cIn), [end - start, s, s, cIn]), { training: false }));
-    out.set(y.dataSync() as Float32Array, start * size);
-    y.dispose();
-  }
-  return out;
 }
 
 export interface HeldOutScores {

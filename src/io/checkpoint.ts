@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import { writeFileAtomic } from './files.js';
 
 const MAGIC = 'GANTRYCK';
@@ -29,7 +30,7 @@ interface Header<S> {
 }
 
 /** A checkpoint that cannot be read; the message names the file and what is wrong. */
-export class CheckpointError extends Error {}
+export class CheckpointError extends UserError {}
 
 export function writeCheckpoint<S>(path: string, state: S, tensors: Map<string, StoredTensor>): void {
   const entries: TensorEntry[] = [];

@@ -4,7 +4,7 @@ import type { ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadData } from '../data/index.js';
 import type { Network } from '../networks/network.js';
-import { generateImages, generationLabels, latentNoise } from '../train/sample.js';
+import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import { deriveSeed } from '../util/random.js';
 import { evaluate, realFeatures, type EvalResult } from './evaluate.js';
 import { BUILTIN_EXTRACTORS, builtinExtractor } from './extractor.js';

@@ -19,14 +19,15 @@ import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } fro
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
-import { encodePng, tileImages } from '../io/png.js';
+import { encodePng } from '../io/png.js';
+import { tileImages } from '../io/pixels.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { standingStatistics, updateEma } from './ema.js';
 import { assignVariables, createGan, disposeGan, ganVariables, readVariables, samplingGenerator, type Gan } from './gan.js';
 import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput, writePairGrid } from '../image2image/training.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
-import { generateImages, generationLabels, latentNoise } from './sample.js';
+import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import { CHECKPOINT_FILE, writeRunStatus, type RunStatus, type TrainState } from './state.js';
 import { trainStep, type StepOptions } from './step.js';
 
