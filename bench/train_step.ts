@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend, type BackendChoice } from '../src/backend/index.js';
-import { timeNativeCalls } from '../src/backend/native_kernels.js';
+import { timeNativeCalls } from '../src/backend/kernel_overrides.js';
 import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder, type ImageDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';

@@ -10,7 +10,7 @@ import { useBackend } from '../src/backend/index.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
 import { writeFileAtomic } from '../src/io/files.js';
 import { encodePng } from '../src/io/png.js';
-import { tileImages, toBytes } from '../src/io/pixels.js';
+import { tileImages, toBytes } from '../src/util/pixels.js';
 import { evaluateHeldOut, heldOutPass, loadTaskData } from '../src/image2image/training.js';
 import { areaDownscale } from '../src/image2image/degrade.js';
 import { inputPicture, type ImageTask } from '../src/image2image/task.js';

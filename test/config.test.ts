@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, DEFAULT_CONFIG, parseSavedConfig, resolveConfig } from '../src/config.js';
+import { ConfigError, parseSavedConfig, resolveConfig } from '../src/config.js';
+import { DEFAULT_CONFIG } from '../src/options.js';
 
 test('configs: unknown keys and bad values are refused; keys an older run lacks take their defaults', () => {
   assert.throws(() => resolveConfig({ colour: 'blue' }), (e: Error) => e instanceof ConfigError && /unknown config key 'colour' \(valid: dataset, /.test(e.message));

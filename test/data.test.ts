@@ -6,7 +6,7 @@ import { useBackend } from '../src/backend/index.js';
 import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { encodePng } from '../src/io/png.js';
-import { tileImages, toBytes } from '../src/io/pixels.js';
+import { tileImages, toBytes } from '../src/util/pixels.js';
 
 test('the bundled MNIST set: 10,000 real digits, classes balanced under --limit', () => {
   const data = loadBundledMnist();

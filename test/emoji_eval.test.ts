@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { useBackend } from '../src/backend/index.js';
-import { EVAL_FEATURES } from '../src/config.js';
+import { EVAL_FEATURES } from '../src/options.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/data/errors.js';
 import { loadData } from '../src/data/index.js';

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { nativeLibrariesInUse, useBackend, type BackendChoice } from '../src/backend/index.js';
 import { DNNL_ADDON } from '../src/backend/dnnl.js';
-import { timeNativeCalls } from '../src/backend/native_kernels.js';
+import { timeNativeCalls } from '../src/backend/kernel_overrides.js';
 import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';

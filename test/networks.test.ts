@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import type { RunMode } from '../src/networks/layers.js';
-import { ARCHITECTURES, type Network, type NetworkSpec } from '../src/networks/network.js';
+import { FAMILIES as REGISTRY, type FamilyName } from '../src/networks/families.js';
+import type { Network, NetworkSpec } from '../src/networks/network.js';
 import { gradientPenalty, r1Penalty } from '../src/train/penalties.js';
 import { Rng } from '../src/util/random.js';
 
@@ -22,8 +23,8 @@ function spec(overrides: Partial<NetworkSpec> = {}): NetworkSpec {
   };
 }
 
-function build(family: string, s: NetworkSpec): { g: Network; d: Network } {
-  return { g: ARCHITECTURES[family].generator(s, 1), d: ARCHITECTURES[family].discriminator(s, 2) };
+function build(family: FamilyName, s: NetworkSpec): { g: Network; d: Network } {
+  return { g: REGISTRY[family].generator(s, 1), d: REGISTRY[family].discriminator(s, 2) };
 }
 
 function dispose(...nets: Network[]): void {
@@ -184,8 +185,8 @@ test("init 'normal' is N(0, 0.02) with zero biases; 'orthogonal' gives orthonorm
 test('attention at a size no layer has throws, naming the valid sizes', () => {
   for (const family of FAMILIES) {
     for (const [imageSize, sizes] of [[28, /7 or 14/], [32, /8 or 16/], [64, /16 or 32/]] as const) {
-      assert.throws(() => ARCHITECTURES[family].generator(spec({ imageSize, attention: 5 }), 1), sizes);
-      assert.throws(() => ARCHITECTURES[family].discriminator(spec({ imageSize, attention: imageSize }), 1), sizes);
+      assert.throws(() => REGISTRY[family].generator(spec({ imageSize, attention: 5 }), 1), sizes);
+      assert.throws(() => REGISTRY[family].discriminator(spec({ imageSize, attention: imageSize }), 1), sizes);
     }
     for (const attention of [7, 14]) {
       const { g, d } = build(family, spec({ attention }));
@@ -323,7 +324,7 @@ function secondOrderCheck(d: Network, s: NetworkSpec, secondOrder: boolean): { t
   return { tape, fd, p0 };
 }
 
-const SECOND_ORDER_CASES: [string, string, Partial<NetworkSpec>][] = [
+const SECOND_ORDER_CASES: [string, FamilyName, Partial<NetworkSpec>][] = [
   ['dcgan (BatchNorm)', 'dcgan', {}],
   ['dcgan + spectral norm', 'dcgan', { spectralNorm: 'd' }],
   ['dcgan + minibatch std', 'dcgan', { minibatchStd: true }],
@@ -341,7 +342,7 @@ for (const [what, family, overrides] of SECOND_ORDER_CASES) {
     await useBackend('cpu');
     try {
       const s = spec(overrides);
-      const d = ARCHITECTURES[family].discriminator(s, 2);
+      const d = REGISTRY[family].discriminator(s, 2);
       const { tape, fd, p0 } = withSmoothRelu(() => secondOrderCheck(d, s, true));
       d.store.dispose();
       if (process.env.GANTRY_FD_DEBUG) console.log(what, { p0, tape, fd });
@@ -358,7 +359,7 @@ test('without secondOrder, BatchNorm\'s hand-written gradient gets the second de
   await useBackend('cpu');
   try {
     const s = spec();
-    const d = ARCHITECTURES.dcgan.discriminator(s, 2);
+    const d = REGISTRY.dcgan.discriminator(s, 2);
     const { tape, fd } = withSmoothRelu(() => secondOrderCheck(d, s, false));
     d.store.dispose();
     assert.ok(Math.abs(tape - fd) > 0.1 * Math.abs(fd), `tape ${tape} vs finite difference ${fd}`);

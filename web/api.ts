@@ -11,30 +11,13 @@ export const isImage2Image = (run: RunSummary): boolean => run.task != null && r
 /** Classes of a conditional run; 0 for an unconditional one. */
 export const runClasses = (run: RunSummary): number => (run.conditioning == null || run.conditioning === 'none' ? 0 : run.numClasses ?? 0);
 
-export interface StepLine {
-  epoch: number;
-  step: number;
-  global_step: number;
-  d_loss: number;
-  g_loss: number | null;
-  step_ms: number;
-  images: number;
-}
-
-export interface EvalLine {
-  epoch?: number;
-  global_step?: number;
-  eval: Record<string, unknown>;
-  time?: string;
-}
-
-export type MetricLine = StepLine | EvalLine;
-
-export const isEval = (line: MetricLine): line is EvalLine => 'eval' in line && line.eval != null;
-export const isStep = (line: MetricLine): line is StepLine => !isEval(line) && typeof (line as StepLine).d_loss === 'number';
+/** metrics.jsonl's lines (src/io/metrics_log.ts), as the metrics endpoints send them. */
+export type { EvalLine, MetricsLine, StepLine } from '../src/train/metrics_log.js';
+export { isEvalLine, isStepLine } from '../src/train/metrics_log.js';
+import type { MetricsLine } from '../src/train/metrics_log.js';
 
 export interface MetricsChunk {
-  lines: MetricLine[];
+  lines: MetricsLine[];
   /** Byte offset in metrics.jsonl after the last whole line returned. */
   bytes: number;
   skipped?: number;
@@ -84,7 +67,7 @@ export interface RunWatch {
  * Follows a run over server-sent events from byte `from` of metrics.jsonl. On a dropped connection it reconnects
  * from the bytes it has (never re-reading lines), until the run is no longer training.
  */
-export function watchRun(id: string, from: number, on: { metrics(lines: MetricLine[], reset: boolean): void; status(run: RunSummary): void }): RunWatch {
+export function watchRun(id: string, from: number, on: { metrics(lines: MetricsLine[], reset: boolean): void; status(run: RunSummary): void }): RunWatch {
   let bytes = from;
   let training = true;
   let closed = false;

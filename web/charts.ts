@@ -1,7 +1,7 @@
 /** Line charts on uPlot: loss curves (raw and smoothed) and evaluation metrics over training steps. */
 import uPlot from 'uplot';
-import type { EvalLine, MetricLine, StepLine } from './api.js';
-import { isEval, isStep } from './api.js';
+import type { EvalLine, MetricsLine, StepLine } from './api.js';
+import { isEvalLine, isStepLine } from './api.js';
 import { h } from './dom.js';
 import { hooks } from './hooks.js';
 
@@ -94,9 +94,9 @@ export class LossChart {
   }
 
   /** Adds lines; `reset`: they replace all before (the metrics file was cut back). */
-  add(lines: MetricLine[], reset = false): void {
+  add(lines: MetricsLine[], reset = false): void {
     if (reset) this.steps = [];
-    for (const line of lines) if (isStep(line)) this.steps.push(line);
+    for (const line of lines) if (isStepLine(line)) this.steps.push(line);
     const d = this.steps.map((s) => s.d_loss);
     const g = this.steps.map((s) => s.g_loss);
     const alpha = Math.min(0.98, Math.max(0, 1 - 10 / Math.max(1, this.steps.length)));
@@ -111,8 +111,9 @@ export class LossChart {
 /** The scalar metrics of an eval line that make sense as curves, in the order they are offered. */
 export const METRIC_KEYS = ['fid', 'kid', 'is', 'precision', 'recall', 'psnr', 'ssim'] as const;
 
+/** A score of an eval line by name (fid, psnr, baseline_ssim, …) when it is a finite number; else null. */
 export function evalValue(line: EvalLine, key: string): number | null {
-  const v = line.eval[key];
+  const v = (line.eval as Partial<Record<string, unknown>>)[key];
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
@@ -125,12 +126,12 @@ export function metricKeys(evals: EvalLine[]): string[] {
  * Where an eval line sits on the step axis: its global_step, or (a `gantry eval` line appended after training,
  * which has none) the last step seen before it.
  */
-export function evalPoints(lines: MetricLine[]): { step: number; line: EvalLine }[] {
+export function evalPoints(lines: MetricsLine[]): { step: number; line: EvalLine }[] {
   let last = 0;
   const out: { step: number; line: EvalLine }[] = [];
   for (const line of lines) {
-    if (isStep(line)) last = line.global_step;
-    else if (isEval(line)) out.push({ step: line.global_step ?? last, line });
+    if (isStepLine(line)) last = line.global_step;
+    else if (isEvalLine(line)) out.push({ step: line.global_step ?? last, line });
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /** #/compare/<a>/<b>: two runs side by side: their settings, sample grids at the same epoch, losses and metrics. */
-import { getMetrics, listRuns, type MetricLine, type RunSummary } from './api.js';
+import { getMetrics, listRuns, type MetricsLine, type RunSummary } from './api.js';
 import { COLORS, evalPoints, evalValue, LineChart, LossChart, metricKeys } from './charts.js';
 import { errorBox, fmt, h } from './dom.js';
 import { hooks } from './hooks.js';
@@ -85,7 +85,7 @@ function settingsTable(pair: RunSummary[]): HTMLElement {
 }
 
 /** Both runs' evaluation metric on one chart (a metric either has), over steps. */
-function metricOverlay(pair: RunSummary[], lines: MetricLine[][], charts: { destroy(): void }[]): HTMLElement | null {
+function metricOverlay(pair: RunSummary[], lines: MetricsLine[][], charts: { destroy(): void }[]): HTMLElement | null {
   const points = lines.map(evalPoints);
   const keys = metricKeys(points.flat().map((p) => p.line));
   if (keys.length === 0) return h('p', { class: 'muted' }, 'Neither run has evaluation metrics (train with --eval-every, or run gantry eval --run).');

@@ -5,10 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { TrainConfig } from '../src/config.js';
-import { ARCHITECTURES, type Network } from '../src/networks/network.js';
-import { networkSpec } from '../src/networks/spec.js';
-import { toBytes } from '../src/io/pixels.js';
+import { networkSpec, type TrainConfig } from '../src/config.js';
+import { FAMILIES } from '../src/networks/families.js';
+import type { Network } from '../src/networks/network.js';
+import { toBytes } from '../src/util/pixels.js';
 import { getBinary, getJson, runPath, type GeneratorManifest } from './api.js';
 
 export const BACKEND_CHOICES = ['auto', 'webgl', 'wasm', 'cpu'] as const;
@@ -45,7 +45,7 @@ export class BrowserGenerator {
       getBinary(`${runPath(id)}/generator.bin?${query}`),
     ]);
     const { config } = manifest;
-    const family = ARCHITECTURES[config.architecture];
+    const family = FAMILIES[config.architecture];
     if (family == null) throw new Error(`unknown architecture '${config.architecture}'`);
     const data = new Float32Array(buffer);
     const net = family.generator(networkSpec(config), 0);

@@ -2,7 +2,7 @@
  * #/run/<id>: a run's training as it goes: loss curves of D and G and evaluation metrics, updated over
  * server-sent events while it trains; progress and ETA; the per-epoch sample grids as a timeline to scrub.
  */
-import { fileUrl, getMetrics, getRun, isEval, isStep, watchRun, type MetricLine, type RunSummary, type StepLine } from './api.js';
+import { fileUrl, getMetrics, getRun, isEvalLine, isStepLine, watchRun, type MetricsLine, type RunSummary, type StepLine } from './api.js';
 import { COLORS, evalPoints, evalValue, LineChart, LossChart, metricKeys } from './charts.js';
 import { duration, errorBox, h } from './dom.js';
 import { hooks } from './hooks.js';
@@ -98,17 +98,17 @@ export class MetricChart {
   private select = h('select', { 'aria-label': 'metric' });
   private chart: LineChart | null = null;
   private holder = h('div');
-  private lines: MetricLine[] = [];
+  private lines: MetricsLine[] = [];
 
   constructor(private name: string) {
     this.select.addEventListener('change', () => this.draw(true));
     this.el = h('div', { class: 'metric-chart', hidden: true }, h('div', { class: 'chart-head' }, h('h3', {}, 'Evaluation'), this.select), this.holder);
   }
 
-  add(lines: MetricLine[], reset = false): void {
+  add(lines: MetricsLine[], reset = false): void {
     if (reset) this.lines = [];
     this.lines.push(...lines);
-    if (reset || lines.some(isEval)) this.draw(false);
+    if (reset || lines.some(isEvalLine)) this.draw(false);
   }
 
   private draw(rebuild: boolean): void {
@@ -152,7 +152,7 @@ export function liveView(root: HTMLElement, id: string): View {
       let run = await getRun(id);
       const first = await getMetrics(id, 0);
       if (destroyed) return;
-      const steps: StepLine[] = first.lines.filter(isStep);
+      const steps: StepLine[] = first.lines.filter(isStepLine);
       const head = h('div', { class: 'run-head' });
       const progressBar = h('progress', { max: 1, value: 0 });
       const progressText = h('span', { class: 'progress-text' });
@@ -185,7 +185,7 @@ export function liveView(root: HTMLElement, id: string): View {
       watch = watchRun(id, first.bytes, {
         metrics(lines, reset) {
           if (reset) steps.length = 0;
-          steps.push(...lines.filter(isStep));
+          steps.push(...lines.filter(isStepLine));
           loss.add(lines, reset);
           metric.add(lines, reset);
           renderHead();

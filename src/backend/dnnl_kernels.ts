@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { DnnlOp, type Dnnl } from './dnnl.js';
-import { nativeThreads, overrideKernels, restoreKernels, timedCall, type Info, type KernelArgs } from './native_kernels.js';
+import { nativeThreads, overrideKernels, restoreKernels, timedCall, type Info, type KernelArgs } from './kernel_overrides.js';
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, elu: 3, sigmoid: 4 };
 const replaced = new Map<string, tf.KernelConfig>();

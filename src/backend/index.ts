@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors.js';
+import type { BackendChoice } from './choices.js';
 import { loadDnnl, type Dnnl } from './dnnl.js';
 import { installSecondOrderGradients } from './gradients.js';
 import { registerDnnlKernels, unregisterDnnlKernels } from './dnnl_kernels.js';
@@ -14,8 +15,7 @@ import { registerNativeKernels, setOrtThreads, unregisterNativeKernels } from '.
 import { loadOrt, type OrtRuntime } from './ort.js';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
 
-export const BACKENDS = ['auto', 'native', 'wasm', 'cpu', 'tensorflow'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendChoice } from './choices.js';
 
 /** Thrown when a backend the user asked for cannot be used; the CLI reports it as a user error. */
 export class BackendUnavailableError extends UserError {}

@@ -14,46 +14,27 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { onnxModel, type OnnxGraph, type OnnxNode } from './onnx.js';
 import type { OrtRuntime, OrtSession } from './ort.js';
-
-export type Info = tf.TensorInfo;
-export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap };
+import { nativeThreads, overrideKernels, restoreKernels, setNativeThreadCount, timedCall, type Info, type KernelArgs } from './kernel_overrides.js';
 
 /** The wasm kernels the native ones replaced: the fallback for what ONNX cannot express, and restored by
  * `unregisterNativeKernels`. */
 const replaced = new Map<string, tf.KernelConfig>();
 
 let ort: OrtRuntime | null = null;
-/** One intra-op thread by default: on the 2-core machine we measure on, a second thread gave no reliable gain on
- * the large convolutions and slowed the small ones (docs/BENCHMARKS.md). GANTRY_NATIVE_THREADS overrides it. */
-let threads = Number(process.env.GANTRY_NATIVE_THREADS) > 0 ? Math.floor(Number(process.env.GANTRY_NATIVE_THREADS)) : 1;
 const sessions = new Map<string, OrtSession>();
-
-/** Intra-op threads of the native libraries. */
-export const nativeThreads = (): number => threads;
 
 /** Intra-op threads of ORT sessions (recompiles them); `setNativeThreads` sets oneDNN's as well. */
 export function setOrtThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new Error(`native threads must be a positive integer, got ${n}`);
-  threads = n;
+  setNativeThreadCount(n);
   for (const s of sessions.values()) s.dispose();
   sessions.clear();
-}
-
-let callTimes: Map<string, { calls: number; ms: number }> | null = null;
-
-/** Starts timing every native call by op signature (`npm run bench -- --profile`); returns the live table.
- * `timeNativeCalls(false)` stops it. */
-export function timeNativeCalls(enabled = true): Map<string, { calls: number; ms: number }> {
-  const table = new Map<string, { calls: number; ms: number }>();
-  callTimes = enabled ? table : null;
-  return table;
 }
 
 /** Runs the graph `build()` (cached under `key`) on wasm-heap inputs, into a new wasm tensor of `shape`. */
 function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inputs: Record<string, Info>, shape: number[]): Info {
   let session = sessions.get(key);
   if (session == null) {
-    session = ort!.session(onnxModel(build()), threads);
+    session = ort!.session(onnxModel(build()), nativeThreads());
     sessions.set(key, session);
   }
   const out = backend.makeOutput(shape, 'float32');
@@ -63,17 +44,6 @@ function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inp
   for (const [name, t] of Object.entries(inputs)) feeds[name] = ort!.tensor(backend.typedArrayFromHeap(t) as Float32Array, t.shape);
   timedCall(key, () => session.run(feeds, { y: ort!.tensor(backend.typedArrayFromHeap(out) as Float32Array, shape) }));
   return out;
-}
-
-/** Runs one native call, timed under `key` while `timeNativeCalls` is on. */
-export function timedCall(key: string, call: () => void): void {
-  if (callTimes == null) return call();
-  const start = performance.now();
-  call();
-  const entry = callTimes.get(key) ?? { calls: 0, ms: 0 };
-  entry.calls++;
-  entry.ms += performance.now() - start;
-  callTimes.set(key, entry);
 }
 
 const transpose = (input: string, output: string, perm: number[]): OnnxNode => ({ op: 'Transpose', inputs: [input], outputs: [output], attributes: { perm } });
@@ -259,31 +229,6 @@ const kernelFuncs: Record<string, (args: KernelArgs) => Info> = {
   [tf.Sum]: reduce('ReduceSum'),
   [tf.Mean]: reduce('ReduceMean'),
 };
-
-/**
- * Registers `funcs` over the wasm backend's kernels of the same names, remembering each replaced one in
- * `replaced` (the fallback, and what `restoreKernels` puts back). Idempotent.
- */
-export function overrideKernels(funcs: Record<string, (args: KernelArgs) => Info>, replaced: Map<string, tf.KernelConfig>): void {
-  for (const [name, func] of Object.entries(funcs)) {
-    const current = tf.getKernel(name, 'wasm');
-    if (current == null) throw new Error(`the wasm backend has no ${name} kernel to fall back on`);
-    if (current.kernelFunc === (func as unknown)) continue;
-    replaced.set(name, current);
-    tf.unregisterKernel(name, 'wasm');
-    // The replaced kernel's setupFunc binds the wasm functions the fallback calls.
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: func as unknown as tf.KernelFunc });
-  }
-}
-
-/** Puts back the kernels `overrideKernels` replaced. */
-export function restoreKernels(replaced: Map<string, tf.KernelConfig>): void {
-  for (const [name, config] of replaced) {
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel(config);
-  }
-  replaced.clear();
-}
 
 /** Replaces the wasm backend's heavy kernels (as registered now) with ONNX Runtime ones. Idempotent. */
 export function registerNativeKernels(runtime: OrtRuntime): void {

@@ -1,12 +1,11 @@
 /** `gantry data info` and `gantry data download`. */
-import { datasetShape } from '../config.js';
-import { datasetHash, DATASET_NAMES, loadData, type DatasetName } from '../data/index.js';
+import { datasetHash, DATASET_NAMES, DATASETS, loadData, type DatasetName } from '../data/index.js';
 import { DOWNLOADABLE, downloadDataset } from '../data/download.js';
 import { defaultCacheDir, isIdxFolder } from '../data/idx_sets.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
-import { tileImages } from '../io/pixels.js';
+import { tileImages } from '../util/pixels.js';
 import { UsageError } from '../errors.js';
 import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 import { ProgressBar } from './progress.js';
@@ -104,8 +103,8 @@ async function info(argv: string[]): Promise<number> {
   const bar = new ProgressBar();
   const data = await loadData({
     dataset: named ? (target as DatasetName) : 'mnist', data: named ? null : target, split: values.split as 'train' | 'test',
-    imageSize: (values.resolution as number | undefined) ?? (folder ? 32 : named ? datasetShape(target as DatasetName).imageSize : 28),
-    channels: (values.channels as number | undefined) ?? (folder ? 3 : named ? datasetShape(target as DatasetName).channels : 1),
+    imageSize: (values.resolution as number | undefined) ?? (folder ? 32 : named ? DATASETS[target as DatasetName].imageSize : 28),
+    channels: (values.channels as number | undefined) ?? (folder ? 3 : named ? DATASETS[target as DatasetName].channels : 1),
     fit: values.fit as 'crop' | 'pad', background: values.background as 'black' | 'white', strict: values.strict === true,
   }, {
     progress: (done, total) => bar.task('decoding images', done, total),

@@ -2,9 +2,9 @@
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { datasetShape } from '../config.js';
-import { DATASET_NAMES, loadData, type DatasetName } from '../data/index.js';
+import { DATASET_NAMES, DATASETS, loadData, type DatasetName } from '../data/index.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
+import { formatMetricsLine } from '../train/metrics_log.js';
 import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
 import { evaluate, firstImages, METRICS, realFeatures, type EvalResult, type ImageBatch, type MetricName } from '../metrics/evaluate.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
@@ -71,7 +71,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const loaded = run != null ? loadRunGenerator(run) : null;
   const reference = (v.reference as DatasetName | undefined) ?? (loaded && loaded.config.data == null ? loaded.config.dataset : 'mnist');
   const split = v.split as 'train' | 'test';
-  const { imageSize, channels } = datasetShape(reference);
+  const { imageSize, channels } = DATASETS[reference];
   const real = await loadData({ dataset: reference, data: null, split, imageSize, channels, fit: 'crop', background: 'black', strict: false });
   const count = Math.min(v.count as number, real.count);
   const extractor = v.features != null
@@ -86,7 +86,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       generator.store.dispose();
     } else {
       // Transparent pictures go on the reference's background (the emoji sets are on white).
-      const background = reference.startsWith('emoji-') ? 'white' : 'black';
+      const { background } = DATASETS[reference];
       const folder = await loadData({ dataset: 'mnist', data: v.images as string, split: 'train', imageSize: real.height, channels: real.channels, fit: 'crop', background, strict: false },
         { warn: (m) => process.stderr.write(`warning: ${m}\n`) });
       generated = firstImages(folder, count);
@@ -97,7 +97,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const { warnings: _, ...record } = result;
     if (v.json) process.stdout.write(`${JSON.stringify(record)}\n`);
     else process.stdout.write(table(result));
-    if (run != null && existsSync(join(run, 'metrics.jsonl'))) appendFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ eval: record, time: new Date().toISOString() })}\n`);
+    if (run != null && existsSync(join(run, 'metrics.jsonl'))) appendFileSync(join(run, 'metrics.jsonl'), formatMetricsLine({ eval: record, time: new Date().toISOString() }));
     return 0;
   } finally {
     extractor.dispose();

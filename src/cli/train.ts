@@ -1,7 +1,9 @@
 /** `gantry train`: a thin layer over `train()` — flags to config, run folder, progress and Ctrl-C. */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_FIELDS, DEFAULT_CONFIG, PRESET_NAMES, PRESETS, resolveConfig, type TrainConfig } from '../config.js';
+import { resolveConfig, type TrainConfig } from '../config.js';
+import { OPTION_NAMES, optionOf, RESUMABLE_OPTIONS, type OptionName } from '../options.js';
+import { PRESET_NAMES, PRESETS } from '../presets.js';
 import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
@@ -10,43 +12,34 @@ import { UsageError } from '../errors.js';
 import { formatHelp, parseOptions, type CommandHelp, type OptionSpec } from './options.js';
 import { ProgressBar } from './progress.js';
 
-/** A flag that sets a config field, with the field's own limits. */
-function configFlag(key: keyof TrainConfig, placeholder?: string): OptionSpec {
-  const rule = CONFIG_FIELDS[key];
-  const def = DEFAULT_CONFIG[key] ?? undefined;
-  if (rule.kind === 'choice') return { type: 'string', help: rule.help, choices: rule.choices, default: def as string };
-  if (rule.kind === 'bool') return { type: 'boolean', help: rule.help };
-  if (rule.kind === 'text' || rule.kind === 'list') return { type: 'string', help: rule.help, placeholder, default: def as string | undefined };
-  return { type: rule.kind, help: rule.help, min: rule.min, max: rule.max, placeholder, default: def as number | undefined };
+/** The flag of an option: its own name, or its name in kebab case. */
+const flagOf = (key: OptionName): string => optionOf(key).flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The flag's entry in the command's option table, with the option's own type, limits and default. */
+function configFlag(key: OptionName): OptionSpec {
+  const o = optionOf(key);
+  const { help, placeholder } = o;
+  const def = o.default ?? undefined;
+  if (o.kind === 'choice') return { type: 'string', help, choices: o.choices, default: def as string };
+  if (o.kind === 'bool') return { type: 'boolean', help };
+  if (o.kind === 'text' || o.kind === 'list') return { type: 'string', help, placeholder, default: def as string | undefined };
+  return { type: o.kind, help, min: o.min, max: o.max, placeholder, default: def as number | undefined };
 }
 
-/** Flags whose name is not the field's name in kebab case. */
-const RENAMED: Partial<Record<keyof TrainConfig, string>> = { imageSize: 'resolution', sampleGridSize: 'grid-size' };
-/** Fields a run records itself; no flag sets them. */
-const RECORDED = new Set<keyof TrainConfig>(['dataHash', 'numClasses']);
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** Every config field but the recorded ones has a flag. */
-const FLAG_TO_CONFIG: Record<string, keyof TrainConfig> = Object.fromEntries(
-  (Object.keys(CONFIG_FIELDS) as (keyof TrainConfig)[]).filter((k) => !RECORDED.has(k)).map((k) => [RENAMED[k] ?? kebab(k), k]),
+/** Every option but the ones a run records itself has a flag. */
+const FLAG_TO_CONFIG: Record<string, OptionName> = Object.fromEntries(
+  OPTION_NAMES.filter((k) => !optionOf(k).recorded).map((k) => [flagOf(k), k]),
 );
 
 /** Flags that may change when a run is resumed; the rest are fixed by its checkpoint. */
-const RESUMABLE = new Set(['epochs', 'backend', 'log-every', 'checkpoint-every', 'eval-every', 'eval-count', 'eval-features']);
-
-const HELP_OVERRIDES: Record<string, Partial<OptionSpec>> = {
-  resolution: { help: 'image folders: square size of the images (28, 32 or 64)' },
-  channels: { help: 'image folders: 1 (gray) or 3 (RGB)' },
-  limit: { help: 'use only the first N images (classes stay balanced)' },
-};
-const PLACEHOLDERS: Record<string, string> = { data: 'dir', lr: 'rate', 'd-lr': 'rate' };
+const RESUMABLE = new Set(RESUMABLE_OPTIONS.map(flagOf));
 
 export const trainHelp: CommandHelp = {
   usage: 'gantry train [options]',
   summary: 'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
     'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
   options: {
-    ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, { ...configFlag(key, PLACEHOLDERS[flag]), ...HELP_OVERRIDES[flag] }])),
+    ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, configFlag(key)])),
     'dry-run': { type: 'boolean', help: 'print the resolved config (preset and flags applied) as JSON and exit' },
     out: { type: 'string', placeholder: 'dir', help: 'run folder (default: runs/NNNNN-<architecture>-<dataset>)' },
     resume: { type: 'string', placeholder: 'dir', help: 'continue the run in this folder from its checkpoint' },

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import type { ImageDataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { listFirst, loadImageFolder } from './folder.js';
-import type { Split } from './idx_sets.js';
+import type { Split } from './set.js';
 import { pairImages, selectImages } from './paired.js';
 
 export const EMOJI_STYLES = ['twitter', 'google'] as const;

@@ -2,6 +2,7 @@
  * The standard IDX data sets: where their files live, their class names, and the digests downloads are
  * checked against. A folder holding the four standard files (train/t10k images/labels) is an IDX data set.
  */
+import type { Split } from './set.js';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,6 @@ import type { ImageDataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { readIdx } from './idx.js';
 
-export type Split = 'train' | 'test';
 
 export interface IdxFile {
   /** Standard name without .gz, e.g. "train-images-idx3-ubyte". */

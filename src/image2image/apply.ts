@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import sharp from 'sharp';
 import type { TrainConfig } from '../config.js';
+import { DATASETS } from '../data/registry.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { loadRunGenerator } from '../train/sample.js';
@@ -116,7 +117,7 @@ export async function applyToFile(task: ImageTask, options: ApplyOptions): Promi
     if (picture.width * picture.height * scale * scale > MAX_OUTPUT_PIXELS) {
       throw new UsageError(`input ${options.input}: ${picture.width}×${picture.height} is too large (the output may have at most ${MAX_OUTPUT_PIXELS / 2 ** 20} megapixels)`);
     }
-    const background = config.dataset.startsWith('emoji-') && config.data == null ? 255 : config.background === 'white' ? 255 : 0;
+    const background = (config.data == null ? DATASETS[config.dataset].background : config.background) === 'white' ? 255 : 0;
     const image = toUnit(picture, config.channels, background);
     const { input, width, height, masks } = await taskInput(task, config, picture, image, options.mask);
     const cIn = input.length / (width * height);

@@ -13,7 +13,7 @@ import { loadData, type LoadHooks } from '../data/index.js';
 import { loadPairedFolders, selectImages } from '../data/paired.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
-import { tileImages, toBytes } from '../io/pixels.js';
+import { tileImages, toBytes } from '../util/pixels.js';
 import { meanPsnr, meanSsim } from '../metrics/image_quality.js';
 import { runGenerator } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
@@ -110,11 +110,17 @@ export function taskGeneratorTerm(gan: Gan, config: TrainConfig, condition: tf.T
   };
 }
 
+/** An image-to-image run's scores on held-out images (its G against the truth, and the degraded input's). */
 export interface HeldOutScores {
+  /** Held-out images scored. */
   count: number;
+  /** Mean PSNR of G's output against the truth, in dB. */
   psnr: number;
+  /** Mean SSIM of G's output against the truth. */
   ssim: number;
+  /** Mean PSNR of the degraded input (G's condition) against the truth, in dB: what G has to beat. */
   baseline_psnr: number;
+  /** Mean SSIM of the degraded input against the truth. */
   baseline_ssim: number;
 }
 

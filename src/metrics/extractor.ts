@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DATASETS, isDatasetName } from '../data/registry.js';
 import { DataError } from '../data/errors.js';
 import { fileModelLoader } from '../io/export.js';
 import { FEATURE_LAYER } from './classifier.js';
@@ -45,20 +46,12 @@ export function modelsDir(): string {
 export const BUILTIN_EXTRACTORS = ['mnist', 'fashion-mnist', 'emoji'] as const;
 export type BuiltinExtractorName = (typeof BUILTIN_EXTRACTORS)[number];
 
-/** The classifier that judges each named data set (and each classifier by its own name). */
-const EXTRACTOR_OF: Record<string, BuiltinExtractorName> = {
-  mnist: 'mnist',
-  'mnist-full': 'mnist',
-  'fashion-mnist': 'fashion-mnist',
-  'emoji-twitter': 'emoji',
-  'emoji-google': 'emoji',
-  emoji: 'emoji',
-};
+const isBuiltin = (name: string): name is BuiltinExtractorName => (BUILTIN_EXTRACTORS as readonly string[]).includes(name);
 
-/** The built-in classifier for a data set or classifier name; a DataError for names it does not know. */
+/** The built-in classifier for a data set (its descriptor's) or classifier name; a DataError for names it does not know. */
 export function builtinExtractorName(dataset: string): BuiltinExtractorName {
-  const name = EXTRACTOR_OF[dataset];
-  if (name == null) throw new DataError(`no built-in feature extractor for '${dataset}' (built in: ${BUILTIN_EXTRACTORS.join(', ')})`);
+  const name = isDatasetName(dataset) ? DATASETS[dataset].features : dataset;
+  if (!isBuiltin(name)) throw new DataError(`no built-in feature extractor for '${dataset}' (built in: ${BUILTIN_EXTRACTORS.join(', ')})`);
   return name;
 }
 

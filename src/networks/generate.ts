@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { toBytes } from '../io/pixels.js';
+import { toBytes } from '../util/pixels.js';
 import { Rng } from '../util/random.js';
 import type { Network } from './network.js';
 

@@ -1,12 +1,9 @@
 /**
- * What every network family provides, and the registry the trainer picks families from by name. A new family
- * is a new file with the same two builders, added to ARCHITECTURES; the trainer does not branch on it.
+ * What every network family provides: the network interface, the spec families build from, and the family
+ * descriptor. The registry the trainer picks families from by name is families.ts.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { dcganDiscriminator, dcganGenerator } from './dcgan.js';
 import type { ParamStore, RunMode } from './layers.js';
-import { pix2pixDiscriminator, pix2pixGenerator } from './pix2pix.js';
-import { resnetDiscriminator, resnetGenerator } from './resnet.js';
 
 /** How D uses class labels: not at all, a projection term (Miyato & Koyama 2018), or ACGAN's auxiliary classifier. */
 export const CONDITIONINGS = ['none', 'projection', 'acgan'] as const;
@@ -57,8 +54,16 @@ export interface Network {
 
 export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;
 
-export const ARCHITECTURES: Record<string, { generator: NetworkBuilder; discriminator: NetworkBuilder }> = {
-  dcgan: { generator: dcganGenerator, discriminator: dcganDiscriminator },
-  resnet: { generator: resnetGenerator, discriminator: resnetDiscriminator },
-  pix2pix: { generator: pix2pixGenerator, discriminator: pix2pixDiscriminator },
-};
+/** A network family (`--architecture`): one descriptor in a family file, listed in families.ts. */
+export interface Family {
+  /** One line for --help and the docs. */
+  summary: string;
+  /** The image sizes (height = width) it makes. */
+  sizes: readonly number[];
+  /** What G maps from: latent noise (and a class), or an input image (image-to-image: needs a --task). */
+  input: 'latent' | 'image';
+  /** Its G can have a tfjs-layers form (`Network.layers`, where its options allow): runs export generator/. */
+  exportsLayers: boolean;
+  generator: NetworkBuilder;
+  discriminator: NetworkBuilder;
+}

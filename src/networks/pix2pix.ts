@@ -17,9 +17,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
-import { layerOptions } from './dcgan.js';
 import { BatchNorm, Conv2d, ConvTranspose2d, leakyRelu, ParamStore, type RunMode } from './layers.js';
-import type { Network, NetworkSpec } from './network.js';
+import type { Family, Network, NetworkSpec } from './network.js';
+import { layerOptions } from './parts.js';
 
 const BASE_WIDTH = 32;
 const MAX_WIDTH = 256;
@@ -152,3 +152,12 @@ export function pix2pixDiscriminator(spec: NetworkSpec, seed: number): Network {
     },
   };
 }
+
+export const pix2pix: Family = {
+  summary: 'image-to-image: U-Net G from an input image, PatchGAN D on [input, image] pairs (needs a --task)',
+  sizes: PIX2PIX_SIZES,
+  input: 'image',
+  exportsLayers: false,
+  generator: pix2pixGenerator,
+  discriminator: pix2pixDiscriminator,
+};

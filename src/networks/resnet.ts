@@ -18,9 +18,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
-import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, LabelInput, layerOptions, type GeneratorNorm } from './dcgan.js';
 import { avgPool2, checkLabels, Conv2d, Dense, minibatchStd, ParamStore, upsample2, type LayerOptions, type RunMode } from './layers.js';
-import type { Network, NetworkSpec } from './network.js';
+import type { Family, Network, NetworkSpec } from './network.js';
+import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, LabelInput, layerOptions, type GeneratorNorm } from './parts.js';
+
+/** Even sizes down to the last block (28 → 14 → 7, 32 → 16 → 8, 64 → 32 → 16). */
+const SIZES = [28, 32, 64];
 
 /** Widths after the dense layer and after each up block; with D's, one step at batch 64 on 28×28 costs ≈2.8× dcgan's. */
 const G_WIDTHS = [64, 32, 16];
@@ -76,7 +79,7 @@ class DownBlock {
 }
 
 export function resnetGenerator(spec: NetworkSpec, seed: number): Network {
-  checkFamilySpec(spec, 'resnet');
+  checkFamilySpec(spec, 'resnet', SIZES);
   const store = new ParamStore(new Rng(seed));
   const options = layerOptions(spec, 'g');
   const conditional = isConditional(spec);
@@ -111,7 +114,7 @@ export function resnetGenerator(spec: NetworkSpec, seed: number): Network {
 }
 
 export function resnetDiscriminator(spec: NetworkSpec, seed: number): Network {
-  checkFamilySpec(spec, 'resnet');
+  checkFamilySpec(spec, 'resnet', SIZES);
   const store = new ParamStore(new Rng(seed));
   const options = layerOptions(spec, 'd');
   const [w0, w1, w2] = D_WIDTHS;
@@ -140,3 +143,12 @@ export function resnetDiscriminator(spec: NetworkSpec, seed: number): Network {
     },
   };
 }
+
+export const resnet: Family = {
+  summary: 'SNGAN-style residual G and D, narrowed for CPUs (no BatchNorm in D)',
+  sizes: SIZES,
+  input: 'latent',
+  exportsLayers: false,
+  generator: resnetGenerator,
+  discriminator: resnetDiscriminator,
+};

@@ -1,14 +1,16 @@
 /**
  * metrics.jsonl as the studio reads it: complete lines from a byte offset (a half-written last line is left for
- * later), and a per-file digest (progress, evaluations) updated incrementally as the file grows.
+ * later), and a per-file digest (progress, evaluations) updated incrementally as the file grows. The lines'
+ * kinds and fields are those of src/io/metrics_log.ts; values are checked here before use.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { EvalLine, EvalScores, MetricsLine, StepLine } from '../train/metrics_log.js';
 import { statOrNull } from './files.js';
 
 
 export interface MetricsChunk {
-  /** Complete, parseable lines (JSON objects). */
-  lines: Record<string, unknown>[];
+  /** Complete, parseable lines (JSON objects), as written: their values are not checked. */
+  lines: MetricsLine[];
   /** Byte offset after the last complete line read. */
   bytes: number;
   /** Complete lines that are not JSON objects. */
@@ -38,7 +40,7 @@ export function readMetrics(path: string, from: number, maxBytes = 16 << 20): Me
       const value = parseLine(line);
       if (value === undefined) return;
       if (value === null) out.skipped++;
-      else out.lines.push(value);
+      else out.lines.push(value as unknown as MetricsLine);
     }, (end) => { out.bytes = end; });
     if (out.bytes === from && size - from > maxBytes) {
       // No line end within maxBytes: not a metrics file we can show.
@@ -138,13 +140,16 @@ export function digestMetrics(path: string): MetricsDigest | null {
 
 export const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function addLine(d: MetricsDigest, line: Record<string, unknown>): void {
+/** A parsed line before its values are checked: metrics.jsonl's field names, any values. */
+type UncheckedLine = { [K in keyof StepLine | keyof EvalLine]?: unknown };
+
+function addLine(d: MetricsDigest, line: UncheckedLine): void {
   const epoch = finite(line.epoch);
   const globalStep = finite(line.global_step);
   if (globalStep != null) d.globalStep = Math.max(d.globalStep, globalStep);
   if (line.eval != null && typeof line.eval === 'object' && !Array.isArray(line.eval)) {
-    const scores = line.eval as Record<string, unknown>;
-    d.lastEval = scores;
+    const scores = line.eval as { [K in keyof EvalScores]?: unknown };
+    d.lastEval = line.eval as Record<string, unknown>;
     if (epoch != null) d.evalEpoch = Math.max(d.evalEpoch, epoch);
     const fid = finite(scores.fid);
     if (fid != null && (d.bestFid == null || fid < d.bestFid)) d.bestFid = fid;

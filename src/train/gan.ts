@@ -3,11 +3,11 @@
  * as named tensors (what a checkpoint stores) so a run can stop and continue exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config.js';
+import { networkSpec, type TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';
-import { ARCHITECTURES, type Network } from '../networks/network.js';
-import { networkSpec } from '../networks/spec.js';
+import { FAMILIES } from '../networks/families.js';
+import type { Network } from '../networks/network.js';
 import { deriveSeed } from '../util/random.js';
 import { Adam } from './adam.js';
 import { copyWeights } from './ema.js';
@@ -24,11 +24,9 @@ export interface Gan extends GanModels {
   generatorEma: Network | null;
 }
 
-export { networkSpec };
-
 /** G as a run builds it (its initial weights follow from the config's seed). */
 export function buildGenerator(config: TrainConfig): Network {
-  return ARCHITECTURES[config.architecture].generator(networkSpec(config), deriveSeed(config.seed, 'init-G'));
+  return FAMILIES[config.architecture].generator(networkSpec(config), deriveSeed(config.seed, 'init-G'));
 }
 
 function optimizer(config: TrainConfig, lr: number): Optimizer {
@@ -46,7 +44,7 @@ export function createGan(config: TrainConfig): Gan {
   }
   return {
     generator,
-    discriminator: ARCHITECTURES[config.architecture].discriminator(networkSpec(config), deriveSeed(config.seed, 'init-D')),
+    discriminator: FAMILIES[config.architecture].discriminator(networkSpec(config), deriveSeed(config.seed, 'init-D')),
     gOptimizer: optimizer(config, config.lr),
     dOptimizer: optimizer(config, config.dLr ?? config.lr),
     losses: ganLoss(config.loss, config.labelSmoothing),

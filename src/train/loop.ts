@@ -20,7 +20,7 @@ import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
-import { tileImages } from '../io/pixels.js';
+import { tileImages } from '../util/pixels.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { standingStatistics, updateEma } from './ema.js';

@@ -5,7 +5,7 @@ import { parseSavedConfig, type TrainConfig } from '../config.js';
 import { CheckpointError, readCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
-import { tileImages } from '../io/pixels.js';
+import { tileImages } from '../util/pixels.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
 import { assignVariables, buildGenerator } from './gan.js';

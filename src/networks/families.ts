@@ -1,0 +1,13 @@
+/**
+ * The network families (`--architecture NAME`), by name: one descriptor each (network.ts: Family). A new family is
+ * a file with its builders and descriptor, and one line here; the trainer does not branch on it.
+ */
+import { dcgan } from './dcgan.js';
+import type { Family } from './network.js';
+import { pix2pix } from './pix2pix.js';
+import { resnet } from './resnet.js';
+
+export const FAMILIES = { dcgan, resnet, pix2pix } satisfies Record<string, Family>;
+
+export type FamilyName = keyof typeof FAMILIES;
+export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];

@@ -1,0 +1,88 @@
+/**
+ * Parts the network families share: layer options from the spec, G's (conditional) normalisation, the label input
+ * of a conditional G, D's real/fake head with projection or ACGAN, and the spec checks every family makes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { checkAttention } from './attention.js';
+import { BatchNorm, checkLabels, ConditionalBatchNorm, Dense, Embedding, ParamStore, type LayerOptions, type RunMode } from './layers.js';
+import type { NetworkSpec } from './network.js';
+
+/** Whether the spec makes class-conditional networks (numClasses > 0 with a conditioning other than 'none'). */
+export function isConditional(spec: NetworkSpec): boolean {
+  return spec.numClasses > 0 && spec.conditioning !== 'none';
+}
+
+/** Layer options of G and of D for a spec. */
+export function layerOptions(spec: NetworkSpec, of: 'g' | 'd'): LayerOptions {
+  const sn = of === 'g' ? spec.spectralNorm === 'both' : spec.spectralNorm !== 'none';
+  return { init: spec.init, spectralNorm: sn };
+}
+
+/** G's normalisation: BatchNorm, or conditional BatchNorm in a conditional G. */
+export type GeneratorNorm = (x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
+
+export function generatorNorm(store: ParamStore, name: string, channels: number, spec: NetworkSpec): { norm: GeneratorNorm; bn: BatchNorm | null } {
+  if (!isConditional(spec)) {
+    const bn = new BatchNorm(store, name, channels);
+    return { norm: (x, mode) => bn.apply(x, mode), bn };
+  }
+  const cbn = new ConditionalBatchNorm(store, name, channels, spec.numClasses);
+  return { norm: (x, mode, labels) => cbn.apply(x, mode, labels!), bn: null };
+}
+
+/** D's class-conditional heads on its last feature vector φ [N, F]: the real/fake logit plus projection or ACGAN. */
+/**
+ * A conditional G's label enters twice: as an N(0, 1) embedding concatenated to z (a strong signal from the first
+ * step, as in PyTorch-GAN's cGAN and ACGAN) and through conditional BatchNorm (whose per-class gains Adam moves by
+ * at most lr a step, too slowly to carry the class alone in a short run).
+ */
+export class LabelInput {
+  readonly embed: Embedding;
+  readonly features: number;
+
+  constructor(store: ParamStore, spec: NetworkSpec) {
+    this.features = spec.numClasses;
+    this.embed = new Embedding(store, 'label_embed', spec.numClasses, this.features);
+  }
+
+  apply(z: tf.Tensor2D, labels: tf.Tensor1D, mode: RunMode): tf.Tensor2D {
+    return tf.tidy(() => tf.concat([z, this.embed.apply(labels, mode)], 1));
+  }
+}
+
+export class DiscriminatorHead {
+  readonly out: Dense;
+  readonly embed: Embedding | null = null;
+  readonly classes: Dense | null = null;
+
+  constructor(store: ParamStore, readonly features: number, readonly spec: NetworkSpec) {
+    const options = layerOptions(spec, 'd');
+    this.out = new Dense(store, 'out', features, 1, options);
+    // N(0, 1/F): the projection term ⟨embed(y), φ(x)⟩ starts at the scale of the plain logit (N(0, 1) made
+    // D separate real from fake at once and G stop learning).
+    if (isConditional(spec) && spec.conditioning === 'projection') this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
+    if (isConditional(spec) && spec.conditioning === 'acgan') this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
+  }
+
+  get outputShape(): number[] {
+    return [this.classes ? 1 + this.spec.numClasses : 1];
+  }
+
+  apply(phi: tf.Tensor2D, mode: RunMode, labels: tf.Tensor1D | undefined): tf.Tensor2D {
+    if (this.embed == null && this.classes == null) return this.out.apply(phi, mode);
+    return tf.tidy(() => {
+      const logit = this.out.apply(phi, mode);
+      if (this.classes) return tf.concat([logit, this.classes.apply(phi, mode)], 1);
+      const y = this.embed!.apply(checkLabels(labels, phi.shape[0], 'this projection discriminator'), mode);
+      return tf.add(logit, tf.sum(tf.mul(y, phi), 1, true));
+    });
+  }
+}
+
+/** The checks every family shares: image size, channels, classes and attention. */
+export function checkFamilySpec(spec: NetworkSpec, family: string, sizes: readonly number[]): void {
+  if (!sizes.includes(spec.imageSize)) throw new Error(`the ${family} architecture makes ${sizes.join(', ')} pixel images, not ${spec.imageSize}`);
+  if (spec.channels !== 1 && spec.channels !== 3) throw new Error(`channels must be 1 or 3, got ${spec.channels}`);
+  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 0) throw new Error(`numClasses must be an integer ≥ 0, got ${spec.numClasses}`);
+  checkAttention(spec, family);
+}

@@ -1,0 +1,153 @@
+/**
+ * Every training option, described once: its type, default, range, one-line help, flag and whether a resumed run
+ * may change it. The config type (`TrainConfig`), the defaults, `gantry train --help`, its flags and the set of
+ * options `--resume` accepts are all derived from this table; a new option is one entry here.
+ */
+import { BACKENDS } from './backend/choices.js';
+import { DATASET_NAMES, DATASETS } from './data/registry.js';
+import { LOSS_NAMES } from './losses.js';
+import { FAMILY_NAMES } from './networks/families.js';
+import { CONDITIONINGS, INITS, SPECTRAL_NORMS } from './networks/network.js';
+import { PRESET_NAMES } from './presets.js';
+
+interface Described<T> {
+  /** The value a run gets when neither a preset nor a flag sets it. */
+  default: T;
+  /** One line for --help. */
+  help: string;
+  /** The flag's name when it is not the option's name in kebab case. */
+  flag?: string;
+  /** Shown in --help as "--flag <placeholder>". */
+  placeholder?: string;
+  /** A resumed run may change it (`gantry train --resume DIR --epochs 20`); every other option is fixed. */
+  resumable?: true;
+  /** The run records it itself (no flag sets it). */
+  recorded?: true;
+}
+
+export type OptionRule =
+  | { kind: 'int' | 'float'; min: number; max: number; nullable: boolean }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'bool' }
+  | { kind: 'text'; nullable: true }
+  | { kind: 'list'; choices: readonly string[] };
+
+export type Option<T> = Described<T> & OptionRule;
+type Extra = Omit<Described<unknown>, 'default' | 'help'>;
+
+const num =
+  (kind: 'int' | 'float') =>
+  (def: number, min: number, max: number, help: string, extra: Extra = {}): Option<number> => ({
+    kind, default: def, min, max, nullable: false, help, ...extra,
+  });
+const nullableNum =
+  (kind: 'int' | 'float') =>
+  (def: number | null, min: number, max: number, help: string, extra: Extra = {}): Option<number | null> => ({
+    kind, default: def, min, max, nullable: true, help, ...extra,
+  });
+const int = num('int');
+const float = num('float');
+const nullableInt = nullableNum('int');
+const nullableFloat = nullableNum('float');
+function choice<const C extends readonly string[]>(choices: C, def: C[number], help: string, extra: Extra = {}): Option<C[number]> {
+  return { kind: 'choice', choices, default: def, help, ...extra };
+}
+const bool = (def: boolean, help: string, extra: Extra = {}): Option<boolean> => ({ kind: 'bool', default: def, help, ...extra });
+const text = (help: string, extra: Extra = {}): Option<string | null> => ({ kind: 'text', nullable: true, default: null, help, ...extra });
+const list = (choices: readonly string[], help: string): Option<string> => ({ kind: 'list', choices, default: 'none', help });
+
+/** Optimizers of both networks (src/train/adam.ts, rmsprop.ts). */
+export const OPTIMIZERS = ['adam', 'rmsprop'] as const;
+/** DiffAugment policies (Zhao et al. 2020), applied to real and fake images alike before D. */
+export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
+/** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
+export const EVAL_FEATURES = ['auto', ...new Set(Object.values(DATASETS).map((d) => d.features))] as const;
+/** Image-to-image tasks (src/image2image/task.ts); 'none' trains a GAN from latent noise. */
+export const TASKS = ['none', 'superres', 'colorize', 'inpaint', 'translate'] as const;
+export type Task = (typeof TASKS)[number];
+export const MASK_KINDS = ['rect', 'stroke', 'mixed'] as const;
+
+/** Every option in the order `gantry train --help` lists them. */
+export const OPTIONS = {
+  // Data
+  dataset: choice(DATASET_NAMES, 'mnist', 'named data set'),
+  data: text('folder of images (or of IDX files) to train on', { placeholder: 'dir' }),
+  split: choice(['train', 'test'], 'train', 'split of an IDX data set'),
+  fit: choice(['crop', 'pad'], 'crop', 'image folders: center-crop or pad non-square images'),
+  background: choice(['black', 'white'], 'black', 'image folders: colour under transparency and padding'),
+  strict: bool(false, 'unreadable or non-image files in a folder are an error'),
+  mirror: bool(false, 'add horizontally flipped copies of the images (doubles an epoch)'),
+  limit: nullableInt(null, 1, 1e9, 'use only the first N images (classes stay balanced)'),
+  dataHash: text('hash of the training data (recorded by the run; a resumed run checks it)', { recorded: true }),
+  // Networks
+  architecture: choice(FAMILY_NAMES, 'dcgan', 'network family (src/networks/families.ts)'),
+  latentDim: int(100, 1, 4096, 'size of the latent vector z'),
+  imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets have their own)', { flag: 'resolution' }),
+  channels: int(1, 1, 3, 'image folders: 1 (gray) or 3 (RGB)'),
+  epochs: int(5, 1, 1e6, 'passes over the data', { resumable: true }),
+  batchSize: int(64, 2, 4096, 'images per step'),
+  preset: choice(PRESET_NAMES, 'dcgan', 'named starting point (the options below override it)'),
+  // Losses and optimisation
+  loss: choice(LOSS_NAMES, 'bce', 'adversarial loss (src/losses.ts)'),
+  lr: float(2e-4, 1e-8, 1, "learning rate (G's, and D's unless --d-lr)", { placeholder: 'rate' }),
+  dLr: nullableFloat(null, 1e-8, 1, "D's learning rate (two time-scale update rule)", { placeholder: 'rate' }),
+  optimizer: choice(OPTIMIZERS, 'adam', 'optimizer of both networks (RMSprop: ε and α 0.99)'),
+  beta1: float(0.5, 0, 0.999999, 'Adam β1'),
+  beta2: float(0.999, 0, 0.999999, 'Adam β2'),
+  epsilon: float(1e-8, 1e-12, 1, "Adam/RMSprop ε (PyTorch's default)"),
+  nCritic: int(1, 1, 100, 'D steps per G step (each on its own real batch)'),
+  // Regularisers
+  weightClip: float(0, 0, 100, "clip D's weights to [-c, c] after each D step (WGAN; 0: off)"),
+  gpWeight: float(0, 0, 1e4, 'gradient penalty weight λ on interpolates of real and fake (WGAN-GP; 0: off)'),
+  r1Gamma: float(0, 0, 1e4, 'R1 penalty weight γ on real images (0: off)'),
+  r1Every: int(16, 1, 1000, 'apply R1 every N D steps, scaled up to match (lazy regularisation)'),
+  labelSmoothing: float(0, 0, 0.5, 'one-sided label smoothing: real target 1 - s (BCE losses)'),
+  instanceNoise: float(0, 0, 10, "σ of Gaussian noise on D's inputs, annealed linearly to 0 over the run (0: off)"),
+  diffAugment: list(AUGMENTATIONS, 'DiffAugment policies: none or a comma list of color,translation,cutout'),
+  ema: float(0, 0, 0.999999, "EMA decay of G's weights for sampling and export (0: off)"),
+  spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
+  attention: int(0, 0, 1024, 'feature-map side of a self-attention block in G and D (SAGAN; 0: none)'),
+  minibatchStd: bool(false, 'minibatch standard deviation feature in D'),
+  init: choice(INITS, 'pytorch', 'weight initialisation'),
+  conditioning: choice(CONDITIONINGS, 'none', 'class-conditional GAN (labelled data): D by projection or ACGAN head'),
+  numClasses: int(0, 0, 10000, 'classes of the data (recorded by a conditional run)', { recorded: true }),
+  // The run
+  seed: int(0, 0, 2 ** 32 - 1, 'random seed: weight init, noise, data order and the fixed sample noise'),
+  backend: choice(BACKENDS, 'auto', 'compute backend', { resumable: true }),
+  logEvery: int(100, 1, 1e9, 'steps between loss lines (and the last step of each epoch)', { resumable: true }),
+  checkpointEvery: int(0, 0, 1e9, 'steps between checkpoints (0: each epoch)', { resumable: true }),
+  sampleGridSize: int(64, 1, 1024, 'images in each epoch grid (a square number)', { flag: 'grid-size' }),
+  evalEvery: int(0, 0, 1e6, 'evaluate FID (KID, IS, modes) every N epochs (0: never)', { resumable: true }),
+  evalCount: int(2000, 10, 1e6, 'generated images per evaluation during training (image-to-image: held-out images)', {
+    resumable: true,
+  }),
+  evalFeatures: choice(EVAL_FEATURES, 'auto', "classifier for --eval-every's features (auto: the data set's; image folders name one)", {
+    resumable: true,
+  }),
+  // Image-to-image
+  task: choice(TASKS, 'none', 'image-to-image task (preset pix2pix): superres, colorize, inpaint or translate'),
+  l1Weight: float(100, 0, 1e5, "weight of G's L1 loss to the truth (image-to-image; pix2pix's λ)"),
+  featureMatching: float(0, 0, 1e5, "weight of the feature-matching loss on D's features (image-to-image; 0: off)"),
+  srScale: int(4, 2, 8, 'super-resolution factor'),
+  srBlur: float(0, 0, 8, 'super-resolution: blur σ before downscaling (pixels)'),
+  srNoise: float(0, 0, 1, 'super-resolution: noise σ added to the low-resolution image (images in [-1, 1])'),
+  masks: choice(MASK_KINDS, 'mixed', 'inpainting: rectangles, free-form strokes, or both'),
+  source: text('translate: source images (a folder, or emoji-twitter / emoji-google)'),
+  target: text('translate: target images, matched to the source by file name'),
+};
+
+/** A run's resolved options: what config.json and every checkpoint record. */
+export type TrainConfig = { -readonly [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]['default'] };
+export type OptionName = keyof TrainConfig;
+
+/** The options a resumed run may change. */
+export type ResumableOption = {
+  [K in OptionName]: (typeof OPTIONS)[K] extends { resumable: true } ? K : never;
+}[OptionName];
+
+export const OPTION_NAMES = Object.keys(OPTIONS) as OptionName[];
+export const optionOf = (name: OptionName): Option<unknown> => OPTIONS[name];
+
+export const DEFAULT_CONFIG = Object.fromEntries(OPTION_NAMES.map((k) => [k, OPTIONS[k].default])) as TrainConfig;
+
+export const RESUMABLE_OPTIONS = OPTION_NAMES.filter((k) => optionOf(k).resumable) as ResumableOption[];
