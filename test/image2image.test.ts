@@ -12,11 +12,11 @@ import sharp from 'sharp';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig, type TrainConfig } from '../src/config.js';
 import { batchTensor, epochOrder } from '../src/data/dataset.js';
-import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput } from '../src/image2image/training.js';
-import { diffAugment } from '../src/train/augment.js';
+import { evaluateHeldOut, loadTaskData } from '../src/image2image/training.js';
 import { buildGenerator, createGan, disposeGan } from '../src/train/gan.js';
-import { gradientPenalty } from '../src/train/penalties.js';
+import { taskSource } from '../src/train/sources.js';
 import { trainStep } from '../src/train/step.js';
+import { stepOptions } from '../src/train/wiring.js';
 import { train } from '../src/train/loop.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { Rng } from '../src/util/random.js';
@@ -65,16 +65,16 @@ test('pix2pix steps with L1, feature matching and a gradient penalty on pairs: f
   const rng = new Rng(3);
   const order = epochOrder(data.count, config.seed, 1);
   const counts: number[] = [];
+  // The same wiring as `gantry train`: the config's step options and the task's batch source.
+  const options = stepOptions(gan, config, rng, () => 0);
+  const source = taskSource(config, data, gan.discriminator);
   for (let step = 1; step <= 4; step++) {
     const real = batchTensor(data, order, step, 4);
-    const condition = taskInput(config, data, order, step, real, rng);
-    assert.deepEqual(condition.shape, [4, 64, 64, 4]);
-    const losses = trainStep(gan, gan.losses, real, condition, {
-      condition, generatorTerm: taskGeneratorTerm(gan, config, condition),
-      dInput: (x) => tf.tidy(() => diffAugment(x, config.diffAugment, rng)),
-      dPenalty: (critic, r, f) => tf.mul(config.gpWeight, gradientPenalty(critic, r, f, rng.uniforms(4, 0, 1))) as tf.Scalar,
-    });
-    tf.dispose([real, condition]);
+    const batch = source.next(real, order, step, rng);
+    assert.deepEqual(batch.input.shape, [4, 64, 64, 4]);
+    assert.ok(options.dInput && options.dPenalty && batch.options.generatorTerm && batch.options.condition === batch.input);
+    const losses = trainStep(gan, gan.losses, real, batch.input, { ...options, ...batch.options });
+    tf.dispose([real, ...batch.tensors]);
     assert.ok(Number.isFinite(losses.dLoss) && Number.isFinite(losses.gLoss), `step ${step}: ${losses.dLoss}, ${losses.gLoss}`);
     counts.push(tf.memory().numTensors);
   }

@@ -8,17 +8,16 @@ import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
 import { batchTensor, type ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
-import { loadEmojiPairs, EMOJI_STYLES, type EmojiStyle } from '../data/emoji.js';
 import { loadData, type LoadHooks } from '../data/index.js';
 import { loadPairedFolders, selectImages } from '../data/paired.js';
+import { DATASET_NAMES, DATASETS, isDatasetName } from '../data/registry.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
 import { tileImages, toBytes } from '../util/pixels.js';
 import { meanPsnr, meanSsim } from '../metrics/image_quality.js';
 import { runGenerator } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
-import type { Gan } from '../train/gan.js';
-import { paired } from '../train/step.js';
+import { paired } from '../networks/parts.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { finishOutput, inputPicture, makePairs, type ImageTask, type PairShape } from './task.js';
 
@@ -43,23 +42,23 @@ export function splitHeldOut(data: ImageDataset): TaskData {
   return { train: selectImages(data, train, data.name), heldOut: selectImages(data, heldOut, `${data.name} (held out)`) };
 }
 
-const isEmojiStyle = (name: string | null): name is `emoji-${EmojiStyle}` => name != null && EMOJI_STYLES.some((s) => name === `emoji-${s}`);
+/** The named sets that pair with another style of the same pictures (translation). */
+const pairedSets = () => DATASET_NAMES.filter((name) => DATASETS[name].pairs != null);
 
 export async function loadTaskData(config: TrainConfig, hooks: LoadHooks & { cacheDir: string }): Promise<TaskData> {
   if (config.task === 'translate') {
     let { source, target } = config;
-    if (source == null && isEmojiStyle(config.dataset) && config.data == null) {
+    // A named set with a partner style translates from it by default (--dataset emoji-google: twitter → google).
+    const partner = config.data == null ? DATASETS[config.dataset].pairs?.partner : undefined;
+    if (source == null && partner != null) {
       target = config.dataset;
-      source = config.dataset === 'emoji-twitter' ? 'emoji-google' : 'emoji-twitter';
+      source = partner;
     }
-    if (source == null || target == null) throw new DataError('--task translate needs --source and --target (two folders matched by file name, or emoji-twitter and emoji-google), or --dataset emoji-twitter|emoji-google');
-    if (isEmojiStyle(source) && isEmojiStyle(target)) {
-      const style = (name: string) => name.slice('emoji-'.length) as EmojiStyle;
-      return {
-        train: await loadEmojiPairs(style(source), style(target), 'train', hooks.cacheDir),
-        heldOut: await loadEmojiPairs(style(source), style(target), 'test', hooks.cacheDir),
-      };
-    }
+    if (source == null || target == null) throw new DataError(`--task translate needs --source and --target (two folders matched by file name, or two named sets of the same pictures: ${pairedSets().join(', ')}), or --dataset ${pairedSets().join('|')}`);
+    const named = isDatasetName(target) ? DATASETS[target].pairs : undefined;
+    const context = { ...hooks, cacheDir: hooks.cacheDir };
+    const train = named?.load(source, 'train', context);
+    if (named != null && train != null) return { train: await train, heldOut: (await named.load(source, 'test', context))! };
     const pairs = await loadPairedFolders(source, target, {
       resolution: config.imageSize, channels: config.channels as 1 | 3, fit: config.fit, background: config.background,
       strict: config.strict, cacheDir: hooks.cacheDir, progress: hooks.progress, warn: hooks.warn,
@@ -69,8 +68,8 @@ export async function loadTaskData(config: TrainConfig, hooks: LoadHooks & { cac
   if (config.data != null) return splitHeldOut(await loadData(config, hooks));
   const train = await loadData({ ...config, split: 'train' }, hooks);
   const heldOut = await loadData({ ...config, split: 'test' }, hooks);
-  // The bundled digits' test split is their last 2,000, part of 'train': train on the rest.
-  if (config.dataset === 'mnist') return { train: selectImages(train, [...Array(train.count - heldOut.count).keys()], train.name), heldOut };
+  // A test split inside 'train' (the bundled digits' last 2,000): train on the rest.
+  if (DATASETS[config.dataset].heldOut === 'test-within-train') return { train: selectImages(train, [...Array(train.count - heldOut.count).keys()], train.name), heldOut };
   return { train, heldOut };
 }
 
@@ -95,10 +94,10 @@ export function taskInput(config: TrainConfig, data: ImageDataset, order: Int32A
 }
 
 /** λ·L1(G(x), y), plus feature matching: the mean L1 distance of D's features on the real and the fake pair. */
-export function taskGeneratorTerm(gan: Gan, config: TrainConfig, condition: tf.Tensor4D): (fake: tf.Tensor4D, real: tf.Tensor4D) => tf.Scalar {
+export function taskGeneratorTerm(discriminator: Network, config: TrainConfig, condition: tf.Tensor4D): (fake: tf.Tensor4D, real: tf.Tensor4D) => tf.Scalar {
   return (fake, real) => {
     let term = tf.mul(config.l1Weight, tf.mean(tf.abs(tf.sub(fake, real)))) as tf.Scalar;
-    const features = gan.discriminator.features;
+    const features = discriminator.features;
     if (config.featureMatching > 0 && features != null) {
       const mode = { training: true, updateStats: false };
       const realMaps = features(paired(real, condition), mode);

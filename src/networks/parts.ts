@@ -86,3 +86,8 @@ export function checkFamilySpec(spec: NetworkSpec, family: string, sizes: readon
   if (!Number.isInteger(spec.numClasses) || spec.numClasses < 0) throw new Error(`numClasses must be an integer ≥ 0, got ${spec.numClasses}`);
   checkAttention(spec, family);
 }
+
+/** What D sees of an image: the image, or the [condition, image] pair. */
+export function paired(x: tf.Tensor, condition: tf.Tensor4D | undefined): tf.Tensor {
+  return condition == null ? x : tf.concat([condition, x as tf.Tensor4D], 3);
+}

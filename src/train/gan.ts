@@ -3,14 +3,14 @@
  * as named tensors (what a checkpoint stores) so a run can stop and continue exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { networkSpec, type TrainConfig } from '../config.js';
+import { classCount, networkSpec, type TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';
 import { FAMILIES } from '../networks/families.js';
 import type { Network } from '../networks/network.js';
 import { deriveSeed } from '../util/random.js';
 import { Adam } from './adam.js';
-import { copyWeights } from './ema.js';
+import { copyWeights, standingStatistics } from './ema.js';
 import { Rmsprop } from './rmsprop.js';
 import type { GanLosses, GanModels } from './step.js';
 
@@ -50,6 +50,14 @@ export function createGan(config: TrainConfig): Gan {
     losses: ganLoss(config.loss, config.labelSmoothing),
     generatorEma,
   };
+}
+
+/**
+ * Measures the EMA generator's own BatchNorm statistics (its averaged weights with G's running statistics would
+ * sample badly); `label` seeds the noise. Nothing to do without EMA.
+ */
+export function refreshEmaStatistics(gan: Gan, config: TrainConfig, label: string): void {
+  if (gan.generatorEma != null) standingStatistics(gan.generatorEma, config.latentDim, classCount(config), deriveSeed(config.seed, label));
 }
 
 /** The generator that samples and is exported: the EMA one when the run keeps it. */

@@ -1,35 +1,31 @@
 /**
- * The training loop: epochs of steps over a data set, with loss logging, per-epoch sample grids, atomic
- * checkpoints and the exported generator in a run folder. It knows no architecture or loss: those come
- * from the config through createGan.
+ * The training loop: epochs of steps over a data set, with loss logging, atomic checkpoints and status in a run
+ * folder. It knows no architecture, loss or kind of run: the networks and losses come from the config through
+ * createGan, the step options through stepOptions (wiring.ts), and G's input and the epoch's pictures and
+ * evaluations from the run's plug-ins (plan.ts).
  *
- * Run folder: config.json, metrics.jsonl, samples/epoch-NNN.png, checkpoint.bin, generator/model.json.
+ * Run folder: config.json, metrics.jsonl, status.json, samples/epoch-NNN.png, checkpoint.bin, generator/model.json.
  */
 import * as tf from '@tensorflow/tfjs';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nativeLibrariesInUse, useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
-import { datasetHash, loadData } from '../data/index.js';
+import { batchTensor, epochOrder, stepsPerEpoch } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
-import { linePlot } from '../io/plot.js';
-import { createTrainingEvaluator } from '../metrics/training_eval.js';
-import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../data/dataset.js';
+import { datasetHash } from '../data/index.js';
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
-import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
-import { encodePng } from '../io/png.js';
-import { tileImages } from '../util/pixels.js';
+import type { ResumableOption } from '../options.js';
 import { deriveSeed, Rng } from '../util/random.js';
-import { diffAugment, instanceNoise } from './augment.js';
-import { standingStatistics, updateEma } from './ema.js';
-import { assignVariables, createGan, disposeGan, ganVariables, readVariables, samplingGenerator, type Gan } from './gan.js';
-import { evaluateHeldOut, loadTaskData, taskGeneratorTerm, taskInput, writePairGrid } from '../image2image/training.js';
-import { gradientPenalty, r1Penalty } from './penalties.js';
-import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
-import { CHECKPOINT_FILE, writeRunStatus, type RunStatus, type TrainState } from './state.js';
-import { trainStep, type StepOptions } from './step.js';
+import { assignVariables, createGan, disposeGan, ganVariables, readVariables, refreshEmaStatistics } from './gan.js';
+import { formatMetricsLine, type MetricsLine } from './metrics_log.js';
+import { planRun } from './plan.js';
+import type { EpochContext } from './plugins.js';
+import { CHECKPOINT_FILE, type RunStatus, type TrainState, writeRunStatus } from './state.js';
+import { trainStep } from './step.js';
+import { stepOptions } from './wiring.js';
 
 export interface Progress {
   epoch: number;
@@ -50,7 +46,7 @@ export interface TrainOptions {
   config?: TrainConfig;
   /** Continue the run in runDir from its checkpoint, optionally changing these fields. */
   resume?: boolean;
-  resumeOverrides?: Partial<Pick<TrainConfig, 'epochs' | 'backend' | 'logEvery' | 'checkpointEvery' | 'evalEvery' | 'evalCount' | 'evalFeatures'>>;
+  resumeOverrides?: Partial<Pick<TrainConfig, ResumableOption>>;
   /** Loss lines ("Epoch [e/E], Step [i/N], D_loss: …"). */
   log?: (line: string) => void;
   /** Notices (backend in use, data warnings). */
@@ -83,6 +79,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const info = options.info ?? (() => {});
   const checkpointPath = join(runDir, CHECKPOINT_FILE);
   const metricsPath = join(runDir, 'metrics.jsonl');
+  const record = (line: MetricsLine) => appendFileSync(metricsPath, formatMetricsLine(line));
 
   let state: TrainState;
   let stored: ReturnType<typeof readCheckpoint<TrainState>>['tensors'] | null = null;
@@ -106,28 +103,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
   }
   state.backend = backend;
-  const hooks = { cacheDir: options.cacheDir ?? defaultCacheDir(), warn: (m: string) => info(`warning: ${m}`), progress: options.dataProgress };
-  // Image-to-image runs keep a fixed held-out split for their PSNR/SSIM and sample grids.
-  const taskData = config.task === 'none' ? null : await loadTaskData(config, hooks);
-  const data = limitDataset(taskData?.train ?? await loadData(config, hooks), config.limit);
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const plan = await planRun(config, {
+    cacheDir, runDir, resumed: options.resume ?? false, warn: (m: string) => info(`warning: ${m}`), progress: options.dataProgress,
+  });
+  const { data } = plan;
   const hash = datasetHash(data);
   if (options.resume && config.dataHash != null && config.dataHash !== hash) {
+    plan.dispose();
     throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
   }
   config.dataHash = hash;
-  if (config.conditioning !== 'none') {
-    if (data.labels == null) throw new DataError(`--conditioning ${config.conditioning} (preset ${config.preset}) needs labelled data; ${data.name} has no labels (image folders: one subfolder per class)`);
-    const classes = data.classNames?.length ?? Math.max(...data.labels) + 1;
-    if (options.resume && config.numClasses !== classes) throw new DataError(`${runDir} was trained on ${config.numClasses} classes; ${data.name} has ${classes}`);
-    if (classes < 2) throw new DataError(`a conditional GAN needs at least 2 classes; ${data.name} has ${classes}`);
-    config.numClasses = classes;
-  }
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
 
   state.fidHistory ??= [];
   state.bestFid ??= null;
-  const evaluator = config.evalEvery > 0 && taskData == null ? await createTrainingEvaluator(config, data, options.cacheDir ?? defaultCacheDir()) : null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   const startedAt = new Date().toISOString();
@@ -151,19 +142,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       writeFileSync(metricsPath, '');
-      const task = taskData ? ` for --task ${config.task} (${taskData.heldOut.count} held out)` : '';
-      info(`training ${config.architecture}${task} on ${data.name} (${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch) with backend ${backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend} into ${runDir}`);
+      const images = `${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch`;
+      const libraries = backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend;
+      info(`training ${config.architecture}${plan.description} on ${data.name} (${images}) with backend ${libraries} into ${runDir}`);
     }
 
     writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
     const noise = new Rng(state.noiseRng);
-    const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
     const saveCheckpoint = () => {
       // Mid-epoch, the EMA generator still holds G's BatchNorm statistics: measure its own, so that sampling from
       // this checkpoint matches the epoch-end ones (training overwrites them at the next step: no other effect).
-      if (gan.generatorEma != null && state.step > 0) {
-        standingStatistics(gan.generatorEma, config.latentDim, config.conditioning === 'none' ? 0 : config.numClasses, deriveSeed(config.seed, `standing-statistics-${state.epoch}-${state.step}`));
-      }
+      if (state.step > 0) refreshEmaStatistics(gan, config, `standing-statistics-${state.epoch}-${state.step}`);
       state.noiseRng = noise.state();
       state.gOptimizerStep = gan.gOptimizer.step;
       state.dOptimizerStep = gan.dOptimizer.step;
@@ -172,7 +161,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
 
     const totalSteps = steps * config.epochs;
-    const stepOptions = trainingOptions(gan, config, noise, () => state.globalStep / totalSteps);
+    const regularisers = stepOptions(gan, config, noise, () => state.globalStep / totalSteps);
+    const source = plan.source(gan);
     let lastGLoss = Number.NaN;
     const started = performance.now();
     const startStep = state.globalStep;
@@ -182,16 +172,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       while (state.step < steps) {
         const stepStart = performance.now();
         const real = batchTensor(data, order, state.step + 1, config.batchSize);
-        // G's input: latent noise, or (image-to-image) the input made from the real batch, which D also sees.
-        const condition = taskData ? taskInput(config, data, order, state.step + 1, real, noise) : undefined;
-        const z = condition ?? tf.tensor2d(noise.normals(real.shape[0] * config.latentDim), [real.shape[0], config.latentDim]);
-        const conditional = config.conditioning !== 'none';
-        const realLabels = conditional ? batchLabels(data, order, state.step + 1, config.batchSize)! : undefined;
-        const fakeLabels = conditional ? tf.tensor1d(Int32Array.from({ length: real.shape[0] }, () => noise.int(config.numClasses)), 'int32') : undefined;
+        const batch = source.next(real, order, state.step + 1, noise);
         const updateG = (state.globalStep + 1) % config.nCritic === 0;
-        const taskOptions = condition ? { condition, generatorTerm: taskGeneratorTerm(gan, config, condition) } : {};
-        const losses = trainStep(gan, gan.losses, real, z, { ...stepOptions, ...taskOptions, realLabels, fakeLabels, updateG });
-        tf.dispose([real, z, ...(realLabels ? [realLabels] : []), ...(fakeLabels ? [fakeLabels] : [])]);
+        const losses = trainStep(gan, gan.losses, real, batch.input, { ...regularisers, ...batch.options, updateG });
+        tf.dispose([real, ...batch.tensors]);
         if (!Number.isNaN(losses.gLoss)) lastGLoss = losses.gLoss;
         if (!Number.isFinite(losses.dLoss) || (updateG && !Number.isFinite(losses.gLoss))) {
           throw new TrainingDivergedError(`training diverged at epoch ${state.epoch}, step ${state.step + 1}: D loss ${losses.dLoss}, G loss ${losses.gLoss} (try a lower --lr or another --preset)`);
@@ -199,10 +183,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         state.step++;
         state.globalStep++;
         const stepMs = performance.now() - stepStart;
-        appendFileSync(metricsPath, `${JSON.stringify({
+        record({
           epoch: state.epoch, step: state.step, global_step: state.globalStep,
           d_loss: losses.dLoss, g_loss: updateG ? losses.gLoss : null, step_ms: Math.round(stepMs * 10) / 10, images: real.shape[0],
-        })}\n`);
+        });
         if (state.step % config.logEvery === 0 || state.step === steps) {
           options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));
         }
@@ -220,27 +204,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         if (stopping && state.step < steps) return finish(false);
       }
-      if (taskData) {
-        writePairGrid(gan.generator, config, taskData.heldOut, runDir, state.epoch);
-        if (config.evalEvery > 0 && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
-          const scores = evaluateHeldOut(gan.generator, config, taskData.heldOut);
-          appendFileSync(metricsPath, `${JSON.stringify({ epoch: state.epoch, global_step: state.globalStep, eval: scores })}\n`);
-          info(`epoch ${state.epoch}: held-out PSNR ${scores.psnr.toFixed(2)} dB, SSIM ${scores.ssim.toFixed(4)} (baseline ${scores.baseline_psnr.toFixed(2)} dB, ${scores.baseline_ssim.toFixed(4)})`);
-        }
-      } else {
-        await endOfEpoch(gan, config, runDir, state.epoch, gridNoise);
-      }
+      const context: EpochContext = { gan, config, runDir, epoch: state.epoch, state, info, record };
       let best = false;
-      if (evaluator != null && (state.epoch % config.evalEvery === 0 || state.epoch === config.epochs)) {
-        const { warnings, ...result } = evaluator.evaluate(samplingGenerator(gan));
-        for (const w of warnings) info(`warning: ${w}`);
-        appendFileSync(metricsPath, `${JSON.stringify({ epoch: state.epoch, global_step: state.globalStep, eval: result })}\n`);
-        info(`epoch ${state.epoch}: FID ${result.fid!.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
-        state.fidHistory.push([state.epoch, result.fid!]);
-        writeFileAtomic(join(runDir, 'fid.png'), linePlot(state.fidHistory, 'FID per epoch'));
-        best = state.bestFid == null || result.fid! < state.bestFid;
-        if (best) state.bestFid = result.fid!;
-      }
+      for (const hook of plan.hooks) best = (await hook(context))?.best === true || best;
       state.epoch++;
       state.step = 0;
       saveCheckpoint();
@@ -254,59 +220,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     if (existsSync(runDir)) writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
     disposeGan(gan);
-    evaluator?.dispose();
+    plan.dispose();
   }
-}
-
-/** D's inputs, penalties, clipping and EMA as the config asks; random draws come from the run's `rng`. */
-function trainingOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: () => number): StepOptions {
-  const options: StepOptions = { acgan: config.conditioning === 'acgan' };
-  if (config.diffAugment !== 'none' || config.instanceNoise > 0) {
-    options.dInput = (x) => tf.tidy(() => instanceNoise(diffAugment(x, config.diffAugment, rng), config.instanceNoise * Math.max(0, 1 - progress()), rng));
-  }
-  if (config.gpWeight > 0 || config.r1Gamma > 0) {
-    options.dPenalty = (critic, real, fake) => {
-      // D's optimizer counts D steps and is checkpointed, so a resumed run keeps the lazy schedule.
-      const dSteps = gan.dOptimizer.step + 1;
-      const terms: tf.Scalar[] = [];
-      if (config.gpWeight > 0) terms.push(tf.mul(config.gpWeight, gradientPenalty(critic, real, fake, rng.uniforms(real.shape[0], 0, 1))));
-      // Lazy R1: every r1Every-th D step, scaled by r1Every so the penalty's average strength stays γ/2.
-      if (config.r1Gamma > 0 && dSteps % config.r1Every === 0) terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(critic, real)));
-      return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
-    };
-  }
-  if (config.weightClip > 0) {
-    const c = config.weightClip;
-    options.afterDStep = () => tf.tidy(() => {
-      for (const v of gan.discriminator.store.params.values()) v.assign(tf.clipByValue(v, -c, c));
-    });
-  }
-  if (gan.generatorEma != null) options.afterGStep = () => updateEma(gan.generatorEma!, gan.generator, config.ema, gan.gOptimizer.step);
-  return options;
-}
-
-async function endOfEpoch(gan: Gan, config: TrainConfig, runDir: string, epoch: number, gridNoise: Float32Array): Promise<void> {
-  if (gan.generatorEma != null) {
-    const classes = config.conditioning === 'none' ? 0 : config.numClasses;
-    standingStatistics(gan.generatorEma, config.latentDim, classes, deriveSeed(config.seed, `standing-statistics-${epoch}`));
-  }
-  const generator = samplingGenerator(gan);
-  const images = generateImages(generator, gridNoise, config.latentDim, generationLabels(config, config.sampleGridSize));
-  const side = Math.round(Math.sqrt(config.sampleGridSize));
-  const name = `epoch-${String(epoch).padStart(3, '0')}.png`;
-  const grid = tileImages(images, config.sampleGridSize, config.imageSize, config.imageSize, config.channels, side);
-  writeFileAtomic(join(runDir, 'samples', name), encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
-  if (config.conditioning !== 'none') {
-    // One row a class, the same noise down each column.
-    const k = config.numClasses, perClass = Math.min(10, side * 2);
-    const z = new Float32Array(k * perClass * config.latentDim);
-    for (let row = 0; row < k; row++) z.set(gridNoise.subarray(0, perClass * config.latentDim), row * perClass * config.latentDim);
-    const labels = Int32Array.from({ length: k * perClass }, (_, i) => Math.floor(i / perClass));
-    const byClass = tileImages(generateImages(generator, z, config.latentDim, labels), k * perClass, config.imageSize, config.imageSize, config.channels, perClass);
-    writeFileAtomic(join(runDir, 'samples', `classes-${name}`), encodePng(byClass.width, byClass.height, config.channels as 1 | 3, byClass.pixels));
-  }
-  if (generator.layers == null) return; // this family has no tfjs-layers form yet: sampling works from the checkpoint
-  await exportGenerator(generator, join(runDir, 'generator'), {
-    architecture: config.architecture, latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels, epoch,
-  });
 }

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { classCrossEntropy } from '../losses.js';
 import type { Network } from '../networks/network.js';
+import { paired } from '../networks/parts.js';
 
 export interface GanModels {
   generator: Network;
@@ -57,11 +58,6 @@ const PENALTY = { training: true, updateStats: false, secondOrder: true } as con
 /** D as penalties see it: one real/fake logit per image, batch statistics without updating any buffer. */
 export function penaltyCritic(d: Network, labels: tf.Tensor1D | undefined, acgan: boolean, condition?: tf.Tensor4D): (x: tf.Tensor4D) => tf.Tensor {
   return (x) => split(d.apply(paired(x, condition), PENALTY, labels), acgan)[0];
-}
-
-/** What D sees of an image: the image, or the [condition, image] pair. */
-export function paired(x: tf.Tensor, condition: tf.Tensor4D | undefined): tf.Tensor {
-  return condition == null ? x : tf.concat([condition, x as tf.Tensor4D], 3);
 }
 
 /** The real/fake logit and, with ACGAN, the class logits. */
