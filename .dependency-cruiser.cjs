@@ -9,7 +9,6 @@
  * in the syntax tree, so type-only imports count like any other (what `tsPreCompilationDeps: true` does with tsc).
  * tsconfig.json is not read (it would need the TypeScript API; the project has no `paths` to resolve anyway).
  */
-const { builtinModules } = require('node:module');
 
 /** Escapes a literal path for use in a regular expression. */
 const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -21,12 +20,13 @@ const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  */
 const LAYERS = [
   /* 1 */ ['cli/', 'studio/', 'index.ts'], // the commands, the studio server, the library's entry point
-  /* 2 */ ['train/'], // the training loop and its parts
-  /* 3 */ ['image2image/'], // pix2pix tasks, training and tiled application
-  /* 4 */ ['metrics/'], // FID, KID, IS, precision/recall, image quality
-  /* 5 */ ['data/', 'io/', 'networks/', 'backend/'], // data sets, files and checkpoints, networks, backends
-  /* 6 */ ['config.ts', 'losses.ts', 'errors.ts'], // configuration, losses, the user-error type
-  /* 7 */ ['util/'], // leaf helpers (random numbers)
+  /* 2 */ ['inference/'], // a trained run's generator: sampling, applying image-to-image runs to files
+  /* 3 */ ['train/'], // the training loop, its plug-ins and parts
+  /* 4 */ ['image2image/'], // pix2pix tasks: pairs, held-out data and scores
+  /* 5 */ ['metrics/'], // FID, KID, IS, precision/recall, image quality
+  /* 6 */ ['config.ts', 'options.ts'], // resolving a run's config; the option and preset tables
+  /* 7 */ ['data/', 'io/', 'networks/', 'backend/', 'losses.ts'], // data sets, files, network families, backends, losses
+  /* 8 */ ['errors.ts', 'util/'], // the user-error types; leaf helpers (random numbers, pixels)
 ];
 
 /**
@@ -37,30 +37,31 @@ const SAME_LAYER_ALLOWED = [
   ['cli/', 'studio/'], // `gantry studio` starts the server; the studio never imports the CLI
   ['data/', 'io/'], // data/folder.ts reads files through io/files.ts
   ['io/', 'networks/'], // io/export.ts writes a network as a TensorFlow.js model
-  ['config.ts', 'losses.ts'], // the configuration names the loss functions
-  ['config.ts', 'errors.ts'], // configuration checks throw the user-error type
-  ['losses.ts', 'errors.ts'],
+  ['config.ts', 'options.ts'], // resolving a config reads the option table
 ];
 
 /**
- * Modules that must run in a browser (the studio's playground bundles them): they must not reach, directly or
- * through other modules, Node's core modules, native addons or Node-only packages. '@tensorflow/tfjs' is allowed.
- * Regular expressions over paths relative to the repository root.
+ * Modules that must load without Node (the studio's page bundles them, and its checkpoint reader loads config
+ * without the wasm backend, the native libraries or sharp): they may import, statically, only each other and
+ * TensorFlow.js's core packages. Dynamic imports (a data set's loader, called on use) are
+ * exempt. The swc parser does not mark type-only imports, so a module that needs types from Node-side modules
+ * (src/train/metrics_log.ts) is not listed; the studio's bundle (esbuild, platform browser) guards it instead. Regular
+ * expressions over paths relative to the repository root.
  */
 const NODE_FREE = [
   '^src/config\\.ts$',
+  '^src/options\\.ts$',
+  '^src/errors\\.ts$',
+  '^src/losses\\.ts$',
   '^src/networks/',
+  '^src/backend/choices\\.ts$',
+  '^src/data/(registry|set|dataset|errors)\\.ts$',
+  '^src/data/sets/',
+  '^src/util/',
 ];
+/** The packages node-free modules may import. */
+const BROWSER_PACKAGES = ['(^|/)node_modules/@tensorflow/tfjs(-core|-layers|-converter|-data|-backend-cpu|-backend-webgl)?/'];
 
-/** What a node-free module must not reach: Node core modules (with or without `node:`), addons, Node-only packages. */
-const NODE_ONLY = [
-  `^(node:)?(${builtinModules.filter((m) => !m.startsWith('_')).map(literal).join('|')})$`,
-  '^node:', // core modules only available with the prefix (node:test, node:sqlite)
-  '\\.node$', // native addons
-  // Node-only packages, installed (…node_modules/sharp/…) or unresolved (a bare 'sharp')
-  '(^|/)node_modules/(sharp|@tensorflow/tfjs-backend-wasm|@tensorflow/tfjs-node(-gpu)?|onnxruntime-node)/',
-  '^(sharp|@tensorflow/tfjs-backend-wasm|@tensorflow/tfjs-node(-gpu)?|onnxruntime-node)(/|$)',
-];
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -128,10 +129,10 @@ module.exports = {
     },
     {
       name: 'node-free-core',
-      comment: 'NODE_FREE modules run in the browser: they must not reach Node core modules, addons or Node-only packages.',
+      comment: 'NODE_FREE modules load without Node: they statically import only each other and TensorFlow.js.',
       severity: 'error',
       from: { path: NODE_FREE },
-      to: { path: NODE_ONLY, reachable: true },
+      to: { pathNot: [...NODE_FREE, ...BROWSER_PACKAGES], dependencyTypesNot: ['dynamic-import'] },
     },
     {
       name: 'src-not-to-test-web-bench-scripts',

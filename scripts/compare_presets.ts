@@ -13,10 +13,10 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'nod
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/backend/index.js';
-import { LATENT_PRESET_NAMES } from '../src/presets.js';
+import { LATENT_PRESET_NAMES } from '../src/options.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { generateImages, latentNoise } from '../src/networks/generate.js';
-import { loadRunGenerator } from '../src/train/sample.js';
+import { loadRunGenerator } from '../src/inference/sample.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -14,7 +14,7 @@ import { tileImages, toBytes } from '../src/util/pixels.js';
 import { evaluateHeldOut, heldOutPass, loadTaskData } from '../src/image2image/training.js';
 import { areaDownscale } from '../src/image2image/degrade.js';
 import { inputPicture, type ImageTask } from '../src/image2image/task.js';
-import { loadRunGenerator } from '../src/train/sample.js';
+import { loadRunGenerator } from '../src/inference/sample.js';
 
 /** Each pixel of n side×side images repeated f×f times. */
 function nearestUpscale(pixels: Float32Array, n: number, side: number, c: number, f: number): Float32Array {

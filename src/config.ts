@@ -9,7 +9,7 @@ import { UserError } from './errors.js';
 import { FAMILIES } from './networks/families.js';
 import type { NetworkSpec } from './networks/network.js';
 import { DEFAULT_CONFIG, type OptionName, type OptionRule, OPTIONS, type Task, type TrainConfig } from './options.js';
-import { PRESETS } from './presets.js';
+import { PRESETS } from './options.js';
 
 export type { Task, TrainConfig } from './options.js';
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig, type TrainConfig } from '../src/config.js';
-import { LATENT_PRESET_NAMES, PRESET_NAMES } from '../src/presets.js';
+import { LATENT_PRESET_NAMES, PRESET_NAMES } from '../src/options.js';
 import { batchLabels, batchTensor, epochOrder } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';

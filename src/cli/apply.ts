@@ -1,6 +1,6 @@
 /** `gantry upscale|colorize|inpaint|translate IN OUT --run DIR`: a trained image-to-image run applied to a file. */
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { applyToFile, TASK_COMMANDS } from '../image2image/apply.js';
+import { applyToFile, TASK_COMMANDS } from '../inference/apply.js';
 import type { ImageTask } from '../image2image/task.js';
 import { UsageError } from '../errors.js';
 import { formatHelp, parseOptions, type CommandHelp } from './options.js';

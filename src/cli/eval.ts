@@ -8,7 +8,7 @@ import { formatMetricsLine } from '../train/metrics_log.js';
 import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
 import { evaluate, firstImages, METRICS, realFeatures, type EvalResult, type ImageBatch, type MetricName } from '../metrics/evaluate.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
-import { loadRunGenerator } from '../train/sample.js';
+import { loadRunGenerator } from '../inference/sample.js';
 import { UsageError } from '../errors.js';
 import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 

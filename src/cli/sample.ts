@@ -1,7 +1,7 @@
 /** `gantry sample`: generated images from a run's generator, as PNG files or a grid. */
 import { join } from 'node:path';
 import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { sampleRun } from '../train/sample.js';
+import { sampleRun } from '../inference/sample.js';
 import { UsageError } from '../errors.js';
 import { formatHelp, parseOptions, type CommandHelp } from './options.js';
 

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig, type TrainConfig } from '../config.js';
 import { OPTION_NAMES, optionOf, RESUMABLE_OPTIONS, type OptionName } from '../options.js';
-import { PRESET_NAMES, PRESETS } from '../presets.js';
+import { PRESET_NAMES, PRESETS } from '../options.js';
 import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { CHECKPOINT_FILE } from '../train/state.js';

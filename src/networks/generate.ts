@@ -4,7 +4,6 @@
  * through these, so a seed gives the same picture everywhere.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { toBytes } from '../util/pixels.js';
 import { Rng } from '../util/random.js';
@@ -39,7 +38,7 @@ export function generateImages(generator: Network, z: Float32Array, latentDim: n
  * Class labels for n generated images of a run: null for an unconditional one; all `classIndex` when given,
  * else the classes in turn (0, 1, …, K−1, 0, …) so every class is drawn equally.
  */
-export function generationLabels(config: TrainConfig, n: number, classIndex?: number): Int32Array | null {
+export function generationLabels(config: { conditioning: string; numClasses: number }, n: number, classIndex?: number): Int32Array | null {
   const k = config.conditioning === 'none' ? 0 : config.numClasses;
   if (k === 0) {
     if (classIndex != null) throw new UsageError('--class: this run is not class-conditional (train with --preset cgan or --conditioning)');

@@ -12,7 +12,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random.js';
-import type { Init } from './network.js';
+
+/** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */
+export const INITS = ['pytorch', 'normal', 'orthogonal'] as const;
+export type Init = (typeof INITS)[number];
 
 /** How a network is being run. */
 export interface RunMode {

@@ -3,7 +3,7 @@
  * descriptor. The registry the trainer picks families from by name is families.ts.
  */
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamStore, RunMode } from './layers.js';
+import type { Init, ParamStore, RunMode } from './layers.js';
 
 /** How D uses class labels: not at all, a projection term (Miyato & Koyama 2018), or ACGAN's auxiliary classifier. */
 export const CONDITIONINGS = ['none', 'projection', 'acgan'] as const;
@@ -11,9 +11,6 @@ export type Conditioning = (typeof CONDITIONINGS)[number];
 /** Where spectral normalisation is applied. */
 export const SPECTRAL_NORMS = ['none', 'd', 'both'] as const;
 export type SpectralNorm = (typeof SPECTRAL_NORMS)[number];
-/** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */
-export const INITS = ['pytorch', 'normal', 'orthogonal'] as const;
-export type Init = (typeof INITS)[number];
 
 export interface NetworkSpec {
   latentDim: number;

@@ -12,11 +12,11 @@ import type { TrainConfig } from '../config.js';
 import { DATASETS } from '../data/registry.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
-import { loadRunGenerator } from '../train/sample.js';
-import { bicubicResize, clampUnit, luma } from './degrade.js';
-import { applyMask, composite, withMaskChannel } from './masks.js';
-import type { ImageTask } from './task.js';
-import { tiledApply } from './tiling.js';
+import { loadRunGenerator } from './sample.js';
+import { bicubicResize, clampUnit, luma } from '../image2image/degrade.js';
+import { applyMask, composite, withMaskChannel } from '../image2image/masks.js';
+import type { ImageTask } from '../image2image/task.js';
+import { tiledApply } from '../image2image/tiling.js';
 import { runGenerator } from '../networks/generate.js';
 
 /** The command that applies each task. */

@@ -8,8 +8,8 @@ import { encodePng } from '../io/png.js';
 import { tileImages } from '../util/pixels.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
-import { assignVariables, buildGenerator } from './gan.js';
-import { CHECKPOINT_FILE, type TrainState } from './state.js';
+import { assignVariables, buildGenerator } from '../train/gan.js';
+import { CHECKPOINT_FILE, type TrainState } from '../train/state.js';
 
 export interface SampleOptions {
   runDir: string;
