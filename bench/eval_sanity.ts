@@ -6,13 +6,22 @@ import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
 import { loadData } from '../src/data/index.js';
-import { evaluate, realFeatures, type ImageBatch } from '../src/metrics/evaluate.js';
+import { evaluate, type ImageBatch, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { Rng } from '../src/util/random.js';
 
 await useBackend('auto');
 const name = (process.argv[2] ?? 'mnist') as 'mnist' | 'fashion-mnist';
-const source = { dataset: name, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
+const source = {
+  dataset: name,
+  data: null,
+  split: 'train' as const,
+  imageSize: 28,
+  channels: 1,
+  fit: 'crop' as const,
+  background: 'black' as const,
+  strict: false,
+};
 const extractor = await builtinExtractor(name);
 const train = await loadData(source);
 const test = await loadData({ ...source, split: 'test' });
@@ -29,7 +38,10 @@ function pick(d: ImageDataset, keep: (i: number) => boolean, max: number): Image
 const rng = new Rng(1);
 const cases: [string, ImageBatch][] = [
   [`real ${name} train images`, pick(train, () => true, count)],
-  ['uniform noise', { images: Uint8Array.from({ length: count * 784 }, () => rng.int(256)), count, height: 28, width: 28, channels: 1 }],
+  [
+    'uniform noise',
+    { images: Uint8Array.from({ length: count * 784 }, () => rng.int(256)), count, height: 28, width: 28, channels: 1 },
+  ],
   ['one class only (label 7)', pick(train, (i) => train.labels![i] === 7, count)],
 ];
 const all = new Set(['fid', 'kid', 'is', 'pr', 'modes'] as const);
@@ -37,6 +49,8 @@ console.log(`| ${name}: ${count} test images vs | FID | KID | IS | precision | r
 console.log('|---|---|---|---|---|---|---|');
 for (const [label, batch] of cases) {
   const r = evaluate(real, name, batch, extractor, all);
-  console.log(`| ${label} | ${r.fid!.toFixed(2)} | ${r.kid!.toFixed(4)} | ${r.is!.toFixed(2)} | ${r.precision!.toFixed(3)} | ${r.recall!.toFixed(3)} | ${r.modes!.covered}/10, KL ${r.modes!.kl.toFixed(3)} |`);
+  console.log(
+    `| ${label} | ${r.fid!.toFixed(2)} | ${r.kid!.toFixed(4)} | ${r.is!.toFixed(2)} | ${r.precision!.toFixed(3)} | ${r.recall!.toFixed(3)} | ${r.modes!.covered}/10, KL ${r.modes!.kl.toFixed(3)} |`,
+  );
 }
 extractor.dispose();

@@ -7,18 +7,19 @@
  * wasm backend, to show what the native kernels bring. Rounds alternate between them so that a noisy machine
  * affects all alike; each reports its best round.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { useBackend, type BackendChoice } from '../src/backend/index.js';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendChoice, useBackend } from '../src/backend/index.js';
 import { timeNativeCalls } from '../src/backend/kernel_overrides.js';
 import { resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder, type ImageDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
-import { createGan, disposeGan } from '../src/train/gan.js';
 import { generateImages, latentNoise } from '../src/networks/generate.js';
+import { createGan, disposeGan } from '../src/train/gan.js';
 import { trainStep } from '../src/train/step.js';
 import { Rng } from '../src/util/random.js';
 
@@ -35,7 +36,9 @@ const { values: args } = parseArgs({
 const steps = Number(args.steps);
 const rounds = Number(args.rounds);
 const batch = 64;
-const log = (line: string) => { if (!args.json) console.log(line); };
+const log = (line: string) => {
+  if (!args.json) console.log(line);
+};
 
 const backend = await useBackend(args.backend as BackendChoice);
 const config = resolveConfig({ backend: args.backend, batchSize: batch });
@@ -86,12 +89,20 @@ function timeLoader(data: ImageDataset): number {
   return data.count / ((performance.now() - t) / 1000);
 }
 
-interface TorchResult { threads: number; train_img_per_s: number; sample_img_per_s: number; version: string }
+interface TorchResult {
+  threads: number;
+  train_img_per_s: number;
+  sample_img_per_s: number;
+  version: string;
+}
 const torchScript = resolve('..', 'shared', 'reference', 'seed_dcgan_bench.py');
 function timePytorch(threads: number): TorchResult | null {
   if (args['no-pytorch'] || !existsSync(torchScript) || !existsSync('/usr/bin/python3')) return null;
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
-  const r = spawnSync('/usr/bin/python3', [torchScript, '--threads', String(threads), '--steps', '30'], { encoding: 'utf8', env });
+  const r = spawnSync('/usr/bin/python3', [torchScript, '--threads', String(threads), '--steps', '30'], {
+    encoding: 'utf8',
+    env,
+  });
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || line == null || !line.startsWith('{')) return null;
   return JSON.parse(line) as TorchResult;
@@ -139,25 +150,31 @@ try {
 
 if (args.profile) {
   const z = tf.tensor2d(rng.normals(batch * config.latentDim), [batch, config.latentDim]);
-  const profile = await tf.profile(() => { trainStep(gan, gan.losses, real, z); });
+  const profile = await tf.profile(() => {
+    trainStep(gan, gan.losses, real, z);
+  });
   const byKernel = new Map<string, [number, number]>();
   for (const k of profile.kernels) {
     const e = byKernel.get(k.name) ?? [0, 0];
     byKernel.set(k.name, [e[0] + 1, e[1] + (k.kernelTimeMs as number)]);
   }
   log('profile of one step (kernel, calls, ms):');
-  for (const [name, [n, ms]] of [...byKernel].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15)) log(`  ${name.padEnd(22)} ${String(n).padStart(4)} ${ms.toFixed(1).padStart(7)}`);
+  for (const [name, [n, ms]] of [...byKernel].sort((a, b) => b[1][1] - a[1][1]).slice(0, 15))
+    log(`  ${name.padEnd(22)} ${String(n).padStart(4)} ${ms.toFixed(1).padStart(7)}`);
   if (backend === 'native') {
     const calls = timeNativeCalls();
     for (let i = 0; i < 5; i++) trainStep(gan, gan.losses, real, z);
     log('native calls, mean of 5 steps (signature, calls, ms):');
-    for (const [key, { calls: n, ms }] of [...calls].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) log(`  ${key.padEnd(70)} ${String(n / 5).padStart(4)} ${(ms / 5).toFixed(2).padStart(7)}`);
+    for (const [key, { calls: n, ms }] of [...calls].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
+      log(`  ${key.padEnd(70)} ${String(n / 5).padStart(4)} ${(ms / 5).toFixed(2).padStart(7)}`);
   }
   z.dispose();
 }
 
 const result = {
-  framework: 'gantry', backend, batch,
+  framework: 'gantry',
+  backend,
+  batch,
   train_step_ms: Math.round(bestMs * 10) / 10,
   train_img_per_s: Math.round(trainImgPerS * 10) / 10,
   wasm_train_img_per_s: wasmBaseline.length ? Math.round((batch / (Math.min(...wasmBaseline) / 1000)) * 10) / 10 : null,
@@ -171,10 +188,20 @@ const result = {
   ratio_to_pytorch_median_round: roundRatios.length ? Math.round(median(roundRatios) * 1000) / 1000 : null,
   date: new Date().toISOString(),
 };
-log(`training: ${result.train_img_per_s} img/s (${result.train_step_ms} ms/step); sampling: ${result.sample_img_per_s} img/s`);
-if (result.wasm_train_img_per_s) log(`wasm backend, same run: ${result.wasm_train_img_per_s} img/s; native/wasm = ${(result.train_img_per_s / result.wasm_train_img_per_s).toFixed(2)}`);
-log(`data loader alone: ${result.loader_img_per_s} img/s (bundled mnist)${fashionLoaderImgPerS ? `, ${result.fashion_loader_img_per_s} img/s (fashion-mnist, 60,000)` : ''}`);
-if (torchBest) log(`pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch} (best rounds), ${result.ratio_to_pytorch_median_round} (median of per-round ratios)`);
+log(
+  `training: ${result.train_img_per_s} img/s (${result.train_step_ms} ms/step); sampling: ${result.sample_img_per_s} img/s`,
+);
+if (result.wasm_train_img_per_s)
+  log(
+    `wasm backend, same run: ${result.wasm_train_img_per_s} img/s; native/wasm = ${(result.train_img_per_s / result.wasm_train_img_per_s).toFixed(2)}`,
+  );
+log(
+  `data loader alone: ${result.loader_img_per_s} img/s (bundled mnist)${fashionLoaderImgPerS ? `, ${result.fashion_loader_img_per_s} img/s (fashion-mnist, 60,000)` : ''}`,
+);
+if (torchBest)
+  log(
+    `pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch} (best rounds), ${result.ratio_to_pytorch_median_round} (median of per-round ratios)`,
+  );
 else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
 if (args.json) console.log(JSON.stringify(result));
 disposeGan(gan);

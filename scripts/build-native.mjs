@@ -9,7 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 const native = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 // npm hands its bundled node-gyp to lifecycle scripts; outside npm, look next to npm itself.
-const candidates = [process.env.npm_config_node_gyp, process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+const candidates = [
+  process.env.npm_config_node_gyp,
+  process.env.npm_execpath &&
+    join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+];
 const nodeGyp = candidates.find((p) => p && existsSync(p));
 const log = join(native, 'build.log');
 let reason;
@@ -19,8 +23,11 @@ if (nodeGyp == null) {
   const result = spawnSync(process.execPath, [nodeGyp, 'rebuild'], { cwd: native, encoding: 'utf8' });
   writeFileSync(log, `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ?? ''}`);
   if (result.status !== 0) {
-    reason = /dnnl\.hpp: No such file/.test(result.stderr) ? 'oneDNN headers missing: apt-get install libdnnl-dev' : `build failed, see ${log}`;
+    reason = /dnnl\.hpp: No such file/.test(result.stderr)
+      ? 'oneDNN headers missing: apt-get install libdnnl-dev'
+      : `build failed, see ${log}`;
   }
 }
-if (reason) console.error(`gantry: oneDNN convolutions not built (${reason}); the native backend uses ONNX Runtime for them`);
+if (reason)
+  console.error(`gantry: oneDNN convolutions not built (${reason}); the native backend uses ONNX Runtime for them`);
 else console.error('gantry: built the oneDNN convolution kernels (native/build/Release/gantry_dnnl.node)');

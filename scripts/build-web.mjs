@@ -6,7 +6,7 @@
  * (npm run build does both). `--watch` rebuilds on change (no type-check).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,11 @@ try {
 }
 
 if (!watch) {
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'web')], { stdio: 'inherit' });
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'web')],
+    { stdio: 'inherit' },
+  );
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 }
 
@@ -56,7 +60,8 @@ if (watch) {
   console.error(`build-web: watching web/ → ${out}`);
 } else {
   await esbuild.build(options);
-  const sizes = readdirSync(join(out, 'assets')).filter((f) => !f.endsWith('.map'))
+  const sizes = readdirSync(join(out, 'assets'))
+    .filter((f) => !f.endsWith('.map'))
     .map((f) => `${f} ${(statSync(join(out, 'assets', f)).size / 1024).toFixed(0)} KiB`);
   console.error(`build-web: dist/web/ (${sizes.join(', ')})`);
 }

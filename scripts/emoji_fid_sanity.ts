@@ -6,8 +6,8 @@
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
-import { loadData, type DatasetName } from '../src/data/index.js';
-import { evaluate, firstImages, realFeatures, type ImageBatch } from '../src/metrics/evaluate.js';
+import { type DatasetName, loadData } from '../src/data/index.js';
+import { evaluate, firstImages, type ImageBatch, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { Rng } from '../src/util/random.js';
 
@@ -30,16 +30,21 @@ function blur(b: ImageBatch, sigma: number): ImageBatch {
   const tmp = new Float32Array(h * wd * ch);
   for (let n = 0; n < b.count; n++) {
     const base = n * h * wd * ch;
-    for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) for (let c = 0; c < ch; c++) {
-      let v = 0;
-      for (let k = -r; k <= r; k++) v += w[k + r] * b.images[base + (y * wd + Math.min(wd - 1, Math.max(0, x + k))) * ch + c];
-      tmp[(y * wd + x) * ch + c] = v;
-    }
-    for (let y = 0; y < h; y++) for (let x = 0; x < wd; x++) for (let c = 0; c < ch; c++) {
-      let v = 0;
-      for (let k = -r; k <= r; k++) v += w[k + r] * tmp[(Math.min(h - 1, Math.max(0, y + k)) * wd + x) * ch + c];
-      out[base + (y * wd + x) * ch + c] = Math.round(v);
-    }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < wd; x++)
+        for (let c = 0; c < ch; c++) {
+          let v = 0;
+          for (let k = -r; k <= r; k++)
+            v += w[k + r] * b.images[base + (y * wd + Math.min(wd - 1, Math.max(0, x + k))) * ch + c];
+          tmp[(y * wd + x) * ch + c] = v;
+        }
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < wd; x++)
+        for (let c = 0; c < ch; c++) {
+          let v = 0;
+          for (let k = -r; k <= r; k++) v += w[k + r] * tmp[(Math.min(h - 1, Math.max(0, y + k)) * wd + x) * ch + c];
+          out[base + (y * wd + x) * ch + c] = Math.round(v);
+        }
   }
   return { ...b, images: out };
 }
@@ -51,7 +56,11 @@ const backend = await useBackend('auto');
 const trainCount = Number(process.argv[2] ?? 2000);
 const extractor = await builtinExtractor('emoji-twitter');
 const [twitterTrain, twitterTest, googleTrain, googleTest] = await Promise.all([
-  load('emoji-twitter', 'train'), load('emoji-twitter', 'test'), load('emoji-google', 'train'), load('emoji-google', 'test')]);
+  load('emoji-twitter', 'train'),
+  load('emoji-twitter', 'test'),
+  load('emoji-google', 'train'),
+  load('emoji-google', 'test'),
+]);
 const real = realFeatures(twitterTest, 'emoji-twitter/test', twitterTest.count, extractor, defaultCacheDir());
 const rng = new Rng(1);
 const trainPick = Array.from(rng.permutation(twitterTrain.count).subarray(0, trainCount));
@@ -62,12 +71,32 @@ const trainBatch = pick(twitterTrain, trainPick);
 const cases: [string, ImageBatch][] = [
   [`${trainCount} real emoji-twitter training images`, trainBatch],
   [`${trainCount} real emoji-google training images (other style)`, pick(googleTrain, trainPick)],
-  [`${googleTest.count} held-out emoji-google images (same emoji, other style)`, firstImages(googleTest, googleTest.count)],
+  [
+    `${googleTest.count} held-out emoji-google images (same emoji, other style)`,
+    firstImages(googleTest, googleTest.count),
+  ],
   [`the ${n} test images blurred, σ = 1 px`, blur(testBatch, 1)],
   [`the ${n} test images blurred, σ = 3 px`, blur(testBatch, 3)],
   [`the ${trainCount} training images blurred, σ = 3 px`, blur(trainBatch, 3)],
-  [`${n} images of uniform noise`, { images: Uint8Array.from({ length: n * 64 * 64 * 3 }, () => rng.int(256)), count: n, height: 64, width: 64, channels: 3 }],
-  [`${n} training images of one category (People & Body)`, pick(twitterTrain, Array.from({ length: twitterTrain.count }, (_, i) => i).filter((i) => twitterTrain.labels![i] === people).slice(0, n))],
+  [
+    `${n} images of uniform noise`,
+    {
+      images: Uint8Array.from({ length: n * 64 * 64 * 3 }, () => rng.int(256)),
+      count: n,
+      height: 64,
+      width: 64,
+      channels: 3,
+    },
+  ],
+  [
+    `${n} training images of one category (People & Body)`,
+    pick(
+      twitterTrain,
+      Array.from({ length: twitterTrain.count }, (_, i) => i)
+        .filter((i) => twitterTrain.labels![i] === people)
+        .slice(0, n),
+    ),
+  ],
 ];
 const all = new Set(['fid', 'kid', 'is', 'pr', 'modes'] as const);
 console.log(`extractor: ${extractor.description} (${extractor.id}); backend ${backend}`);
@@ -75,6 +104,8 @@ console.log(`| ${n} held-out emoji-twitter images vs | FID | KID | IS | precisio
 console.log('|---|---|---|---|---|---|---|');
 for (const [label, batch] of cases) {
   const r = evaluate(real, 'emoji-twitter (test)', batch, extractor, all);
-  console.log(`| ${label} | ${r.fid!.toFixed(2)} | ${r.kid!.toFixed(4)} | ${r.is!.toFixed(2)} | ${r.precision!.toFixed(3)} | ${r.recall!.toFixed(3)} | ${r.modes!.covered}/10, KL ${r.modes!.kl.toFixed(3)} |`);
+  console.log(
+    `| ${label} | ${r.fid!.toFixed(2)} | ${r.kid!.toFixed(4)} | ${r.is!.toFixed(2)} | ${r.precision!.toFixed(3)} | ${r.recall!.toFixed(3)} | ${r.modes!.covered}/10, KL ${r.modes!.kl.toFixed(3)} |`,
+  );
 }
 extractor.dispose();

@@ -8,13 +8,13 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { useBackend } from '../src/backend/index.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
+import { areaDownscale } from '../src/image2image/degrade.js';
+import { type ImageTask, inputPicture } from '../src/image2image/task.js';
+import { evaluateHeldOut, heldOutPass, loadTaskData } from '../src/image2image/training.js';
+import { loadRunGenerator } from '../src/inference/sample.js';
 import { writeFileAtomic } from '../src/io/files.js';
 import { encodePng } from '../src/io/png.js';
 import { tileImages, toBytes } from '../src/util/pixels.js';
-import { evaluateHeldOut, heldOutPass, loadTaskData } from '../src/image2image/training.js';
-import { areaDownscale } from '../src/image2image/degrade.js';
-import { inputPicture, type ImageTask } from '../src/image2image/task.js';
-import { loadRunGenerator } from '../src/inference/sample.js';
 
 /** Each pixel of n side×side images repeated f×f times. */
 function nearestUpscale(pixels: Float32Array, n: number, side: number, c: number, f: number): Float32Array {
@@ -39,22 +39,37 @@ for (const runDir of positionals) {
   const { generator, config } = loadRunGenerator(runDir);
   const { heldOut } = await loadTaskData(config, { cacheDir: defaultCacheDir() });
   const s = evaluateHeldOut(generator, { ...config, evalCount: heldOut.count }, heldOut);
-  const data = config.task === 'translate' && config.source != null ? `${config.source} → ${config.target}` : config.data ?? config.dataset;
+  const data =
+    config.task === 'translate' && config.source != null
+      ? `${config.source} → ${config.target}`
+      : (config.data ?? config.dataset);
   const f = (v: number, d: number) => v.toFixed(d);
-  console.log(`| ${runDir} | ${config.task} | ${data} | ${config.epochs} | ${s.count} | ${f(s.baseline_psnr, 2)} | ${f(s.baseline_ssim, 4)} | ${f(s.psnr, 2)} | ${f(s.ssim, 4)} |`);
+  console.log(
+    `| ${runDir} | ${config.task} | ${data} | ${config.epochs} | ${s.count} | ${f(s.baseline_psnr, 2)} | ${f(s.baseline_ssim, 4)} | ${f(s.psnr, 2)} | ${f(s.ssim, 4)} |`,
+  );
   if (values.pictures != null) {
     const k = Math.min(8, heldOut.count);
     const { truth, pairs, output, shape } = heldOutPass(generator, config, heldOut, k, true);
     // Super-resolution's input row shows the low-resolution image itself (pixels enlarged), not its bicubic upscaling.
-    const s = config.imageSize, f = config.srScale, c = config.channels;
-    const input = config.task === 'superres'
-      ? nearestUpscale(areaDownscale(truth, k, s, s, c, f), k, s / f, c, f)
-      : inputPicture(config.task as ImageTask, pairs.input, shape);
+    const s = config.imageSize,
+      f = config.srScale,
+      c = config.channels;
+    const input =
+      config.task === 'superres'
+        ? nearestUpscale(areaDownscale(truth, k, s, s, c, f), k, s / f, c, f)
+        : inputPicture(config.task as ImageTask, pairs.input, shape);
     const rows = [input, pairs.baseline, output, truth].map(toBytes);
     const all = new Uint8Array(rows.reduce((n, r) => n + r.length, 0));
-    rows.reduce((offset, r) => (all.set(r, offset), offset + r.length), 0);
+    let offset = 0;
+    for (const r of rows) {
+      all.set(r, offset);
+      offset += r.length;
+    }
     const grid = tileImages(all, 4 * k, config.imageSize, config.imageSize, config.channels, k);
-    writeFileAtomic(join(values.pictures, `${basename(runDir)}.png`), encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels));
+    writeFileAtomic(
+      join(values.pictures, `${basename(runDir)}.png`),
+      encodePng(grid.width, grid.height, config.channels as 1 | 3, grid.pixels),
+    );
   }
   generator.store.dispose();
 }

@@ -18,10 +18,12 @@ import { chromium, type Page } from 'playwright-core';
 import { startStudio } from '../src/studio/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { values } = parseArgs({ options: {
-  runs: { type: 'string', default: join(ROOT, 'runs') },
-  out: { type: 'string', default: join(ROOT, 'docs', 'images', 'studio') },
-} });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: join(ROOT, 'runs') },
+    out: { type: 'string', default: join(ROOT, 'docs', 'images', 'studio') },
+  },
+});
 const PLAY = 'compare/mnist-cgan+ema-20-epochs';
 const COMPARE = ['compare/mnist-dcgan', 'compare/mnist-cgan'];
 const OTHERS = ['compare/mnist-wgan-gp', 'compare/mnist-lsgan+ema', 'compare/fashion-mnist-cgan', 'i2i/superres-emoji'];
@@ -32,13 +34,33 @@ const scratch = mkdtempSync(join(tmpdir(), 'gantry-studio-shots-'));
 const runs = join(scratch, 'runs');
 for (const id of [PLAY, ...COMPARE, ...OTHERS]) {
   const from = join(values.runs!, id);
-  if (!existsSync(from)) throw new Error(`${from} is missing: these screenshots show the runs of the preset comparison`);
+  if (!existsSync(from))
+    throw new Error(`${from} is missing: these screenshots show the runs of the preset comparison`);
   cpSync(from, join(runs, id), { recursive: true });
 }
 
-const trainer = spawn(process.execPath, [join(ROOT, 'bin', 'gantry.js'), 'train', '--preset', 'cgan', '--ema', '0.999',
-  '--epochs', String(LIVE_EPOCHS), '--limit', '6000', '--eval-every', '1', '--eval-count', '1000', '--out', join(runs, LIVE)],
-{ cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] });
+const trainer = spawn(
+  process.execPath,
+  [
+    join(ROOT, 'bin', 'gantry.js'),
+    'train',
+    '--preset',
+    'cgan',
+    '--ema',
+    '0.999',
+    '--epochs',
+    String(LIVE_EPOCHS),
+    '--limit',
+    '6000',
+    '--eval-every',
+    '1',
+    '--eval-count',
+    '1000',
+    '--out',
+    join(runs, LIVE),
+  ],
+  { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'] },
+);
 const studio = await startStudio({ runsDir: runs, port: 0 });
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
 
@@ -92,5 +114,9 @@ try {
 
 async function waitReady(page: Page): Promise<void> {
   // A function predicate: the studio's CSP forbids evaluating strings.
-  await page.waitForFunction(() => (globalThis as unknown as { __studio?: { ready: boolean } }).__studio?.ready === true, null, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => (globalThis as unknown as { __studio?: { ready: boolean } }).__studio?.ready === true,
+    null,
+    { timeout: 60_000 },
+  );
 }

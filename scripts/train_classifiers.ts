@@ -11,14 +11,15 @@
  * Usage: npm run train-classifiers [-- mnist|fashion-mnist|emoji [EPOCHS [OUT]]]
  * A run with another epoch count writes to OUT only (default for it: classifiers-trial/), never over the shipped models.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
-import { loadData, type DatasetName } from '../src/data/index.js';
-import { writeFileAtomic } from '../src/io/files.js';
+import { type DatasetName, loadData } from '../src/data/index.js';
 import { saveLayersModel } from '../src/io/export.js';
+import { writeFileAtomic } from '../src/io/files.js';
 import { buildClassifier, buildRgbClassifier } from '../src/metrics/classifier.js';
 import { Rng } from '../src/util/random.js';
 
@@ -42,7 +43,12 @@ const RECIPES: Record<ClassifierName, Recipe> = {
 };
 
 /** Images `indices` of `d` scaled to [−1, 1], each shifted by up to `shift` px (and mirrored) when `rng` is given. */
-function batchOf(d: ImageDataset, indices: ArrayLike<number>, recipe: Recipe, rng: Rng | null): { x: tf.Tensor4D; y: tf.Tensor2D } {
+function batchOf(
+  d: ImageDataset,
+  indices: ArrayLike<number>,
+  recipe: Recipe,
+  rng: Rng | null,
+): { x: tf.Tensor4D; y: tf.Tensor2D } {
   const n = indices.length;
   const side = d.height;
   const ch = d.channels;
@@ -100,16 +106,22 @@ async function sourcesOf(name: ClassifierName): Promise<Sources> {
   if (name === 'mnist') {
     const all = await load('mnist', 'train', 28, 1);
     return {
-      train: all, trainIndices: range(0, 8000), tests: [{ name: 'mnist', data: all, indices: range(8000, 10000) }],
-      trainedOn: 'the first 8,000 bundled digits', heldOut: 'the last 2,000 of the 10,000 bundled digits',
+      train: all,
+      trainIndices: range(0, 8000),
+      tests: [{ name: 'mnist', data: all, indices: range(8000, 10000) }],
+      trainedOn: 'the first 8,000 bundled digits',
+      heldOut: 'the last 2,000 of the 10,000 bundled digits',
     };
   }
   if (name === 'fashion-mnist') {
     const train = await load('fashion-mnist', 'train', 28, 1);
     const test = await load('fashion-mnist', 'test', 28, 1);
     return {
-      train, trainIndices: range(0, train.count), tests: [{ name: 'fashion-mnist', data: test, indices: range(0, test.count) }],
-      trainedOn: 'the 60,000 training images', heldOut: 'the 10,000 test images',
+      train,
+      trainIndices: range(0, train.count),
+      tests: [{ name: 'fashion-mnist', data: test, indices: range(0, test.count) }],
+      trainedOn: 'the 60,000 training images',
+      heldOut: 'the 10,000 test images',
     };
   }
   const styles = ['emoji-twitter', 'emoji-google'] as const;
@@ -117,7 +129,9 @@ async function sourcesOf(name: ClassifierName): Promise<Sources> {
   const tests = await Promise.all(styles.map((s) => load(s, 'test', 64, 3)));
   const train = concat(trains[0], trains[1]);
   return {
-    train, trainIndices: range(0, train.count), tests: tests.map((data, i) => ({ name: styles[i], data, indices: range(0, data.count) })),
+    train,
+    trainIndices: range(0, train.count),
+    tests: tests.map((data, i) => ({ name: styles[i], data, indices: range(0, data.count) })),
     trainedOn: `the train splits of emoji-twitter and emoji-google (${trains[0].count} + ${trains[1].count} images)`,
     heldOut: `the test splits of emoji-twitter and emoji-google (${tests[0].count} + ${tests[1].count} images, the same emoji in both styles)`,
   };
@@ -184,17 +198,35 @@ async function trainOne(name: ClassifierName, recipe: Recipe, backend: string, o
       tf.dispose([x, y]);
     }
     scores = tests.map((set) => score(model, set, recipe));
-    const perSet = tests.map((set, i) => `${tests.length > 1 ? `${set.name} ` : ''}loss ${scores[i].loss.toFixed(4)}, accuracy ${(scores[i].accuracy * 100).toFixed(2)}% (balanced ${(scores[i].balancedAccuracy * 100).toFixed(2)}%)`);
-    console.log(`${name} epoch ${epoch}/${recipe.epochs} (lr ${lr.toExponential(2)}): train loss ${(lossSum / order.length).toFixed(4)}, held-out ${perSet.join('; ')} (${((performance.now() - t) / 1000).toFixed(0)} s)`);
+    const perSet = tests.map(
+      (set, i) =>
+        `${tests.length > 1 ? `${set.name} ` : ''}loss ${scores[i].loss.toFixed(4)}, accuracy ${(scores[i].accuracy * 100).toFixed(2)}% (balanced ${(scores[i].balancedAccuracy * 100).toFixed(2)}%)`,
+    );
+    console.log(
+      `${name} epoch ${epoch}/${recipe.epochs} (lr ${lr.toExponential(2)}): train loss ${(lossSum / order.length).toFixed(4)}, held-out ${perSet.join('; ')} (${((performance.now() - t) / 1000).toFixed(0)} s)`,
+    );
   }
   const trainingSeconds = Math.round((performance.now() - started) / 1000);
   const total = scores.reduce((a, s) => a + s.count, 0);
   const accuracy = scores.reduce((a, s) => a + s.accuracy * s.count, 0) / total;
-  const perStyle = tests.length > 1 ? { accuracyPerSet: Object.fromEntries(tests.map((set, i) => [set.name, { accuracy: scores[i].accuracy, balancedAccuracy: scores[i].balancedAccuracy, count: scores[i].count }])) } : {};
+  const perStyle =
+    tests.length > 1
+      ? {
+          accuracyPerSet: Object.fromEntries(
+            tests.map((set, i) => [
+              set.name,
+              { accuracy: scores[i].accuracy, balancedAccuracy: scores[i].balancedAccuracy, count: scores[i].count },
+            ]),
+          ),
+        }
+      : {};
   const dir = join(outRoot, name);
   mkdirSync(dir, { recursive: true });
   await saveLayersModel(model, dir, { dataset: name, trainedOn, heldOut, heldOutAccuracy: accuracy });
-  writeFileAtomic(join(dir, 'accuracy.json'), `${JSON.stringify({ dataset: name, trainedOn, heldOut, accuracy, ...perStyle, ...recipe, backend, trainingSeconds }, null, 2)}\n`);
+  writeFileAtomic(
+    join(dir, 'accuracy.json'),
+    `${JSON.stringify({ dataset: name, trainedOn, heldOut, accuracy, ...perStyle, ...recipe, backend, trainingSeconds }, null, 2)}\n`,
+  );
 }
 
 const backend = await useBackend('auto');
@@ -211,7 +243,8 @@ if (epochs != null && !(Number.isInteger(epochs) && epochs >= 1)) {
 for (const name of NAMES) {
   if (which != null && which !== name) continue;
   const recipe = { ...RECIPES[name], epochs: epochs ?? RECIPES[name].epochs };
-  const outRoot = process.argv[4] ?? (recipe.epochs === RECIPES[name].epochs ? join('models', 'classifiers') : 'classifiers-trial');
+  const outRoot =
+    process.argv[4] ?? (recipe.epochs === RECIPES[name].epochs ? join('models', 'classifiers') : 'classifiers-trial');
   await trainOne(name, recipe, backend, outRoot);
   console.log(`saved to ${join(outRoot, name)}`);
 }

@@ -8,21 +8,32 @@ import { DATASETS, isDatasetName } from './data/registry.js';
 import { UserError } from './errors.js';
 import { FAMILIES } from './networks/families.js';
 import type { NetworkSpec } from './networks/network.js';
-import { DEFAULT_CONFIG, type OptionName, type OptionRule, OPTIONS, type Task, type TrainConfig } from './options.js';
-import { PRESETS } from './options.js';
+import {
+  DEFAULT_CONFIG,
+  OPTIONS,
+  type OptionName,
+  type OptionRule,
+  PRESETS,
+  type Task,
+  type TrainConfig,
+} from './options.js';
 
 export type { Task, TrainConfig } from './options.js';
 
 /** A configuration error a user can fix; `key` is the offending field. */
 export class ConfigError extends UserError {
-  constructor(readonly key: string, message: string) {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Checks one value against its field's rule and returns it typed; throws ConfigError. */
 export function checkField(key: string, value: unknown): unknown {
-  if (!Object.hasOwn(OPTIONS, key)) throw new ConfigError(key, `unknown config key '${key}' (valid: ${Object.keys(OPTIONS).join(', ')})`);
+  if (!Object.hasOwn(OPTIONS, key))
+    throw new ConfigError(key, `unknown config key '${key}' (valid: ${Object.keys(OPTIONS).join(', ')})`);
   const rule: OptionRule = OPTIONS[key as OptionName];
   if (rule.kind === 'choice') {
     if (typeof value !== 'string' || !rule.choices.includes(value)) {
@@ -32,24 +43,33 @@ export function checkField(key: string, value: unknown): unknown {
   }
   if (rule.kind === 'list') {
     const items = typeof value === 'string' ? value.split(',').map((v) => v.trim()) : [];
-    if (typeof value !== 'string' || (value !== 'none' && (items.some((v) => !rule.choices.includes(v)) || new Set(items).size !== items.length))) {
-      throw new ConfigError(key, `${key} must be none or a comma list of ${rule.choices.join(', ')}, got ${JSON.stringify(value)}`);
+    if (
+      typeof value !== 'string' ||
+      (value !== 'none' && (items.some((v) => !rule.choices.includes(v)) || new Set(items).size !== items.length))
+    ) {
+      throw new ConfigError(
+        key,
+        `${key} must be none or a comma list of ${rule.choices.join(', ')}, got ${JSON.stringify(value)}`,
+      );
     }
     return value === 'none' ? value : items.join(',');
   }
   if (rule.kind === 'bool') {
-    if (typeof value !== 'boolean') throw new ConfigError(key, `${key} must be true or false, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'boolean')
+      throw new ConfigError(key, `${key} must be true or false, got ${JSON.stringify(value)}`);
     return value;
   }
   if (value === null && rule.nullable) return null;
   if (rule.kind === 'text') {
-    if (typeof value !== 'string' || value === '') throw new ConfigError(key, `${key} must be a non-empty string, got ${JSON.stringify(value)}`);
+    if (typeof value !== 'string' || value === '')
+      throw new ConfigError(key, `${key} must be a non-empty string, got ${JSON.stringify(value)}`);
     return value;
   }
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ConfigError(key, `${key} must be a number, got ${JSON.stringify(value)}`);
   }
-  if (rule.kind === 'int' && !Number.isInteger(value)) throw new ConfigError(key, `${key} must be an integer, got ${value}`);
+  if (rule.kind === 'int' && !Number.isInteger(value))
+    throw new ConfigError(key, `${key} must be an integer, got ${value}`);
   if (value < rule.min || value > rule.max) {
     throw new ConfigError(key, `${key} must be between ${rule.min} and ${rule.max}, got ${value}`);
   }
@@ -59,28 +79,51 @@ export function checkField(key: string, value: unknown): unknown {
 /** Defaults, then the preset's fields (`overrides.preset`), then `overrides`; every key and value is checked. */
 export function resolveConfig(overrides: Record<string, unknown> = {}): TrainConfig {
   const task = checkField('task', overrides.task ?? DEFAULT_CONFIG.task) as Task;
-  const preset = checkField('preset', overrides.preset ?? (task === 'none' ? DEFAULT_CONFIG.preset : 'pix2pix')) as string;
+  const preset = checkField(
+    'preset',
+    overrides.preset ?? (task === 'none' ? DEFAULT_CONFIG.preset : 'pix2pix'),
+  ) as string;
   // A translation between named sets records its target as the data set.
   const target = isDatasetName(overrides.target) ? overrides.target : undefined;
-  const dataset = checkField('dataset', overrides.dataset ?? target ?? DEFAULT_CONFIG.dataset) as TrainConfig['dataset'];
+  const dataset = checkField(
+    'dataset',
+    overrides.dataset ?? target ?? DEFAULT_CONFIG.dataset,
+  ) as TrainConfig['dataset'];
   // Named data sets set their shape (image folders keep the flags' or the defaults'); so does a named --source.
   const named = DATASETS[isDatasetName(overrides.source) ? overrides.source : dataset];
   const shape = overrides.data == null ? { imageSize: named.imageSize, channels: named.channels } : undefined;
-  const imageSize = checkField('imageSize', overrides.imageSize ?? shape?.imageSize ?? DEFAULT_CONFIG.imageSize) as number;
-  const config: Record<string, unknown> = { ...DEFAULT_CONFIG, ...shape, ...PRESETS[preset].fields(imageSize), preset, dataset };
+  const imageSize = checkField(
+    'imageSize',
+    overrides.imageSize ?? shape?.imageSize ?? DEFAULT_CONFIG.imageSize,
+  ) as number;
+  const config: Record<string, unknown> = {
+    ...DEFAULT_CONFIG,
+    ...shape,
+    ...PRESETS[preset].fields(imageSize),
+    preset,
+    dataset,
+  };
   for (const [key, value] of Object.entries(overrides)) config[key] = checkField(key, value);
   const c = config as unknown as TrainConfig;
   checkTask(c);
-  if (c.channels !== 1 && c.channels !== 3) throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
+  if (c.channels !== 1 && c.channels !== 3)
+    throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
   const { sizes } = FAMILIES[c.architecture];
   if (!sizes.includes(c.imageSize)) {
-    throw new ConfigError('imageSize', `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`);
+    throw new ConfigError(
+      'imageSize',
+      `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`,
+    );
   }
   if (c.attention !== 0 && c.attention !== c.imageSize / 2 && c.attention !== c.imageSize / 4) {
-    throw new ConfigError('attention', `attention must be 0 or a feature-map side of the networks: ${c.imageSize / 2} or ${c.imageSize / 4} at ${c.imageSize}×${c.imageSize}, got ${c.attention}`);
+    throw new ConfigError(
+      'attention',
+      `attention must be 0 or a feature-map side of the networks: ${c.imageSize / 2} or ${c.imageSize / 4} at ${c.imageSize}×${c.imageSize}, got ${c.attention}`,
+    );
   }
   const side = Math.round(Math.sqrt(c.sampleGridSize));
-  if (side * side !== c.sampleGridSize) throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
+  if (side * side !== c.sampleGridSize)
+    throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
   return c;
 }
 
@@ -88,19 +131,36 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
 function checkTask(c: TrainConfig): void {
   const family = FAMILIES[c.architecture];
   if (c.task === 'none') {
-    if (family.input === 'image') throw new ConfigError('task', `the ${c.architecture} architecture needs a --task (superres, colorize, inpaint or translate)`);
+    if (family.input === 'image')
+      throw new ConfigError(
+        'task',
+        `the ${c.architecture} architecture needs a --task (superres, colorize, inpaint or translate)`,
+      );
     return;
   }
   if (family.input !== 'image') {
     const images = Object.entries(FAMILIES).flatMap(([name, f]) => (f.input === 'image' ? [name] : []));
-    throw new ConfigError('architecture', `--task ${c.task} trains the ${images.join(' or ')} architecture, not ${c.architecture}`);
+    throw new ConfigError(
+      'architecture',
+      `--task ${c.task} trains the ${images.join(' or ')} architecture, not ${c.architecture}`,
+    );
   }
   if (c.conditioning !== 'none') throw new ConfigError('conditioning', `--task ${c.task} cannot be class-conditional`);
   if (c.ema > 0) throw new ConfigError('ema', `--ema is for GANs from latent noise, not --task ${c.task}`);
-  if (c.channels !== 3 && (c.task === 'colorize' || c.task === 'translate')) throw new ConfigError('channels', `--task ${c.task} needs colour images (--channels 3)`);
-  if (c.task === 'superres' && c.imageSize % c.srScale !== 0) throw new ConfigError('srScale', `--sr-scale ${c.srScale} must divide the image size ${c.imageSize}`);
-  if ((c.source == null) !== (c.target == null) && c.task === 'translate') throw new ConfigError(c.source == null ? 'source' : 'target', '--task translate takes --source and --target together');
-  if (c.task !== 'translate' && (c.source != null || c.target != null)) throw new ConfigError(c.source != null ? 'source' : 'target', `--source and --target are for --task translate, not ${c.task}`);
+  if (c.channels !== 3 && (c.task === 'colorize' || c.task === 'translate'))
+    throw new ConfigError('channels', `--task ${c.task} needs colour images (--channels 3)`);
+  if (c.task === 'superres' && c.imageSize % c.srScale !== 0)
+    throw new ConfigError('srScale', `--sr-scale ${c.srScale} must divide the image size ${c.imageSize}`);
+  if ((c.source == null) !== (c.target == null) && c.task === 'translate')
+    throw new ConfigError(
+      c.source == null ? 'source' : 'target',
+      '--task translate takes --source and --target together',
+    );
+  if (c.task !== 'translate' && (c.source != null || c.target != null))
+    throw new ConfigError(
+      c.source != null ? 'source' : 'target',
+      `--source and --target are for --task translate, not ${c.task}`,
+    );
 }
 
 /**
@@ -108,7 +168,8 @@ function checkTask(c: TrainConfig): void {
  * gantry lacks take their defaults, which every option added later chooses to mean the old behaviour.
  */
 export function parseSavedConfig(raw: unknown, where: string): TrainConfig {
-  if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError('config', `${where}: config is not an object`);
+  if (raw == null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new ConfigError('config', `${where}: config is not an object`);
   try {
     return resolveConfig(raw as Record<string, unknown>);
   } catch (err) {
@@ -123,19 +184,29 @@ export const classCount = (config: TrainConfig): number => (config.conditioning 
 /** Channels of G's input image for an image-to-image task on images of `channels` channels. */
 export function taskInputChannels(task: Exclude<Task, 'none'>, channels: number): number {
   switch (task) {
-    case 'superres': return channels;
-    case 'colorize': return 1;
-    case 'inpaint': return channels + 1;
-    case 'translate': return channels;
+    case 'superres':
+      return channels;
+    case 'colorize':
+      return 1;
+    case 'inpaint':
+      return channels + 1;
+    case 'translate':
+      return channels;
   }
 }
 
 /** The network spec of a run's config: what the families build from. */
 export function networkSpec(config: TrainConfig): NetworkSpec {
   return {
-    latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels,
-    numClasses: classCount(config), conditioning: config.conditioning,
-    spectralNorm: config.spectralNorm, attention: config.attention, minibatchStd: config.minibatchStd, init: config.init,
+    latentDim: config.latentDim,
+    imageSize: config.imageSize,
+    channels: config.channels,
+    numClasses: classCount(config),
+    conditioning: config.conditioning,
+    spectralNorm: config.spectralNorm,
+    attention: config.attention,
+    minibatchStd: config.minibatchStd,
+    init: config.init,
     ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }

@@ -1,43 +1,94 @@
 /** gantry's public API: re-exports only. */
-export { useBackend, BACKENDS, nativeLibrariesInUse, setNativeThreads, type BackendChoice } from './backend/index.js';
-export { registerWasmTrainingKernels } from './backend/wasm_kernels.js';
-export { registerNativeKernels, unregisterNativeKernels } from './backend/native_kernels.js';
-export { timeNativeCalls } from './backend/kernel_overrides.js';
+
 export { registerDnnlKernels, unregisterDnnlKernels } from './backend/dnnl_kernels.js';
+export { installSecondOrderGradients } from './backend/gradients.js';
+export { BACKENDS, type BackendChoice, nativeLibrariesInUse, setNativeThreads, useBackend } from './backend/index.js';
+export { timeNativeCalls } from './backend/kernel_overrides.js';
+export { registerNativeKernels, unregisterNativeKernels } from './backend/native_kernels.js';
+export { type OnnxGraph, onnxModel } from './backend/onnx.js';
 export { loadOrt, ORT_VERSION } from './backend/ort.js';
-export { onnxModel, type OnnxGraph } from './backend/onnx.js';
-export { resolveConfig, parseSavedConfig, networkSpec, ConfigError, type TrainConfig } from './config.js';
-export { DEFAULT_CONFIG, OPTIONS, RESUMABLE_OPTIONS, type Option, type OptionName } from './options.js';
-export { PRESETS, PRESET_NAMES, type Preset } from './options.js';
-export { UserError, UsageError } from './errors.js';
-export { loadBundledMnist } from './data/mnist.js';
-export { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch, type ImageDataset } from './data/dataset.js';
-export { datasetHash, loadData, type DataSource } from './data/index.js';
-export { DATASETS, DATASET_NAMES, type DatasetName } from './data/registry.js';
-export type { DatasetDescriptor } from './data/set.js';
+export { registerWasmTrainingKernels } from './backend/wasm_kernels.js';
+export { ConfigError, networkSpec, parseSavedConfig, resolveConfig, type TrainConfig } from './config.js';
+export {
+  batchLabels,
+  batchTensor,
+  epochOrder,
+  type ImageDataset,
+  limitDataset,
+  stepsPerEpoch,
+} from './data/dataset.js';
+export { DOWNLOADABLE, downloadDataset } from './data/download.js';
 export { DataError } from './data/errors.js';
-export { loadImageFolder, type FolderOptions } from './data/folder.js';
+export { type FolderOptions, loadImageFolder } from './data/folder.js';
 export { encodeIdx, parseIdx, readIdx } from './data/idx.js';
-export { IDX_SETS, defaultCacheDir, loadIdxFolder } from './data/idx_sets.js';
-export { downloadDataset, DOWNLOADABLE } from './data/download.js';
-export { readCheckpoint, writeCheckpoint, CheckpointError } from './io/checkpoint.js';
+export { defaultCacheDir, IDX_SETS, loadIdxFolder } from './data/idx_sets.js';
+export { type DataSource, datasetHash, loadData } from './data/index.js';
+export { loadBundledMnist } from './data/mnist.js';
+export { DATASET_NAMES, DATASETS, type DatasetName } from './data/registry.js';
+export type { DatasetDescriptor } from './data/set.js';
+export { UsageError, UserError } from './errors.js';
+export { loadRunGenerator, sampleRun } from './inference/sample.js';
+export { CheckpointError, readCheckpoint, writeCheckpoint } from './io/checkpoint.js';
 export { exportGenerator, fileModelLoader } from './io/export.js';
 export { encodePng } from './io/png.js';
-export { tileImages, toBytes } from './util/pixels.js';
-export { ganLoss, classCrossEntropy, bceDiscriminatorLoss, nonSaturatingGeneratorLoss, saturatingGeneratorLoss, lsDiscriminatorLoss, lsGeneratorLoss, wassersteinDiscriminatorLoss, criticGeneratorLoss, hingeDiscriminatorLoss, LOSS_NAMES, type GanLoss, type LossName } from './losses.js';
-export { installSecondOrderGradients } from './backend/gradients.js';
-export { CONDITIONINGS, SPECTRAL_NORMS, type Family, type Network, type NetworkSpec } from './networks/network.js';
-export { FAMILIES, FAMILY_NAMES } from './networks/families.js';
-export { INITS, BatchNorm, ConditionalBatchNorm, Conv2d, ConvTranspose2d, Dense, Embedding, SpectralNorm, avgPool2, upsample2, minibatchStd, leakyRelu, ParamStore } from './networks/layers.js';
+export {
+  bceDiscriminatorLoss,
+  classCrossEntropy,
+  criticGeneratorLoss,
+  type GanLoss,
+  ganLoss,
+  hingeDiscriminatorLoss,
+  LOSS_NAMES,
+  type LossName,
+  lsDiscriminatorLoss,
+  lsGeneratorLoss,
+  nonSaturatingGeneratorLoss,
+  saturatingGeneratorLoss,
+  wassersteinDiscriminatorLoss,
+} from './losses.js';
 export { SelfAttention } from './networks/attention.js';
+export { FAMILIES, FAMILY_NAMES } from './networks/families.js';
+export { generateImages, generationLabels, latentNoise, runGenerator } from './networks/generate.js';
+export {
+  avgPool2,
+  BatchNorm,
+  ConditionalBatchNorm,
+  Conv2d,
+  ConvTranspose2d,
+  Dense,
+  Embedding,
+  INITS,
+  leakyRelu,
+  minibatchStd,
+  ParamStore,
+  SpectralNorm,
+  upsample2,
+} from './networks/layers.js';
+export { CONDITIONINGS, type Family, type Network, type NetworkSpec, SPECTRAL_NORMS } from './networks/network.js';
+export {
+  DEFAULT_CONFIG,
+  OPTIONS,
+  type Option,
+  type OptionName,
+  PRESET_NAMES,
+  PRESETS,
+  type Preset,
+  RESUMABLE_OPTIONS,
+} from './options.js';
 export { Adam } from './train/adam.js';
-export { Rmsprop } from './train/rmsprop.js';
-export { gradientPenalty, r1Penalty } from './train/penalties.js';
 export { diffAugment, instanceNoise } from './train/augment.js';
 export { updateEma } from './train/ema.js';
-export { createGan, disposeGan, ganVariables, samplingGenerator, type Gan } from './train/gan.js';
-export { train, formatLossLine, TrainingDivergedError, type TrainOptions, type TrainResult, type Progress } from './train/loop.js';
-export { generateImages, generationLabels, latentNoise, runGenerator } from './networks/generate.js';
-export { loadRunGenerator, sampleRun } from './inference/sample.js';
-export { trainStep, type StepOptions } from './train/step.js';
-export { Rng, deriveSeed } from './util/random.js';
+export { createGan, disposeGan, type Gan, ganVariables, samplingGenerator } from './train/gan.js';
+export {
+  formatLossLine,
+  type Progress,
+  TrainingDivergedError,
+  type TrainOptions,
+  type TrainResult,
+  train,
+} from './train/loop.js';
+export { gradientPenalty, r1Penalty } from './train/penalties.js';
+export { Rmsprop } from './train/rmsprop.js';
+export { type StepOptions, trainStep } from './train/step.js';
+export { tileImages, toBytes } from './util/pixels.js';
+export { deriveSeed, Rng } from './util/random.js';

@@ -16,9 +16,10 @@ export interface GanLoss {
 /** L_D = −½·mean[t·log D(x) + (1−t)·log(1 − D(x)) + log(1 − D(G(z)))], t = 1 − smoothing (one-sided). */
 export function bceDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Tensor, smoothing = 0): tf.Scalar {
   return tf.tidy(() => {
-    const realTerm = smoothing === 0
-      ? tf.softplus(tf.neg(realLogits))
-      : tf.add(tf.mul(1 - smoothing, tf.softplus(tf.neg(realLogits))), tf.mul(smoothing, tf.softplus(realLogits)));
+    const realTerm =
+      smoothing === 0
+        ? tf.softplus(tf.neg(realLogits))
+        : tf.add(tf.mul(1 - smoothing, tf.softplus(tf.neg(realLogits))), tf.mul(smoothing, tf.softplus(realLogits)));
     return tf.mul(0.5, tf.add(tf.mean(realTerm), tf.mean(tf.softplus(fakeLogits))));
   });
 }
@@ -60,11 +61,22 @@ export function hingeDiscriminatorLoss(realLogits: tf.Tensor, fakeLogits: tf.Ten
 /** The loss pair by name; one-sided label smoothing applies to the BCE losses only. */
 export function ganLoss(name: LossName, labelSmoothing = 0): GanLoss {
   switch (name) {
-    case 'bce': return { discriminator: (r, f) => bceDiscriminatorLoss(r, f, labelSmoothing), generator: nonSaturatingGeneratorLoss };
-    case 'bce-saturating': return { discriminator: (r, f) => bceDiscriminatorLoss(r, f, labelSmoothing), generator: saturatingGeneratorLoss };
-    case 'lsgan': return { discriminator: lsDiscriminatorLoss, generator: lsGeneratorLoss };
-    case 'wgan': return { discriminator: wassersteinDiscriminatorLoss, generator: criticGeneratorLoss };
-    case 'hinge': return { discriminator: hingeDiscriminatorLoss, generator: criticGeneratorLoss };
+    case 'bce':
+      return {
+        discriminator: (r, f) => bceDiscriminatorLoss(r, f, labelSmoothing),
+        generator: nonSaturatingGeneratorLoss,
+      };
+    case 'bce-saturating':
+      return {
+        discriminator: (r, f) => bceDiscriminatorLoss(r, f, labelSmoothing),
+        generator: saturatingGeneratorLoss,
+      };
+    case 'lsgan':
+      return { discriminator: lsDiscriminatorLoss, generator: lsGeneratorLoss };
+    case 'wgan':
+      return { discriminator: wassersteinDiscriminatorLoss, generator: criticGeneratorLoss };
+    case 'hinge':
+      return { discriminator: hingeDiscriminatorLoss, generator: criticGeneratorLoss };
   }
 }
 

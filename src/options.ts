@@ -38,23 +38,56 @@ type Extra = Omit<Described<unknown>, 'default' | 'help'>;
 const num =
   (kind: 'int' | 'float') =>
   (def: number, min: number, max: number, help: string, extra: Extra = {}): Option<number> => ({
-    kind, default: def, min, max, nullable: false, help, ...extra,
+    kind,
+    default: def,
+    min,
+    max,
+    nullable: false,
+    help,
+    ...extra,
   });
 const nullableNum =
   (kind: 'int' | 'float') =>
   (def: number | null, min: number, max: number, help: string, extra: Extra = {}): Option<number | null> => ({
-    kind, default: def, min, max, nullable: true, help, ...extra,
+    kind,
+    default: def,
+    min,
+    max,
+    nullable: true,
+    help,
+    ...extra,
   });
 const int = num('int');
 const float = num('float');
 const nullableInt = nullableNum('int');
 const nullableFloat = nullableNum('float');
-function choice<const C extends readonly string[]>(choices: C, def: C[number], help: string, extra: Extra = {}): Option<C[number]> {
+function choice<const C extends readonly string[]>(
+  choices: C,
+  def: C[number],
+  help: string,
+  extra: Extra = {},
+): Option<C[number]> {
   return { kind: 'choice', choices, default: def, help, ...extra };
 }
-const bool = (def: boolean, help: string, extra: Extra = {}): Option<boolean> => ({ kind: 'bool', default: def, help, ...extra });
-const text = (help: string, extra: Extra = {}): Option<string | null> => ({ kind: 'text', nullable: true, default: null, help, ...extra });
-const list = (choices: readonly string[], help: string): Option<string> => ({ kind: 'list', choices, default: 'none', help });
+const bool = (def: boolean, help: string, extra: Extra = {}): Option<boolean> => ({
+  kind: 'bool',
+  default: def,
+  help,
+  ...extra,
+});
+const text = (help: string, extra: Extra = {}): Option<string | null> => ({
+  kind: 'text',
+  nullable: true,
+  default: null,
+  help,
+  ...extra,
+});
+const list = (choices: readonly string[], help: string): Option<string> => ({
+  kind: 'list',
+  choices,
+  default: 'none',
+  help,
+});
 
 /**
  * Named starting points (`--preset`): each is a small delta from the reference DCGAN's defaults (OPTIONS below);
@@ -86,7 +119,14 @@ export const PRESETS: Record<string, Preset> = {
   sagan: {
     summary: 'SNGAN plus self-attention at half the image size, spectral norm in G and D, TTUR (G 1e-4, D 4e-4)',
     fields: (imageSize) => ({
-      architecture: 'resnet', spectralNorm: 'both', attention: imageSize / 2, loss: 'hinge', lr: 1e-4, dLr: 4e-4, beta1: 0, beta2: 0.9,
+      architecture: 'resnet',
+      spectralNorm: 'both',
+      attention: imageSize / 2,
+      loss: 'hinge',
+      lr: 1e-4,
+      dLr: 4e-4,
+      beta1: 0,
+      beta2: 0.9,
     }),
   },
   cgan: {
@@ -94,7 +134,8 @@ export const PRESETS: Record<string, Preset> = {
     fields: () => ({ conditioning: 'projection' }),
   },
   pix2pix: {
-    summary: 'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
+    summary:
+      'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
     fields: () => ({ architecture: 'pix2pix', l1Weight: 100, batchSize: 16, evalEvery: 1, sampleGridSize: 16 }),
   },
 };
@@ -130,7 +171,9 @@ export const OPTIONS = {
   // Networks
   architecture: choice(FAMILY_NAMES, 'dcgan', 'network family (src/networks/families.ts)'),
   latentDim: int(100, 1, 4096, 'size of the latent vector z'),
-  imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets have their own)', { flag: 'resolution' }),
+  imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets have their own)', {
+    flag: 'resolution',
+  }),
   channels: int(1, 1, 3, 'image folders: 1 (gray) or 3 (RGB)'),
   epochs: int(5, 1, 1e6, 'passes over the data', { resumable: true }),
   batchSize: int(64, 2, 4096, 'images per step'),
@@ -169,9 +212,14 @@ export const OPTIONS = {
   evalCount: int(2000, 10, 1e6, 'generated images per evaluation during training (image-to-image: held-out images)', {
     resumable: true,
   }),
-  evalFeatures: choice(EVAL_FEATURES, 'auto', "classifier for --eval-every's features (auto: the data set's; image folders name one)", {
-    resumable: true,
-  }),
+  evalFeatures: choice(
+    EVAL_FEATURES,
+    'auto',
+    "classifier for --eval-every's features (auto: the data set's; image folders name one)",
+    {
+      resumable: true,
+    },
+  ),
   // Image-to-image
   task: choice(TASKS, 'none', 'image-to-image task (preset pix2pix): superres, colorize, inpaint or translate'),
   l1Weight: float(100, 0, 1e5, "weight of G's L1 loss to the truth (image-to-image; pix2pix's λ)"),

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
@@ -8,9 +8,15 @@ import { standingStatistics, updateEma } from '../src/train/ema.js';
 import { buildGenerator } from '../src/train/gan.js';
 import { Rng } from '../src/util/random.js';
 
-const N = 6, H = 16, W = 12;
+const N = 6,
+  H = 16,
+  W = 12;
 /** Images with a distinct value at every pixel, so a shift can be read off exactly. */
-const images = () => tf.tensor4d(Float32Array.from({ length: N * H * W }, (_, i) => 1 + (i % (H * W)) / 1000 + Math.floor(i / (H * W))), [N, H, W, 1]);
+const images = () =>
+  tf.tensor4d(
+    Float32Array.from({ length: N * H * W }, (_, i) => 1 + (i % (H * W)) / 1000 + Math.floor(i / (H * W))),
+    [N, H, W, 1],
+  );
 
 test('translation shifts each image by at most 1/8 of its size and fills with zeros; cutout zeroes one square', async () => {
   await useBackend('wasm');
@@ -27,7 +33,8 @@ test('translation shifts each image by at most 1/8 of its size and fills with ze
         let ok = true;
         for (let y = 0; y < H && ok; y++) {
           for (let xx = 0; xx < W && ok; xx++) {
-            const sy = y - dy, sx = xx - dx;
+            const sy = y - dy,
+              sx = xx - dx;
             const expected = sy >= 0 && sy < H && sx >= 0 && sx < W ? src[(n * H + sy) * W + sx] : 0;
             ok = out[(n * H + y) * W + xx] === expected;
           }
@@ -61,11 +68,19 @@ test('DiffAugment is differentiable (G learns through it), repeatable for a seed
   const a = tf.tidy(() => diffAugment(x, policies, new Rng(7)).dataSync());
   const b = tf.tidy(() => diffAugment(x, policies, new Rng(7)).dataSync());
   assert.deepEqual(a, b);
-  const grad = tf.tidy(() => tf.grad((t) => tf.sum(tf.square(diffAugment(t as tf.Tensor4D, policies, new Rng(7)))))(x).dataSync());
+  const grad = tf.tidy(() =>
+    tf
+      .grad((t) => tf.sum(tf.square(diffAugment(t as tf.Tensor4D, policies, new Rng(7)))))(x)
+      .dataSync(),
+  );
   assert.ok(grad.some((g) => g !== 0));
   // Colour: per-image brightness and contrast, so images change by different amounts.
   const c = tf.tidy(() => diffAugment(x, 'color', new Rng(3)).dataSync());
-  const meanShift = (n: number) => { let s = 0; for (let i = 0; i < H * W; i++) s += c[n * H * W + i] - x.dataSync()[n * H * W + i]; return s / (H * W); };
+  const meanShift = (n: number) => {
+    let s = 0;
+    for (let i = 0; i < H * W; i++) s += c[n * H * W + i] - x.dataSync()[n * H * W + i];
+    return s / (H * W);
+  };
   assert.notEqual(meanShift(0).toFixed(4), meanShift(1).toFixed(4));
   const noisy = tf.tidy(() => instanceNoise(x, 0.5, new Rng(4)).sub(x).dataSync() as Float32Array);
   const std = Math.sqrt(noisy.reduce((s, v) => s + v * v, 0) / noisy.length);
@@ -77,7 +92,8 @@ test('DiffAugment is differentiable (G learns through it), repeatable for a seed
 test('the EMA generator follows β·ema + (1 − β)·θ and copies buffers', async () => {
   await useBackend('wasm');
   const config = resolveConfig({});
-  const g = buildGenerator(config), ema = buildGenerator(config);
+  const g = buildGenerator(config),
+    ema = buildGenerator(config);
   const name = 'dense/bias';
   const theta = g.store.params.get(name)!;
   theta.assign(tf.add(theta, 1));
@@ -92,7 +108,10 @@ test('the EMA generator follows β·ema + (1 − β)·θ and copies buffers', as
   const ramped = buildGenerator(config);
   const start = ramped.store.params.get(name)!.dataSync().slice();
   updateEma(ramped, g, 0.999, 5);
-  ramped.store.params.get(name)!.dataSync().forEach((v, i) => assert.ok(Math.abs(v - (0.4 * start[i] + 0.6 * now[i])) < 1e-5));
+  ramped.store.params
+    .get(name)!
+    .dataSync()
+    .forEach((v, i) => assert.ok(Math.abs(v - (0.4 * start[i] + 0.6 * now[i])) < 1e-5));
   // Standing statistics: BatchNorm's running mean is measured for these weights, not kept from G.
   standingStatistics(ramped, config.latentDim, 0, 1);
   const measured = ramped.store.buffers.get('bn0/running_mean')!.dataSync();

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import type { TrainState } from '../src/train/state.js';
 import { gantry, gantryAsync, tempDir } from './helpers.js';
@@ -18,21 +18,43 @@ function assertUserError(r: { status: number | null; stderr: string; stdout: str
 }
 
 test('train logs the reference format and writes a complete run folder', () => {
-  const r = gantry(['train', '--epochs', '2', '--limit', '320', '--batch-size', '32', '--log-every', '4', '--out', run], dir);
+  const r = gantry(
+    ['train', '--epochs', '2', '--limit', '320', '--batch-size', '32', '--log-every', '4', '--out', run],
+    dir,
+  );
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   // 10 steps an epoch: lines at steps 4, 8 and the last step 10, for each of 2 epochs.
   assert.equal(lines.length, 6, r.stdout);
   const pattern = /^Epoch \[(\d)\/2\], Step \[(\d+)\/10\], D_loss: \d+\.\d{4}, G_loss: \d+\.\d{4}$/;
-  assert.deepEqual(lines.map((l) => { const m = pattern.exec(l); assert.ok(m, l); return `${m[1]}:${m[2]}`; }),
-    ['1:4', '1:8', '1:10', '2:4', '2:8', '2:10']);
-  for (const f of ['config.json', 'metrics.jsonl', 'checkpoint.bin', 'generator/model.json', 'generator/weights.bin',
-    'samples/epoch-001.png', 'samples/epoch-002.png']) {
+  assert.deepEqual(
+    lines.map((l) => {
+      const m = pattern.exec(l);
+      assert.ok(m, l);
+      return `${m[1]}:${m[2]}`;
+    }),
+    ['1:4', '1:8', '1:10', '2:4', '2:8', '2:10'],
+  );
+  for (const f of [
+    'config.json',
+    'metrics.jsonl',
+    'checkpoint.bin',
+    'generator/model.json',
+    'generator/weights.bin',
+    'samples/epoch-001.png',
+    'samples/epoch-002.png',
+  ]) {
     assert.ok(existsSync(join(run, f)), `${f} written`);
   }
-  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const metrics = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(metrics.length, 20);
-  assert.deepEqual(metrics.map((m) => m.global_step), Array.from({ length: 20 }, (_, i) => i + 1));
+  assert.deepEqual(
+    metrics.map((m) => m.global_step),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
   for (const m of metrics) assert.ok(Number.isFinite(m.d_loss) && Number.isFinite(m.g_loss) && m.step_ms > 0);
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   assert.equal(config.batchSize, 32);
@@ -41,8 +63,14 @@ test('train logs the reference format and writes a complete run folder', () => {
 });
 
 test('sample gives byte-identical files for the same seed and different ones for another', () => {
-  const a = join(dir, 'a'), b = join(dir, 'b'), c = join(dir, 'c');
-  for (const [out, seed] of [[a, '5'], [b, '5'], [c, '6']]) {
+  const a = join(dir, 'a'),
+    b = join(dir, 'b'),
+    c = join(dir, 'c');
+  for (const [out, seed] of [
+    [a, '5'],
+    [b, '5'],
+    [c, '6'],
+  ]) {
     const r = gantry(['sample', '--run', run, '--count', '6', '--seed', seed, '--out', out], dir);
     assert.equal(r.status, 0, r.stderr);
   }
@@ -62,7 +90,10 @@ test('bad input is one line on stderr, exit code 2, no stack trace', () => {
   assertUserError(gantry(['train', '--epochs', '0'], dir), /--epochs must be between 1 and/);
   assertUserError(gantry(['train', '--batch-size', '1.5'], dir), /--batch-size must be an integer/);
   assertUserError(gantry(['train', '--frobnicate'], dir), /unknown option --frobnicate/);
-  assertUserError(gantry(['train', '--backend', 'gpu'], dir), /--backend must be one of auto, native, wasm, cpu, tensorflow/);
+  assertUserError(
+    gantry(['train', '--backend', 'gpu'], dir),
+    /--backend must be one of auto, native, wasm, cpu, tensorflow/,
+  );
   assertUserError(gantry(['train', '--epochs'], dir), /--epochs needs a value/);
   assertUserError(gantry(['train', '--out', run], dir), /is not empty; continue it with --resume/);
   assertUserError(gantry(['train', '--resume', join(dir, 'nowhere')], dir), /not a gantry run folder/);
@@ -72,7 +103,10 @@ test('bad input is one line on stderr, exit code 2, no stack trace', () => {
   assertUserError(gantry(['sample', '--run', run, '--count', '-1'], dir), /--count must be between 1/);
   assertUserError(gantry(['explode'], dir), /unknown command 'explode'/);
   writeFileSync(join(dir, 'a-file'), 'x');
-  assertUserError(gantry(['sample', '--run', run, '--count', '1', '--out', join(dir, 'a-file', 'sub')], dir), /ENOTDIR|EEXIST/);
+  assertUserError(
+    gantry(['sample', '--run', run, '--count', '1', '--out', join(dir, 'a-file', 'sub')], dir),
+    /ENOTDIR|EEXIST/,
+  );
 });
 
 test('a corrupt checkpoint is refused and left as it was', () => {
@@ -97,7 +131,9 @@ test('Ctrl-C stops after the current step, saves a checkpoint and says how to re
   const run2 = join(dir, 'interrupted');
   const child = gantryAsync(['train', '--limit', '640', '--batch-size', '32', '--epochs', '3', '--out', run2], dir);
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const metrics = join(run2, 'metrics.jsonl');
   await new Promise<void>((resolveWait) => {
     const poll = setInterval(() => {

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { batchLabels, batchTensor, epochOrder, limitDataset, stepsPerEpoch } from '../src/data/dataset.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
@@ -15,7 +15,10 @@ test('the bundled MNIST set: 10,000 real digits, classes balanced under --limit'
   const limited = limitDataset(data, 6400);
   const perClass = new Array(10).fill(0);
   for (const l of limited.labels!) perClass[l]++;
-  assert.ok(perClass.every((n) => n === 640), `640 of each digit, got ${perClass}`);
+  assert.ok(
+    perClass.every((n) => n === 640),
+    `640 of each digit, got ${perClass}`,
+  );
   // Real digits: mostly black background, a stroke of bright pixels.
   let bright = 0;
   for (let i = 0; i < 784; i++) bright += data.images[i] > 128 ? 1 : 0;
@@ -28,7 +31,10 @@ test('epoch order is a seeded permutation; batches are [−1, 1] and the last on
   const a = epochOrder(100, 7, 1);
   assert.deepEqual(Array.from(a), Array.from(epochOrder(100, 7, 1)));
   assert.notDeepEqual(Array.from(a), Array.from(epochOrder(100, 7, 2)));
-  assert.deepEqual(Array.from(a).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    Array.from(a).sort((x, y) => x - y),
+    Array.from({ length: 100 }, (_, i) => i),
+  );
   assert.equal(stepsPerEpoch(100, 32), 4);
   const last = batchTensor(data, a, 4, 32);
   assert.deepEqual(last.shape, [4, 28, 28, 1]);
@@ -38,7 +44,10 @@ test('epoch order is a seeded permutation; batches are [−1, 1] and the last on
   assert.equal(max, 1);
   // Labels follow the same order; with --mirror, indices from count up are flipped copies with the same label.
   const labels = batchLabels(data, a, 1, 32)!;
-  assert.deepEqual(Array.from(labels.dataSync()), Array.from(a.subarray(0, 32)).map((i) => data.labels![i]));
+  assert.deepEqual(
+    Array.from(labels.dataSync()),
+    Array.from(a.subarray(0, 32)).map((i) => data.labels![i]),
+  );
   const mirrored = Int32Array.from([3, 103]);
   const pair = batchTensor(data, mirrored, 1, 2);
   const [img, flipped] = tf.split(pair, 2);
@@ -59,6 +68,11 @@ test('PNG encoding stores the exact pixels (decoded here with zlib)', () => {
   const idatLength = png.readUInt32BE(idatStart - 8);
   const raw = inflateSync(png.subarray(idatStart, idatStart + idatLength));
   const rows = Array.from({ length: 4 }, (_, y) => Array.from(raw.subarray(y * 8 + 1, y * 8 + 8)));
-  assert.deepEqual(rows, [[0, 0, 0, 0, 0, 0, 0], [0, 10, 20, 0, 50, 60, 0], [0, 30, 40, 0, 70, 80, 0], [0, 0, 0, 0, 0, 0, 0]]);
+  assert.deepEqual(rows, [
+    [0, 0, 0, 0, 0, 0, 0],
+    [0, 10, 20, 0, 50, 60, 0],
+    [0, 30, 40, 0, 70, 80, 0],
+    [0, 0, 0, 0, 0, 0, 0],
+  ]);
   assert.ok(png.equals(encodePng(grid.width, grid.height, 1, grid.pixels)), 'deterministic');
 });

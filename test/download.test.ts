@@ -1,9 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
 import { downloadDataset } from '../src/data/download.js';
 import { loadData } from '../src/data/index.js';
 import { gantryRun, tempDir } from './helpers.js';
@@ -47,7 +47,19 @@ test('download from a loopback mirror verifies every file and fills the cache', 
     assert.equal(first.downloaded.length, 4);
     const second = await downloadDataset('fashion-mnist', { mirror: url, cacheDir: cache });
     assert.deepEqual([second.downloaded.length, second.alreadyPresent.length], [0, 4]);
-    const d = await loadData({ dataset: 'fashion-mnist', data: join(cache, 'fashion-mnist'), split: 'test', imageSize: 28, channels: 1, fit: 'crop', background: 'black', strict: false }, { cacheDir: cache });
+    const d = await loadData(
+      {
+        dataset: 'fashion-mnist',
+        data: join(cache, 'fashion-mnist'),
+        split: 'test',
+        imageSize: 28,
+        channels: 1,
+        fit: 'crop',
+        background: 'black',
+        strict: false,
+      },
+      { cacheDir: cache },
+    );
     assert.equal(d.count, 10000);
     // The CLI, end to end.
     const cache2 = tempDir();
@@ -68,14 +80,26 @@ test('truncated, cut-off and corrupted downloads are refused and leave the cache
   const labels = 'train-labels-idx1-ubyte.gz';
 
   const damaged: [string, Mangle, RegExp][] = [
-    ['truncated file', (n, b) => ({ body: n === labels ? b.subarray(0, b.length - 1000) : b }), /train-labels-idx1-ubyte\.gz: corrupt archive|checksum mismatch/],
-    ['connection cut', (n, b) => (n === labels ? { body: b.subarray(0, 5000), length: b.length } : { body: b }), /broke off|received 5000 of|other side closed/],
-    ['corrupted byte', (n, b) => {
-      if (n !== labels) return { body: b };
-      const c = Buffer.from(b);
-      c[c.length - 20] ^= 0x55;
-      return { body: c };
-    }, /train-labels-idx1-ubyte\.gz: (checksum mismatch|corrupt archive)/],
+    [
+      'truncated file',
+      (n, b) => ({ body: n === labels ? b.subarray(0, b.length - 1000) : b }),
+      /train-labels-idx1-ubyte\.gz: corrupt archive|checksum mismatch/,
+    ],
+    [
+      'connection cut',
+      (n, b) => (n === labels ? { body: b.subarray(0, 5000), length: b.length } : { body: b }),
+      /broke off|received 5000 of|other side closed/,
+    ],
+    [
+      'corrupted byte',
+      (n, b) => {
+        if (n !== labels) return { body: b };
+        const c = Buffer.from(b);
+        c[c.length - 20] ^= 0x55;
+        return { body: c };
+      },
+      /train-labels-idx1-ubyte\.gz: (checksum mismatch|corrupt archive)/,
+    ],
     ['server error', (n, b) => (n === labels ? null : { body: b }), /HTTP 500/],
   ];
   for (const [what, mangle, pattern] of damaged) {
@@ -86,11 +110,17 @@ test('truncated, cut-off and corrupted downloads are refused and leave the cache
       await assert.rejects(downloadDataset('fashion-mnist', { mirror: server.url, cacheDir: fresh }), pattern, what);
       const left = readdirSync(join(fresh, 'fashion-mnist'));
       assert.ok(!left.includes(labels), `${what}: no ${labels} in the cache`);
-      assert.ok(left.every((f) => !f.endsWith('.part')), `${what}: no partial files left`);
+      assert.ok(
+        left.every((f) => !f.endsWith('.part')),
+        `${what}: no partial files left`,
+      );
       // A cache that already holds good files keeps them untouched.
       await downloadDataset('fashion-mnist', { mirror: server.url, cacheDir: cache });
       for (const [f, bytes] of before) assert.ok(readFileSync(join(dir, f)).equals(bytes), `${what}: ${f} untouched`);
-      const r = await gantryRun(['data', 'download', 'fashion-mnist', '--mirror', server.url, '--cache', tempDir()], fresh);
+      const r = await gantryRun(
+        ['data', 'download', 'fashion-mnist', '--mirror', server.url, '--cache', tempDir()],
+        fresh,
+      );
       assert.equal(r.status, 2, r.stderr);
       assert.match(r.stderr, pattern);
     } finally {

@@ -1,21 +1,39 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { test } from 'node:test';
 import sharp from 'sharp';
 import type { ImageDataset } from '../src/data/dataset.js';
-import { emojiCatalog, emojiSplit, EMOJI_STYLES, loadEmoji, loadEmojiPairs, type EmojiStyle } from '../src/data/emoji.js';
+import {
+  EMOJI_STYLES,
+  type EmojiStyle,
+  emojiCatalog,
+  emojiSplit,
+  loadEmoji,
+  loadEmojiPairs,
+} from '../src/data/emoji.js';
 import { DataError } from '../src/data/errors.js';
 import type { FolderOptions } from '../src/data/folder.js';
-import { loadData, type DataSource } from '../src/data/index.js';
+import { type DataSource, loadData } from '../src/data/index.js';
 import { loadPairedFolders } from '../src/data/paired.js';
 import { tempDir } from './helpers.js';
 
 const dir = tempDir();
 const cacheDir = join(dir, 'cache');
 const SIZE = 64 * 64 * 3;
-const CATEGORIES = ['Activities', 'Animals & Nature', 'Component', 'Flags', 'Food & Drink', 'Objects', 'People & Body', 'Smileys & Emotion', 'Symbols', 'Travel & Places'];
+const CATEGORIES = [
+  'Activities',
+  'Animals & Nature',
+  'Component',
+  'Flags',
+  'Food & Drink',
+  'Objects',
+  'People & Body',
+  'Smileys & Emotion',
+  'Symbols',
+  'Travel & Places',
+];
 
 // Each style is decoded once (the first load fills the cache); every later load reads the cache.
 const loaded = new Map<string, ImageDataset>();
@@ -57,15 +75,29 @@ test('the held-out emoji are fixed, the same in both styles, and take all their 
   const google = await emoji('google', 'test');
   assert.deepEqual(twitter.keys, google.keys);
   // Pinned: changing the split would leak held-out emoji into the training data of earlier runs.
-  assert.deepEqual(twitter.keys!.slice(0, 5), ['1f194.png', '1f1e7-1f1ee.png', '1f1e8-1f1e6.png', '1f1e8-1f1ec.png', '1f1e8-1f1ed.png']);
+  assert.deepEqual(twitter.keys!.slice(0, 5), [
+    '1f194.png',
+    '1f1e7-1f1ee.png',
+    '1f1e8-1f1e6.png',
+    '1f1e8-1f1ec.png',
+    '1f1e8-1f1ed.png',
+  ]);
   // Santa is held out with all five skin tones; thumbs-up is trained on with all five.
-  const santa = ['1f385.png', '1f385-1f3fb.png', '1f385-1f3fc.png', '1f385-1f3fd.png', '1f385-1f3fe.png', '1f385-1f3ff.png'];
+  const santa = [
+    '1f385.png',
+    '1f385-1f3fb.png',
+    '1f385-1f3fc.png',
+    '1f385-1f3fd.png',
+    '1f385-1f3fe.png',
+    '1f385-1f3ff.png',
+  ];
   assert.ok(santa.every((k) => twitter.keys!.includes(k)));
   const train = await emoji('twitter', 'train');
   assert.ok(['1f44d.png', '1f44d-1f3fb.png', '1f44d-1f3ff.png'].every((k) => train.keys!.includes(k)));
   // Over the whole catalog: one side per emoji.
   const side = new Map<string, Set<string>>();
-  for (const e of emojiCatalog('google')) side.set(e.base, (side.get(e.base) ?? new Set()).add(twitter.keys!.includes(e.file) ? 'test' : 'train'));
+  for (const e of emojiCatalog('google'))
+    side.set(e.base, (side.get(e.base) ?? new Set()).add(twitter.keys!.includes(e.file) ? 'test' : 'train'));
   assert.ok([...side.values()].every((s) => s.size === 1));
   assert.equal(emojiSplit('1F385'), 'test');
   assert.equal(emojiSplit('1F44D'), 'train');
@@ -77,22 +109,44 @@ test('transparent pixels become white; the cache returns the same pixels; --data
   // The first training image whose top-left pixel is fully transparent in the PNG.
   let found = -1;
   for (let i = 0; i < train.count && found < 0; i++) {
-    const raw = await sharp(join(pkg, 'img', 'google', '64', train.keys![i])).ensureAlpha().raw().toBuffer();
+    const raw = await sharp(join(pkg, 'img', 'google', '64', train.keys![i]))
+      .ensureAlpha()
+      .raw()
+      .toBuffer();
     if (raw[3] === 0) found = i;
   }
   assert.ok(found >= 0, 'an emoji with a transparent corner');
   const image = train.images.subarray(found * SIZE, (found + 1) * SIZE);
   assert.deepEqual(Array.from(image.subarray(0, 3)), [255, 255, 255]);
-  assert.ok(image.some((v) => v < 128), `${train.keys![found]} is not blank`);
+  assert.ok(
+    image.some((v) => v < 128),
+    `${train.keys![found]} is not blank`,
+  );
 
   // --background black does not apply: the emoji sets are always on white.
-  const source: DataSource = { dataset: 'emoji-google', data: null, split: 'train', imageSize: 64, channels: 3, fit: 'crop', background: 'black', strict: false };
+  const source: DataSource = {
+    dataset: 'emoji-google',
+    data: null,
+    split: 'train',
+    imageSize: 64,
+    channels: 3,
+    fit: 'crop',
+    background: 'black',
+    strict: false,
+  };
   let progress = 0;
   const viaName = await loadData(source, { cacheDir, progress: () => progress++ });
   assert.equal(progress, 0, 'read from the cache');
   assert.ok(Buffer.from(viaName.images).equals(Buffer.from(train.images)));
   assert.deepEqual(viaName.keys, train.keys);
-  await assert.rejects(loadData({ ...source, imageSize: 32 }, { cacheDir }), (err: Error) => err instanceof DataError && /^emoji-google images are 64×64 with 3 channel\(s\); --resolution and --channels apply to image folders$/.test(err.message));
+  await assert.rejects(
+    loadData({ ...source, imageSize: 32 }, { cacheDir }),
+    (err: Error) =>
+      err instanceof DataError &&
+      /^emoji-google images are 64×64 with 3 channel\(s\); --resolution and --channels apply to image folders$/.test(
+        err.message,
+      ),
+  );
   await assert.rejects(loadData({ ...source, channels: 1 }, { cacheDir }), DataError);
 });
 
@@ -118,7 +172,8 @@ test('twitter→google pairs: the same code points, different drawings', async (
 });
 
 test('paired folders match by relative path without extension, warn about the rest, refuse no match', async () => {
-  const solid = (value: number) => sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } });
+  const solid = (value: number) =>
+    sharp(Buffer.alloc(16 * 16 * 3, value), { raw: { width: 16, height: 16, channels: 3 } });
   const write = async (root: string, files: Record<string, number>) => {
     for (const [rel, value] of Object.entries(files)) {
       mkdirSync(dirname(join(root, rel)), { recursive: true });
@@ -130,20 +185,39 @@ test('paired folders match by relative path without extension, warn about the re
   await write(a, { 'x.png': 10, 'y.png': 20, 'z.png': 30, 'only-a.png': 40 });
   await write(b, { 'x.jpg': 110, 'y.png': 120, 'z.webp': 130 });
   const warnings: string[] = [];
-  const o: FolderOptions = { resolution: 16, channels: 3, fit: 'crop', background: 'black', strict: false, cacheDir, warn: (m) => warnings.push(m) };
+  const o: FolderOptions = {
+    resolution: 16,
+    channels: 3,
+    fit: 'crop',
+    background: 'black',
+    strict: false,
+    cacheDir,
+    warn: (m) => warnings.push(m),
+  };
   const d = await loadPairedFolders(a, b, o);
   assert.equal(d.count, 3);
   assert.deepEqual(d.keys, ['x.jpg', 'y.png', 'z.webp']);
   assert.equal(d.sourceChannels, 3);
   const first = (pixels: Uint8Array) => Array.from({ length: 3 }, (_, i) => pixels[i * 16 * 16 * 3]);
   assert.deepEqual(first(d.sources!), [10, 20, 30]);
-  assert.deepEqual(first(d.images).map((v) => Math.round(v / 10)), [11, 12, 13], 'targets in order (JPEG within a level)');
+  assert.deepEqual(
+    first(d.images).map((v) => Math.round(v / 10)),
+    [11, 12, 13],
+    'targets in order (JPEG within a level)',
+  );
   assert.deepEqual(warnings, [`1 image(s) in ${a} have no match in the other folder and are left out: only-a.png`]);
 
   const c = join(dir, 'unrelated');
   await write(c, { 'p.png': 1, 'q.png': 2 });
-  await assert.rejects(loadPairedFolders(a, c, o), (err: Error) => err instanceof DataError && !err.message.includes('\n') && /have no images with matching names/.test(err.message));
+  await assert.rejects(
+    loadPairedFolders(a, c, o),
+    (err: Error) =>
+      err instanceof DataError && !err.message.includes('\n') && /have no images with matching names/.test(err.message),
+  );
   const twice = join(dir, 'twice');
   await write(twice, { 'x.png': 1, 'x.jpg': 2 });
-  await assert.rejects(loadPairedFolders(twice, b, o), /1 name\(s\) are used by two images, so their pairs are ambiguous: x\.jpg and x\.png/);
+  await assert.rejects(
+    loadPairedFolders(twice, b, o),
+    /1 name\(s\) are used by two images, so their pairs are ambiguous: x\.jpg and x\.png/,
+  );
 });

@@ -1,13 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { useBackend } from '../src/backend/index.js';
-import { EVAL_FEATURES } from '../src/options.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { DataError } from '../src/data/errors.js';
 import { loadData } from '../src/data/index.js';
-import { evaluate, firstImages, realFeatures, type ImageBatch } from '../src/metrics/evaluate.js';
+import { evaluate, firstImages, type ImageBatch, realFeatures } from '../src/metrics/evaluate.js';
 import { BUILTIN_EXTRACTORS, builtinExtractor, builtinExtractorName } from '../src/metrics/extractor.js';
+import { EVAL_FEATURES } from '../src/options.js';
 import { Rng } from '../src/util/random.js';
 import { tempDir } from './helpers.js';
 
@@ -16,7 +16,8 @@ const SIZE = 64 * 64 * 3;
 
 function pick(d: ImageDataset, indices: ArrayLike<number>): ImageBatch {
   const images = new Uint8Array(indices.length * SIZE);
-  for (let k = 0; k < indices.length; k++) images.set(d.images.subarray(indices[k] * SIZE, (indices[k] + 1) * SIZE), k * SIZE);
+  for (let k = 0; k < indices.length; k++)
+    images.set(d.images.subarray(indices[k] * SIZE, (indices[k] + 1) * SIZE), k * SIZE);
   return { images, count: indices.length, height: 64, width: 64, channels: 3 };
 }
 
@@ -31,10 +32,22 @@ test('both emoji styles are judged by the emoji classifier, and it is a choice f
 test('the emoji extractor: 128-d features and 10 classes for 64×64×3 images; FID tells real emoji from noise', async () => {
   await useBackend('wasm');
   const extractor = await builtinExtractor('emoji-twitter');
-  assert.deepEqual([extractor.inputSize, extractor.inputChannels, extractor.featureDim, extractor.classes], [64, 3, 128, 10]);
+  assert.deepEqual(
+    [extractor.inputSize, extractor.inputChannels, extractor.featureDim, extractor.classes],
+    [64, 3, 128, 10],
+  );
   assert.match(extractor.id, /^gantry-classifier-emoji:features@[0-9a-f]{12}\/64px\/-1,1$/);
 
-  const source = { dataset: 'emoji-twitter' as const, data: null, split: 'train' as const, imageSize: 64, channels: 3, fit: 'crop' as const, background: 'white' as const, strict: false };
+  const source = {
+    dataset: 'emoji-twitter' as const,
+    data: null,
+    split: 'train' as const,
+    imageSize: 64,
+    channels: 3,
+    fit: 'crop' as const,
+    background: 'white' as const,
+    strict: false,
+  };
   const hooks = { cacheDir: join(dir, 'cache') };
   const train = await loadData(source, hooks);
   const heldOut = await loadData({ ...source, split: 'test' }, hooks);
@@ -46,9 +59,21 @@ test('the emoji extractor: 128-d features and 10 classes for 64×64×3 images; F
 
   const real = realFeatures(heldOut, 'emoji-twitter/test', n, extractor, dir);
   const fid = new Set(['fid'] as const);
-  const realVsReal = evaluate(real, 'emoji-twitter (test)', pick(train, new Rng(1).permutation(train.count).subarray(0, n)), extractor, fid).fid!;
+  const realVsReal = evaluate(
+    real,
+    'emoji-twitter (test)',
+    pick(train, new Rng(1).permutation(train.count).subarray(0, n)),
+    extractor,
+    fid,
+  ).fid!;
   const rng = new Rng(2);
-  const noise: ImageBatch = { images: Uint8Array.from({ length: n * SIZE }, () => rng.int(256)), count: n, height: 64, width: 64, channels: 3 };
+  const noise: ImageBatch = {
+    images: Uint8Array.from({ length: n * SIZE }, () => rng.int(256)),
+    count: n,
+    height: 64,
+    width: 64,
+    channels: 3,
+  };
   const noisy = evaluate(real, 'emoji-twitter (test)', noise, extractor, fid).fid!;
   assert.ok(realVsReal < 0.2 * noisy, `FID real vs real ${realVsReal}, vs noise ${noisy}`);
   // Both styles share one model, so one extractor id (and one feature cache).

@@ -1,17 +1,26 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
-import { evaluate, realFeatures, type ImageBatch } from '../src/metrics/evaluate.js';
+import { evaluate, type ImageBatch, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor, modelsDir, pluginExtractor } from '../src/metrics/extractor.js';
 import { Rng } from '../src/util/random.js';
 import { gantry, makeDigitFolder, tempDir } from './helpers.js';
 
 const dir = tempDir();
-const source = { dataset: 'mnist' as const, data: null, split: 'train' as const, imageSize: 28, channels: 1, fit: 'crop' as const, background: 'black' as const, strict: false };
+const source = {
+  dataset: 'mnist' as const,
+  data: null,
+  split: 'train' as const,
+  imageSize: 28,
+  channels: 1,
+  fit: 'crop' as const,
+  background: 'black' as const,
+  strict: false,
+};
 
 function subset(d: ImageDataset, pick: (i: number) => boolean, max: number): ImageBatch {
   const size = 784;
@@ -30,23 +39,50 @@ test('the metrics measure what they should on real MNIST digits, noise and a one
   const real = realFeatures(heldOut, 'mnist/test', 2000, extractor, dir);
   const all = new Set(['fid', 'kid', 'is', 'pr', 'modes'] as const);
 
-  const realVsReal = evaluate(real, 'mnist (test)', subset(train, (i) => i < 8000, 2000), extractor, all);
+  const realVsReal = evaluate(
+    real,
+    'mnist (test)',
+    subset(train, (i) => i < 8000, 2000),
+    extractor,
+    all,
+  );
   const rng = new Rng(1);
-  const noise: ImageBatch = { images: Uint8Array.from({ length: 2000 * 784 }, () => rng.int(256)), count: 2000, height: 28, width: 28, channels: 1 };
+  const noise: ImageBatch = {
+    images: Uint8Array.from({ length: 2000 * 784 }, () => rng.int(256)),
+    count: 2000,
+    height: 28,
+    width: 28,
+    channels: 1,
+  };
   const noisy = evaluate(real, 'mnist (test)', noise, extractor, all);
-  const sevens = evaluate(real, 'mnist (test)', subset(train, (i) => train.labels![i] === 7, 1000), extractor, all);
+  const sevens = evaluate(
+    real,
+    'mnist (test)',
+    subset(train, (i) => train.labels![i] === 7, 1000),
+    extractor,
+    all,
+  );
 
   // Scale: the classifier's 128 ReLU features are not Inception's, so compare within the protocol.
   assert.ok(realVsReal.fid! < 0.1 * noisy.fid!, `real vs real FID ${realVsReal.fid}, noise ${noisy.fid}`);
   assert.ok(sevens.fid! > 5 * realVsReal.fid!, `one class FID ${sevens.fid}`);
-  assert.ok(realVsReal.precision! > 0.6 && realVsReal.recall! > 0.6, `real: ${realVsReal.precision}, ${realVsReal.recall}`);
+  assert.ok(
+    realVsReal.precision! > 0.6 && realVsReal.recall! > 0.6,
+    `real: ${realVsReal.precision}, ${realVsReal.recall}`,
+  );
   assert.ok(noisy.precision! < 0.05, `noise precision ${noisy.precision}`);
-  assert.ok(sevens.recall! < 0.4 && sevens.precision! > 0.6, `one class: precision ${sevens.precision}, recall ${sevens.recall}`);
+  assert.ok(
+    sevens.recall! < 0.4 && sevens.precision! > 0.6,
+    `one class: precision ${sevens.precision}, recall ${sevens.recall}`,
+  );
   assert.ok(realVsReal.is! > 8, `real IS ${realVsReal.is}`);
   assert.ok(sevens.is! < 1.5, `one class IS ${sevens.is}`);
   assert.equal(realVsReal.modes!.covered, 10);
   assert.equal(sevens.modes!.covered, 1);
-  assert.ok(sevens.modes!.kl > 1.5 && realVsReal.modes!.kl < 0.2, `mode KL: one class ${sevens.modes!.kl}, real ${realVsReal.modes!.kl}`);
+  assert.ok(
+    sevens.modes!.kl > 1.5 && realVsReal.modes!.kl < 0.2,
+    `mode KL: one class ${sevens.modes!.kl}, real ${realVsReal.modes!.kl}`,
+  );
   assert.ok(realVsReal.kid! < 0.1 * noisy.kid!, `KID real ${realVsReal.kid}, noise ${noisy.kid}`);
   // Real statistics are cached and reused.
   assert.equal(readdirSync(join(dir, 'stats')).length, 2);
@@ -54,7 +90,13 @@ test('the metrics measure what they should on real MNIST digits, noise and a one
   assert.deepEqual(Array.from(again.features.subarray(0, 50)), Array.from(real.features.subarray(0, 50)));
   // The same model as a plug-in extractor gives the same numbers under its own protocol name.
   const plugin = await pluginExtractor(join(modelsDir(), 'classifiers', 'mnist'), 'features', '-1,1');
-  const viaPlugin = evaluate(realFeatures(heldOut, 'mnist/test', 2000, plugin, dir), 'mnist (test)', subset(train, (i) => i < 8000, 2000), plugin, new Set(['fid'] as const));
+  const viaPlugin = evaluate(
+    realFeatures(heldOut, 'mnist/test', 2000, plugin, dir),
+    'mnist (test)',
+    subset(train, (i) => i < 8000, 2000),
+    plugin,
+    new Set(['fid'] as const),
+  );
   assert.ok(Math.abs(viaPlugin.fid! - realVsReal.fid!) < 1e-6);
   assert.match(viaPlugin.protocol.extractor, /^plugin .*layer 'features' \(128-d\), input 28×28×1 scaled to \[-1, 1\]/);
   extractor.dispose();
@@ -63,12 +105,22 @@ test('the metrics measure what they should on real MNIST digits, noise and a one
 
 test('gantry eval on a run or a folder prints a table or one JSON line and appends to metrics.jsonl; training evaluates every epoch', async () => {
   const run = join(dir, 'run');
-  const r = gantry(['train', '--limit', '256', '--epochs', '2', '--eval-every', '1', '--eval-count', '300', '--out', run], dir);
+  const r = gantry(
+    ['train', '--limit', '256', '--epochs', '2', '--eval-every', '1', '--eval-count', '300', '--out', run],
+    dir,
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /epoch 1: FID \d+\.\d{3}, KID/);
   assert.ok(existsSync(join(run, 'fid.png')) && existsSync(join(run, 'checkpoint-best.bin')));
-  const evals = readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.eval);
-  assert.deepEqual(evals.map((e) => e.epoch), [1, 2]);
+  const evals = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((m) => m.eval);
+  assert.deepEqual(
+    evals.map((e) => e.epoch),
+    [1, 2],
+  );
 
   const table = gantry(['eval', '--run', run, '--count', '500'], dir);
   assert.equal(table.status, 0, table.stderr);
@@ -85,19 +137,47 @@ test('gantry eval on a run or a folder prints a table or one JSON line and appen
   // A folder of images (tinted digits as PNG/JPEG/WebP) is judged after conversion to the reference's 28×28 gray.
   const folder = join(dir, 'pictures');
   await makeDigitFolder(folder, 60, 10);
-  const images = gantry(['eval', '--images', folder, '--reference', 'mnist', '--metrics', 'fid,is,modes', '--count', '60', '--json'], dir);
+  const images = gantry(
+    ['eval', '--images', folder, '--reference', 'mnist', '--metrics', 'fid,is,modes', '--count', '60', '--json'],
+    dir,
+  );
   assert.equal(images.status, 0, images.stderr);
   const judged = JSON.parse(images.stdout.trim());
   assert.ok(Number.isFinite(judged.fid) && judged.is > 1 && judged.protocol.generated_count === 60);
-  assert.match(images.stderr, /warning: generated: 60 samples for 128-d features give a singular covariance; FID needs more than 128/);
+  assert.match(
+    images.stderr,
+    /warning: generated: 60 samples for 128-d features give a singular covariance; FID needs more than 128/,
+  );
 
   // Training on a folder evaluates against the folder's own images, with the classifier --eval-features names.
-  const folderRun = gantry(['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--eval-features', 'mnist', '--out', join(dir, 'folder-run')], dir);
+  const folderRun = gantry(
+    [
+      'train',
+      '--data',
+      folder,
+      '--epochs',
+      '1',
+      '--eval-every',
+      '1',
+      '--eval-features',
+      'mnist',
+      '--out',
+      join(dir, 'folder-run'),
+    ],
+    dir,
+  );
   assert.equal(folderRun.status, 0, folderRun.stderr);
   assert.match(folderRun.stderr, /epoch 1: FID \d+\.\d{3}/);
-  const folderEval = readFileSync(join(dir, 'folder-run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((m) => m.eval);
+  const folderEval = readFileSync(join(dir, 'folder-run', 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .find((m) => m.eval);
   assert.ok(Number.isFinite(folderEval.eval.fid));
-  const noFeatures = gantry(['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--out', join(dir, 'folder-run-2')], dir);
+  const noFeatures = gantry(
+    ['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--out', join(dir, 'folder-run-2')],
+    dir,
+  );
   assert.equal(noFeatures.status, 2);
   assert.match(noFeatures.stderr, /--eval-every on an image folder needs --eval-features mnist\|fashion-mnist/);
 

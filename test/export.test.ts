@@ -1,15 +1,15 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { exportGenerator, fileModelLoader } from '../src/io/export.js';
-import { buildGenerator } from '../src/train/gan.js';
 import { latentNoise } from '../src/networks/generate.js';
+import { buildGenerator } from '../src/train/gan.js';
 import { tempDir } from './helpers.js';
 
 test('the exported generator loads with tf.loadLayersModel from disk and over HTTP and matches G', async () => {
@@ -17,7 +17,9 @@ test('the exported generator loads with tf.loadLayersModel from disk and over HT
   const dir = tempDir();
   const g = buildGenerator(resolveConfig({ seed: 3 }));
   // Non-trivial running statistics, as after training.
-  tf.tidy(() => { for (const [name, v] of g.store.buffers) v.assign(tf.add(v, name.endsWith('mean') ? 0.3 : 0.5)); });
+  tf.tidy(() => {
+    for (const [name, v] of g.store.buffers) v.assign(tf.add(v, name.endsWith('mean') ? 0.3 : 0.5));
+  });
   await exportGenerator(g, dir, { architecture: 'dcgan', latentDim: 100 });
   const z = tf.tensor2d(latentNoise(1, 8, 100), [8, 100]);
   const expected = g.apply(z, { training: false });

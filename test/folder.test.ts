@@ -1,17 +1,27 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import sharp from 'sharp';
 import { DataError } from '../src/data/errors.js';
-import { loadImageFolder, type FolderOptions } from '../src/data/folder.js';
+import { type FolderOptions, loadImageFolder } from '../src/data/folder.js';
 import { gantry, makeDigitFolder, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const cacheDir = join(dir, 'cache');
 const options = (extra: Partial<FolderOptions> = {}): FolderOptions & { warnings: string[] } => {
   const warnings: string[] = [];
-  return { resolution: 32, channels: 3, fit: 'crop', background: 'black', strict: false, cacheDir, warn: (m) => warnings.push(m), warnings, ...extra };
+  return {
+    resolution: 32,
+    channels: 3,
+    fit: 'crop',
+    background: 'black',
+    strict: false,
+    cacheDir,
+    warn: (m) => warnings.push(m),
+    warnings,
+    ...extra,
+  };
 };
 
 const digits = join(dir, 'digits');
@@ -28,8 +38,12 @@ test('a folder of mixed PNG, JPEG and WebP images loads at 32×32 RGB with class
   assert.match(o.warnings[0], /^150 image\(s\) smaller than 32×32 were upsampled: digit-0\/0000\.png, /);
   // Tinted digits: the first image (class 0, red tint) has bright red and dark pixels.
   const first = d.images.subarray(0, 32 * 32 * 3);
-  let maxRed = 0, maxBlue = 0;
-  for (let p = 0; p < 1024; p++) { maxRed = Math.max(maxRed, first[p * 3]); maxBlue = Math.max(maxBlue, first[p * 3 + 2]); }
+  let maxRed = 0,
+    maxBlue = 0;
+  for (let p = 0; p < 1024; p++) {
+    maxRed = Math.max(maxRed, first[p * 3]);
+    maxBlue = Math.max(maxBlue, first[p * 3 + 2]);
+  }
   assert.ok(maxRed > 200 && maxBlue < 90, `red digit: max red ${maxRed}, max blue ${maxBlue}`);
   // The second load reads the cache: identical pixels, no decoding (no progress calls).
   let decoded = 0;
@@ -57,21 +71,44 @@ async function folderWith(name: string, files: Record<string, Buffer | string>):
 }
 
 const png = (w: number, h: number, channels: 1 | 2 | 3 | 4, value = 200) =>
-  sharp(Buffer.alloc(w * h * channels, value), { raw: { width: w, height: h, channels } }).png().toBuffer();
+  sharp(Buffer.alloc(w * h * channels, value), { raw: { width: w, height: h, channels } })
+    .png()
+    .toBuffer();
 
 test('unusual but valid images decode: 16-bit PNG, gray with alpha, CMYK JPEG, mixed sizes, tiny ones upsampled', async () => {
-  const sixteen = await sharp(Buffer.alloc(40 * 40 * 3, 128), { raw: { width: 40, height: 40, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
-  const grayAlpha = await sharp(Buffer.from(Array.from({ length: 36 * 36 }, (_, i) => [255, i % 2 ? 255 : 0]).flat()), { raw: { width: 36, height: 36, channels: 2 } }).png().toBuffer();
-  const cmyk = await sharp(Buffer.alloc(48 * 40 * 3, 90), { raw: { width: 48, height: 40, channels: 3 } }).toColourspace('cmyk').jpeg().toBuffer();
+  const sixteen = await sharp(Buffer.alloc(40 * 40 * 3, 128), { raw: { width: 40, height: 40, channels: 3 } })
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
+  const grayAlpha = await sharp(Buffer.from(Array.from({ length: 36 * 36 }, (_, i) => [255, i % 2 ? 255 : 0]).flat()), {
+    raw: { width: 36, height: 36, channels: 2 },
+  })
+    .png()
+    .toBuffer();
+  const cmyk = await sharp(Buffer.alloc(48 * 40 * 3, 90), { raw: { width: 48, height: 40, channels: 3 } })
+    .toColourspace('cmyk')
+    .jpeg()
+    .toBuffer();
   assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
   assert.equal((await sharp(sixteen).metadata()).depth, 'ushort');
-  const root = await folderWith('unusual', { 'a16.png': sixteen, 'b-ga.png': grayAlpha, 'c-cmyk.jpg': cmyk, 'd-tiny.png': await png(8, 8, 3), 'e-wide.webp': await sharp(await png(90, 30, 4)).webp().toBuffer() });
+  const root = await folderWith('unusual', {
+    'a16.png': sixteen,
+    'b-ga.png': grayAlpha,
+    'c-cmyk.jpg': cmyk,
+    'd-tiny.png': await png(8, 8, 3),
+    'e-wide.webp': await sharp(await png(90, 30, 4))
+      .webp()
+      .toBuffer(),
+  });
   const o = options({ background: 'white' });
   const d = await loadImageFolder(root, o);
   assert.equal(d.count, 5);
   assert.equal(d.classNames, null);
   const px = (i: number) => Array.from(d.images.subarray(i * 3072, i * 3072 + 3));
-  assert.ok(px(0).every((v) => Math.abs(v - 128) <= 1), `16-bit PNG scaled to 8 bits, got ${px(0)}`);
+  assert.ok(
+    px(0).every((v) => Math.abs(v - 128) <= 1),
+    `16-bit PNG scaled to 8 bits, got ${px(0)}`,
+  );
   // Gray+alpha: half the pixels transparent over white, the rest white too (value 255): all white.
   assert.deepEqual(px(1), [255, 255, 255]);
   const c = px(2);
@@ -84,33 +121,64 @@ test('bad folders are refused with a message naming the folder or files', async 
   const empty = await folderWith('empty', {});
   await assert.rejects(loadImageFolder(empty, options()), /empty is empty$/);
   const noImages = await folderWith('no-images', { 'notes.txt': 'hello', 'data.csv': '1,2' });
-  await assert.rejects(loadImageFolder(noImages, options()), /no-images holds no images \(\.png, \.jpg, \.jpeg, \.webp\); found 2 other file\(s\): data\.csv, notes\.txt/);
+  await assert.rejects(
+    loadImageFolder(noImages, options()),
+    /no-images holds no images \(\.png, \.jpg, \.jpeg, \.webp\); found 2 other file\(s\): data\.csv, notes\.txt/,
+  );
   await assert.rejects(loadImageFolder(join(dir, 'nowhere'), options()), /nowhere does not exist/);
-  const mixed = await folderWith('mixed-levels', { 'top.png': await png(32, 32, 3), 'cats/a.png': await png(32, 32, 3) });
-  await assert.rejects(loadImageFolder(mixed, options()), /mixes images at its top level \(top\.png\) with class folders/);
+  const mixed = await folderWith('mixed-levels', {
+    'top.png': await png(32, 32, 3),
+    'cats/a.png': await png(32, 32, 3),
+  });
+  await assert.rejects(
+    loadImageFolder(mixed, options()),
+    /mixes images at its top level \(top\.png\) with class folders/,
+  );
 
   // Unreadable and non-image files: skipped with a count and the first few names, or an error with --strict.
   const broken = await folderWith('broken', {
-    'a/ok1.png': await png(32, 32, 3), 'a/ok2.png': await png(32, 32, 3), 'a/fake.png': 'not a png', 'a/cut.jpg': (await sharp(await png(64, 64, 3)).jpeg().toBuffer()).subarray(0, 40),
-    'b/ok3.png': await png(32, 32, 3), 'b/readme.txt': 'x', 'c-empty/.keep': '',
+    'a/ok1.png': await png(32, 32, 3),
+    'a/ok2.png': await png(32, 32, 3),
+    'a/fake.png': 'not a png',
+    'a/cut.jpg': (
+      await sharp(await png(64, 64, 3))
+        .jpeg()
+        .toBuffer()
+    ).subarray(0, 40),
+    'b/ok3.png': await png(32, 32, 3),
+    'b/readme.txt': 'x',
+    'c-empty/.keep': '',
   });
   const o = options();
   const d = await loadImageFolder(broken, o);
   assert.equal(d.count, 3);
   assert.deepEqual(d.classNames, ['a', 'b']);
   const warnings = o.warnings.join('\n');
-  assert.match(warnings, /skipped 3 file\(s\) that are not readable images: b\/readme\.txt, a\/cut\.jpg, a\/fake\.png \(--strict makes this an error\)/);
+  assert.match(
+    warnings,
+    /skipped 3 file\(s\) that are not readable images: b\/readme\.txt, a\/cut\.jpg, a\/fake\.png \(--strict makes this an error\)/,
+  );
   assert.match(warnings, /class folder .*c-empty has no images and is left out/);
-  await assert.rejects(loadImageFolder(broken, options({ strict: true })), (err: Error) => err instanceof DataError && /1 file\(s\) are not images \(--strict\): b\/readme\.txt/.test(err.message));
+  await assert.rejects(
+    loadImageFolder(broken, options({ strict: true })),
+    (err: Error) =>
+      err instanceof DataError && /1 file\(s\) are not images \(--strict\): b\/readme\.txt/.test(err.message),
+  );
   const onlyBroken = await folderWith('only-broken', { 'x.png': 'garbage', 'y.jpg': 'garbage' });
-  await assert.rejects(loadImageFolder(onlyBroken, options()), /none of the 2 image file\(s\) could be decoded: x\.png, y\.jpg/);
+  await assert.rejects(
+    loadImageFolder(onlyBroken, options()),
+    /none of the 2 image file\(s\) could be decoded: x\.png, y\.jpg/,
+  );
 
   // Through the CLI: one line, exit code 2; nothing written.
   for (const [args, pattern] of [
     [['data', 'info', empty], /empty is empty/],
     [['data', 'info', broken, '--strict'], /are not images \(--strict\)/],
     [['train', '--data', noImages, '--out', join(dir, 'never')], /holds no images/],
-    [['train', '--data', broken, '--resolution', '48', '--out', join(dir, 'never')], /makes 28, 32, 64 pixel images, not 48/],
+    [
+      ['train', '--data', broken, '--resolution', '48', '--out', join(dir, 'never')],
+      /makes 28, 32, 64 pixel images, not 48/,
+    ],
   ] as [string[], RegExp][]) {
     const r = gantry(args, dir);
     assert.equal(r.status, 2, r.stderr);
@@ -132,7 +200,11 @@ test('training on a folder at 32×32 RGB works end to end and samples 32×32 RGB
   const s = gantry(['sample', '--run', run, '--count', '2', '--out', join(dir, 'samples')], dir);
   assert.equal(s.status, 0, s.stderr);
   const header = readFileSync(join(dir, 'samples', '0000.png'));
-  assert.deepEqual([header.readUInt32BE(16), header.readUInt32BE(20), header[25]], [32, 32, 2], '32×32, colour type RGB');
+  assert.deepEqual(
+    [header.readUInt32BE(16), header.readUInt32BE(20), header[25]],
+    [32, 32, 2],
+    '32×32, colour type RGB',
+  );
   // Changed data: the resumed run refuses it.
   writeFileSync(join(digits, 'digit-1', 'zz-new.png'), readFileSync(join(dir, 'samples', '0000.png')));
   const resumed = gantry(['train', '--resume', run, '--epochs', '2'], dir);

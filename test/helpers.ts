@@ -2,8 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 /** CLI runs started by tests cache decoded image folders here, not in the user's cache. */
 export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
@@ -46,20 +46,35 @@ export async function makeDigitFolder(dir: string, count: number, classes = 3): 
   const { loadBundledMnist } = await import('../src/data/mnist.js');
   const { mkdirSync } = await import('node:fs');
   const mnist = loadBundledMnist();
-  const tints = [[255, 80, 40], [40, 200, 90], [60, 120, 255], [230, 200, 40]];
+  const tints = [
+    [255, 80, 40],
+    [40, 200, 90],
+    [60, 120, 255],
+    [230, 200, 40],
+  ];
   const formats = ['png', 'jpg', 'webp'] as const;
-  const sizes = [[28, 28], [40, 40], [48, 36], [30, 44]];
+  const sizes = [
+    [28, 28],
+    [40, 40],
+    [48, 36],
+    [30, 44],
+  ];
   let written = 0;
   for (let i = 0; written < count; i++) {
     const label = mnist.labels![i];
     if (label >= classes) continue;
     const rgb = Buffer.alloc(28 * 28 * 3);
-    for (let p = 0; p < 784; p++) for (let c = 0; c < 3; c++) rgb[p * 3 + c] = Math.round((mnist.images[i * 784 + p] * tints[label % tints.length][c]) / 255);
+    for (let p = 0; p < 784; p++)
+      for (let c = 0; c < 3; c++)
+        rgb[p * 3 + c] = Math.round((mnist.images[i * 784 + p] * tints[label % tints.length][c]) / 255);
     const [w, h] = sizes[written % sizes.length];
     const format = formats[written % formats.length];
     const sub = join(dir, `digit-${label}`);
     mkdirSync(sub, { recursive: true });
-    await sharp(rgb, { raw: { width: 28, height: 28, channels: 3 } }).resize(w, h, { fit: 'fill' }).toFormat(format).toFile(join(sub, `${String(written).padStart(4, '0')}.${format}`));
+    await sharp(rgb, { raw: { width: 28, height: 28, channels: 3 } })
+      .resize(w, h, { fit: 'fill' })
+      .toFormat(format)
+      .toFile(join(sub, `${String(written).padStart(4, '0')}.${format}`));
     written++;
   }
 }
@@ -68,9 +83,14 @@ export async function makeDigitFolder(dir: string, count: number, classes = 3): 
 export function gantryRun(args: string[], cwd: string): Promise<CliResult> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [GANTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: CLI_ENV });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
+    let stdout = '',
+      stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     child.on('close', (status) => resolveRun({ status, stdout, stderr }));
   });
 }

@@ -3,24 +3,25 @@
  * grids of input | output | truth, held-out PSNR/SSIM beside the baseline), an untrained G is exactly the baseline,
  * and the four apply commands work on real files of other sizes, keep alpha, and refuse bad input in one line.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig, type TrainConfig } from '../src/config.js';
 import { batchTensor, epochOrder } from '../src/data/dataset.js';
 import { evaluateHeldOut, loadTaskData } from '../src/image2image/training.js';
+import { readCheckpoint } from '../src/io/checkpoint.js';
 import { buildGenerator, createGan, disposeGan } from '../src/train/gan.js';
+import { train } from '../src/train/loop.js';
 import { taskSource } from '../src/train/sources.js';
 import { trainStep } from '../src/train/step.js';
 import { stepOptions } from '../src/train/wiring.js';
-import { train } from '../src/train/loop.js';
-import { readCheckpoint } from '../src/io/checkpoint.js';
 import { Rng } from '../src/util/random.js';
-import { gantry, ROOT, tempDir, TEST_CACHE } from './helpers.js';
+import { gantry, ROOT, TEST_CACHE, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const TWITTER = join(ROOT, 'node_modules', 'emoji-datasource-twitter', 'img', 'twitter', '64');
@@ -59,7 +60,14 @@ test('an untrained generator is exactly the baseline (bicubic, gray, untranslate
 
 test('pix2pix steps with L1, feature matching and a gradient penalty on pairs: finite losses, a flat tensor count', async () => {
   await useBackend('auto');
-  const config = resolveConfig({ task: 'inpaint', dataset: 'emoji-google', batchSize: 4, featureMatching: 10, gpWeight: 1, diffAugment: 'translation' });
+  const config = resolveConfig({
+    task: 'inpaint',
+    dataset: 'emoji-google',
+    batchSize: 4,
+    featureMatching: 10,
+    gpWeight: 1,
+    diffAugment: 'translation',
+  });
   const { train: data } = await loadTaskData(config, { cacheDir: TEST_CACHE });
   const gan = createGan(config);
   const rng = new Rng(3);
@@ -72,19 +80,36 @@ test('pix2pix steps with L1, feature matching and a gradient penalty on pairs: f
     const real = batchTensor(data, order, step, 4);
     const batch = source.next(real, order, step, rng);
     assert.deepEqual(batch.input.shape, [4, 64, 64, 4]);
-    assert.ok(options.dInput && options.dPenalty && batch.options.generatorTerm && batch.options.condition === batch.input);
+    assert.ok(
+      options.dInput && options.dPenalty && batch.options.generatorTerm && batch.options.condition === batch.input,
+    );
     const losses = trainStep(gan, gan.losses, real, batch.input, { ...options, ...batch.options });
     tf.dispose([real, ...batch.tensors]);
-    assert.ok(Number.isFinite(losses.dLoss) && Number.isFinite(losses.gLoss), `step ${step}: ${losses.dLoss}, ${losses.gLoss}`);
+    assert.ok(
+      Number.isFinite(losses.dLoss) && Number.isFinite(losses.gLoss),
+      `step ${step}: ${losses.dLoss}, ${losses.gLoss}`,
+    );
     counts.push(tf.memory().numTensors);
   }
-  assert.ok(counts.slice(1).every((c) => c === counts[1]), `tensors per step ${counts}`);
+  assert.ok(
+    counts.slice(1).every((c) => c === counts[1]),
+    `tensors per step ${counts}`,
+  );
   disposeGan(gan);
 });
 
 test('an inpainting run stopped mid-epoch and resumed ends bit-identical (masks come from the checkpointed RNG)', async () => {
-  const config = resolveConfig({ task: 'inpaint', dataset: 'emoji-twitter', limit: 32, batchSize: 8, epochs: 2, evalCount: 10, sampleGridSize: 4 });
-  const reference = join(dir, 'resume-reference'), stopped = join(dir, 'resume-stopped');
+  const config = resolveConfig({
+    task: 'inpaint',
+    dataset: 'emoji-twitter',
+    limit: 32,
+    batchSize: 8,
+    epochs: 2,
+    evalCount: 10,
+    sampleGridSize: 4,
+  });
+  const reference = join(dir, 'resume-reference'),
+    stopped = join(dir, 'resume-stopped');
   await train({ runDir: reference, config, cacheDir: TEST_CACHE });
   let steps = 0;
   const first = await train({ runDir: stopped, config, cacheDir: TEST_CACHE, shouldStop: () => ++steps === 2 });
@@ -94,21 +119,46 @@ test('an inpainting run stopped mid-epoch and resumed ends bit-identical (masks 
   assert.equal(JSON.parse(readFileSync(join(stopped, 'status.json'), 'utf8')).state, 'finished');
   const [a, b] = [reference, stopped].map((d) => readCheckpoint(join(d, 'checkpoint.bin')).tensors);
   for (const [name, t] of a) assert.deepEqual(b.get(name)!.data, t.data, name);
-  const metrics = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), step_ms: 0 }));
+  const metrics = (d: string) =>
+    readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => ({ ...JSON.parse(l), step_ms: 0 }));
   assert.deepEqual(metrics(stopped), metrics(reference));
 });
 
 test('every task trains on emoji: finite losses, PSNR/SSIM with the baseline in metrics.jsonl, a grid of input | output | truth', () => {
   for (const task of TASKS) {
-    const r = gantry(['train', '--task', task, '--dataset', 'emoji-twitter', '--epochs', '1', '--limit', '32', '--eval-count', '32', '--out', run(task)], dir);
+    const r = gantry(
+      [
+        'train',
+        '--task',
+        task,
+        '--dataset',
+        'emoji-twitter',
+        '--epochs',
+        '1',
+        '--limit',
+        '32',
+        '--eval-count',
+        '32',
+        '--out',
+        run(task),
+      ],
+      dir,
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`training pix2pix for --task ${task} \\(358 held out\\)`));
-    const lines = readFileSync(join(run(task), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(run(task), 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const steps = lines.filter((l) => l.step != null);
     assert.equal(steps.length, 2);
     for (const s of steps) assert.ok(Number.isFinite(s.d_loss) && Number.isFinite(s.g_loss));
     const scores = lines.find((l) => l.eval != null).eval;
-    for (const key of ['psnr', 'ssim', 'baseline_psnr', 'baseline_ssim']) assert.ok(Number.isFinite(scores[key]), `${task} ${key}`);
+    for (const key of ['psnr', 'ssim', 'baseline_psnr', 'baseline_ssim'])
+      assert.ok(Number.isFinite(scores[key]), `${task} ${key}`);
     const config = JSON.parse(readFileSync(join(run(task), 'config.json'), 'utf8')) as TrainConfig;
     assert.equal(config.architecture, 'pix2pix');
     assert.equal(config.imageSize, 64);
@@ -120,7 +170,9 @@ test('grids have three rows (input, output, truth) of held-out images', async ()
   assert.equal(meta.height, 3 * (64 + 2) + 2);
   assert.equal(meta.width, 8 * (64 + 2) + 2);
   // The input row of colorize is gray; the truth row is not.
-  const { data, info } = await sharp(join(run('colorize'), 'samples', 'epoch-001.png')).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(join(run('colorize'), 'samples', 'epoch-001.png'))
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const saturation = (row: number) => {
     let sum = 0;
     for (let y = 2 + row * 66; y < 66 + row * 66; y++) {
@@ -148,7 +200,11 @@ test('the apply commands work on real files of other sizes and keep transparency
 
   // A larger, non-square JPEG (no alpha), tiled: colorize and translate keep its size.
   const wide = join(dir, 'wide.jpg');
-  await sharp(join(GOOGLE, '1f680.png')).flatten({ background: '#ffffff' }).resize(150, 100, { fit: 'fill' }).jpeg().toFile(wide);
+  await sharp(join(GOOGLE, '1f680.png'))
+    .flatten({ background: '#ffffff' })
+    .resize(150, 100, { fit: 'fill' })
+    .jpeg()
+    .toFile(wide);
   for (const task of ['colorize', 'translate'] as const) {
     const out = join(dir, `${task}.png`);
     r = gantry([COMMANDS[task], wide, out, '--run', run(task)], dir);
@@ -161,12 +217,15 @@ test('the apply commands work on real files of other sizes and keep transparency
   const mask = join(dir, 'mask.png');
   const holes = Buffer.alloc(150 * 100);
   for (let y = 30; y < 60; y++) for (let x = 40; x < 90; x++) holes[y * 150 + x] = 255;
-  await sharp(holes, { raw: { width: 150, height: 100, channels: 1 } }).png().toFile(mask);
+  await sharp(holes, { raw: { width: 150, height: 100, channels: 1 } })
+    .png()
+    .toFile(mask);
   const filled = join(dir, 'filled.png');
   r = gantry(['inpaint', wide, filled, '--mask', mask, '--run', run('inpaint')], dir);
   assert.equal(r.status, 0, r.stderr);
   const [original, result] = [await rgba(wide), await rgba(filled)];
-  let changedOutside = 0, changedInside = 0;
+  let changedOutside = 0,
+    changedInside = 0;
   for (let p = 0; p < 150 * 100; p++) {
     const differs = [0, 1, 2].some((k) => original.data[p * 4 + k] !== result.data[p * 4 + k]);
     if (holes[p] === 0 && differs) changedOutside++;
@@ -179,20 +238,36 @@ test('the apply commands work on real files of other sizes and keep transparency
 test('bad input to the apply commands is a one-line error and writes nothing', () => {
   const emoji = join(TWITTER, '1f600.png');
   const out = join(dir, 'never.png');
-  oneLineError(gantry(['upscale', join(dir, 'missing.png'), out, '--run', run('superres')], dir), /input .*missing\.png: no such file/);
+  oneLineError(
+    gantry(['upscale', join(dir, 'missing.png'), out, '--run', run('superres')], dir),
+    /input .*missing\.png: no such file/,
+  );
   const text = join(dir, 'notes.png');
   writeFileSync(text, 'not an image');
-  oneLineError(gantry(['colorize', text, out, '--run', run('colorize')], dir), /notes\.png: not a PNG, JPEG or WebP image/);
+  oneLineError(
+    gantry(['colorize', text, out, '--run', run('colorize')], dir),
+    /notes\.png: not a PNG, JPEG or WebP image/,
+  );
   oneLineError(gantry(['inpaint', emoji, out, '--run', run('inpaint')], dir), /--mask <file> is required/);
-  oneLineError(gantry(['inpaint', emoji, out, '--mask', join(dir, 'mask.png'), '--run', run('inpaint')], dir), /--mask .*mask\.png is 150×100 but the input is 64×64/);
-  oneLineError(gantry(['colorize', emoji, out, '--run', run('superres')], dir), /was trained as --task superres \(use gantry upscale\)/);
-  oneLineError(gantry(['upscale', emoji, join(dir, 'out.gif'), '--run', run('superres')], dir), /must end in \.png, \.jpg, \.jpeg or \.webp/);
+  oneLineError(
+    gantry(['inpaint', emoji, out, '--mask', join(dir, 'mask.png'), '--run', run('inpaint')], dir),
+    /--mask .*mask\.png is 150×100 but the input is 64×64/,
+  );
+  oneLineError(
+    gantry(['colorize', emoji, out, '--run', run('superres')], dir),
+    /was trained as --task superres \(use gantry upscale\)/,
+  );
+  oneLineError(
+    gantry(['upscale', emoji, join(dir, 'out.gif'), '--run', run('superres')], dir),
+    /must end in \.png, \.jpg, \.jpeg or \.webp/,
+  );
   oneLineError(gantry(['translate', emoji, out, '--run', join(dir, 'nowhere')], dir), /not a gantry run folder/);
   assert.throws(() => readFileSync(out));
 });
 
 test('translation trains on two image folders matched by file name', () => {
-  const source = join(dir, 'source'), target = join(dir, 'target');
+  const source = join(dir, 'source'),
+    target = join(dir, 'target');
   mkdirSync(source);
   mkdirSync(target);
   const files = readFileSync(join(ROOT, 'node_modules', 'emoji-datasource-twitter', 'emoji.json'), 'utf8');
@@ -202,10 +277,33 @@ test('translation trains on two image folders matched by file name', () => {
     copyFileSync(join(GOOGLE, name), join(target, name));
   }
   copyFileSync(join(TWITTER, '1f600.png'), join(source, 'only-in-source.png'));
-  const r = gantry(['train', '--task', 'translate', '--source', source, '--target', target, '--resolution', '64', '--epochs', '1', '--out', join(dir, 'run-folders')], dir);
+  const r = gantry(
+    [
+      'train',
+      '--task',
+      'translate',
+      '--source',
+      source,
+      '--target',
+      target,
+      '--resolution',
+      '64',
+      '--epochs',
+      '1',
+      '--out',
+      join(dir, 'run-folders'),
+    ],
+    dir,
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /only-in-source/);
   assert.match(r.stderr, /held out\) on /);
-  oneLineError(gantry(['train', '--task', 'translate', '--source', source, '--out', join(dir, 'x')], dir), /--task translate takes --source and --target together/);
-  oneLineError(gantry(['train', '--task', 'colorize', '--preset', 'dcgan', '--out', join(dir, 'y')], dir), /--task colorize trains the pix2pix architecture/);
+  oneLineError(
+    gantry(['train', '--task', 'translate', '--source', source, '--out', join(dir, 'x')], dir),
+    /--task translate takes --source and --target together/,
+  );
+  oneLineError(
+    gantry(['train', '--task', 'colorize', '--preset', 'dcgan', '--out', join(dir, 'y')], dir),
+    /--task colorize trains the pix2pix architecture/,
+  );
 });

@@ -2,17 +2,31 @@
  * PSNR and SSIM against closed forms and against fixtures from scripts/make_ssim_fixtures.py, which restates
  * scikit-image's structural_similarity with numpy and scipy.ndimage.gaussian_filter.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { meanPsnr, meanSsim, psnr, PSNR_CAP_DB, ssim } from '../src/metrics/image_quality.js';
+import { test } from 'node:test';
+import { meanPsnr, meanSsim, PSNR_CAP_DB, psnr, ssim } from '../src/metrics/image_quality.js';
 import { Rng } from '../src/util/random.js';
 import { ROOT } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'ssim');
-interface SsimCase { name: string; dtype: 'uint8' | 'float32'; count: number; height: number; width: number; channels: number; dataRange: number; psnr: number[]; ssim: number[] }
-const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'cases.json'), 'utf8')) as { generator: string; cases: SsimCase[] };
+interface SsimCase {
+  name: string;
+  dtype: 'uint8' | 'float32';
+  count: number;
+  height: number;
+  width: number;
+  channels: number;
+  dataRange: number;
+  psnr: number[];
+  ssim: number[];
+}
+const fixtures = JSON.parse(readFileSync(join(FIXTURES, 'cases.json'), 'utf8')) as {
+  generator: string;
+  cases: SsimCase[];
+};
 
 function pixels(c: SsimCase, side: 'a' | 'b'): Uint8Array | Float32Array {
   const bytes = readFileSync(join(FIXTURES, `${c.name}_${side}.bin`));
@@ -46,14 +60,21 @@ test('SSIM is 1 for identical images and the closed form for constant images', (
   assert.ok(Math.abs(ssim(noise, noise, shape) - 1) < 1e-12);
   // Constant images: variances and covariance vanish, so SSIM = (2μaμb + C1)/(μa² + μb² + C1) · C2/C2.
   const c1 = (0.01 * 255) ** 2;
-  for (const [ma, mb] of [[100, 120], [0, 255], [30, 31]]) {
+  for (const [ma, mb] of [
+    [100, 120],
+    [0, 255],
+    [30, 31],
+  ]) {
     const expected = (2 * ma * mb + c1) / (ma * ma + mb * mb + c1);
     const got = ssim(new Uint8Array(noise.length).fill(ma), new Uint8Array(noise.length).fill(mb), shape);
     assert.ok(Math.abs(got - expected) < 1e-12, `μ ${ma}, ${mb}: ${got} vs ${expected}`);
   }
   // Float images on [−1, 1] scale C1 with their data range.
   const fc1 = (0.01 * 2) ** 2;
-  const got = ssim(new Float32Array(noise.length).fill(0.5), new Float32Array(noise.length).fill(-0.25), { ...shape, dataRange: 2 });
+  const got = ssim(new Float32Array(noise.length).fill(0.5), new Float32Array(noise.length).fill(-0.25), {
+    ...shape,
+    dataRange: 2,
+  });
   assert.ok(Math.abs(got - (2 * 0.5 * -0.25 + fc1) / (0.25 + 0.0625 + fc1)) < 1e-12);
 });
 
@@ -78,9 +99,15 @@ test(`PSNR and SSIM match the scikit-image formula (${fixtures.generator})`, () 
 test('mismatched shapes, small images and float images without a data range are rejected', () => {
   const shape = { height: 12, width: 12, channels: 3 };
   const a = new Uint8Array(12 * 12 * 3);
-  assert.throws(() => ssim(a, new Uint8Array(12 * 12), shape), /a is \[1, 12, 12, 3\], b is 144 values \(not a multiple of 12×12×3\)/);
+  assert.throws(
+    () => ssim(a, new Uint8Array(12 * 12), shape),
+    /a is \[1, 12, 12, 3\], b is 144 values \(not a multiple of 12×12×3\)/,
+  );
   assert.throws(() => meanPsnr(a, new Uint8Array(2 * a.length), shape), /a is \[1, 12, 12, 3\], b is \[2, 12, 12, 3\]/);
   assert.throws(() => psnr(new Uint8Array(2 * a.length), new Uint8Array(2 * a.length), shape), /a is \[2, 12, 12, 3\]/);
-  assert.throws(() => ssim(new Uint8Array(10 * 10), new Uint8Array(10 * 10), { height: 10, width: 10, channels: 1 }), /at least 11×11/);
+  assert.throws(
+    () => ssim(new Uint8Array(10 * 10), new Uint8Array(10 * 10), { height: 10, width: 10, channels: 1 }),
+    /at least 11×11/,
+  );
   assert.throws(() => psnr(new Float32Array(a.length), new Float32Array(a.length), shape), /dataRange/);
 });

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { BatchNorm, leakyRelu, ParamStore } from '../src/networks/layers.js';
@@ -32,7 +32,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const loss = (y: tf.Tensor) => tf.sum(tf.mul(tf.square(y), w));
     const [dxRef, dgRef, dbRef] = tf.grads((a, g, b) => loss(referenceBatchNorm(a, g, b)))([x, bn.gamma, bn.beta]);
     const dx = tf.grad((a) => loss(bn.apply(a, { training: true, updateStats: false })))(x);
-    const { grads } = tf.variableGrads(() => loss(bn.apply(x, { training: true, updateStats: false })) as tf.Scalar, [bn.gamma, bn.beta]);
+    const { grads } = tf.variableGrads(
+      () => loss(bn.apply(x, { training: true, updateStats: false })) as tf.Scalar,
+      [bn.gamma, bn.beta],
+    );
     const y = bn.apply(x, { training: true });
     assert.ok(maxDiff(y, referenceBatchNorm(x, bn.gamma, bn.beta)) < 1e-5);
     assert.ok(maxDiff(dx, dxRef) < 1e-4 * tf.max(tf.abs(dxRef)).dataSync()[0]);
@@ -44,7 +47,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
     assert.ok(maxDiff(bn.runningVar, tf.add(0.9, tf.mul(tf.mul(variance, 100 / 99), 0.1))) < 1e-6);
     // Inference uses the running statistics.
     const inference = bn.apply(x, { training: false });
-    const expected = tf.add(tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, 1e-5))), bn.gamma), bn.beta);
+    const expected = tf.add(
+      tf.mul(tf.div(tf.sub(x, bn.runningMean), tf.sqrt(tf.add(bn.runningVar, 1e-5))), bn.gamma),
+      bn.beta,
+    );
     assert.ok(maxDiff(inference, expected) < 1e-5);
     // A training pass and its gradient leave no tensors behind.
     const before = tf.memory().numTensors;
@@ -67,5 +73,8 @@ test('leakyRelu equals tfjs leakyRelu, with the same gradient and a second-order
   assert.ok(maxDiff(g, gRef) < 1e-6);
   // d/dx of the gradient of sum(leakyRelu(x)²) is 2·slope², which needs leakyRelu's gradient to be differentiable.
   const second = tf.grad((a) => tf.sum(tf.grad((b) => tf.sum(tf.square(leakyRelu(b, 0.2))))(a)))(x);
-  assert.deepEqual(Array.from(second.dataSync()).map((v) => Math.round(v * 1000) / 1000), [0.08, 0.08, 0.08, 2, 2]);
+  assert.deepEqual(
+    Array.from(second.dataSync()).map((v) => Math.round(v * 1000) / 1000),
+    [0.08, 0.08, 0.08, 2, 2],
+  );
 });

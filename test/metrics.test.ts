@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { useBackend } from '../src/backend/index.js';
 import { frechetDistance, gaussianStats, rankWarning } from '../src/metrics/fid.js';
 import { inceptionScore } from '../src/metrics/inception_score.js';
@@ -12,8 +12,22 @@ import { precisionRecall } from '../src/metrics/precision_recall.js';
 import { Rng } from '../src/util/random.js';
 import { ROOT } from './helpers.js';
 
-interface FidCase { d: number; n1: number; n2: number; a: number[]; b: number[]; mu1: number[]; sigma1: number[]; sigma2: number[]; trace_sqrt: number; fid: number }
-const fixtures = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'fid.json'), 'utf8')) as { generator: string; cases: FidCase[] };
+interface FidCase {
+  d: number;
+  n1: number;
+  n2: number;
+  a: number[];
+  b: number[];
+  mu1: number[];
+  sigma1: number[];
+  sigma2: number[];
+  trace_sqrt: number;
+  fid: number;
+}
+const fixtures = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'fid.json'), 'utf8')) as {
+  generator: string;
+  cases: FidCase[];
+};
 
 function relErr(actual: number, expected: number): number {
   return Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
@@ -53,7 +67,10 @@ test('the symmetric eigen-decomposition reconstructs its matrix', () => {
 test('fewer samples than feature dimensions is flagged with the count needed', () => {
   const rng = new Rng(1);
   const few = gaussianStats(rng.normals(10 * 16), 10, 16);
-  assert.match(rankWarning(few, 'generated')!, /generated: 10 samples for 16-d features give a singular covariance; FID needs more than 16/);
+  assert.match(
+    rankWarning(few, 'generated')!,
+    /generated: 10 samples for 16-d features give a singular covariance; FID needs more than 16/,
+  );
   assert.equal(rankWarning(gaussianStats(rng.normals(40 * 16), 40, 16), 'real'), null);
   assert.ok(Number.isFinite(frechetDistance(few, gaussianStats(rng.normals(40 * 16), 40, 16))));
 });
@@ -71,15 +88,35 @@ test('KID, Inception score, precision/recall and mode coverage behave as defined
   assert.ok(apart.mean > 10 * Math.abs(same.mean) && apart.mean > 0.1, `shifted: KID ${apart.mean}`);
 
   const classes = 4;
-  const oneHot = new Float32Array(400 * classes).map((_, i) => (i % classes === Math.floor(i / classes) % classes ? 1 : 0));
-  assert.ok(Math.abs(inceptionScore(oneHot, 400, classes).mean - classes) < 1e-9, 'confident and balanced: IS = classes');
-  assert.ok(Math.abs(inceptionScore(new Float32Array(400 * classes).fill(0.25), 400, classes).mean - 1) < 1e-9, 'uniform: IS = 1');
+  const oneHot = new Float32Array(400 * classes).map((_, i) =>
+    i % classes === Math.floor(i / classes) % classes ? 1 : 0,
+  );
+  assert.ok(
+    Math.abs(inceptionScore(oneHot, 400, classes).mean - classes) < 1e-9,
+    'confident and balanced: IS = classes',
+  );
+  assert.ok(
+    Math.abs(inceptionScore(new Float32Array(400 * classes).fill(0.25), 400, classes).mean - 1) < 1e-9,
+    'uniform: IS = 1',
+  );
 
   const pr = precisionRecall(x, 600, y, 600, d);
   assert.ok(pr.precision > 0.8 && pr.recall > 0.8, `same distribution: ${JSON.stringify(pr)}`);
-  const far = precisionRecall(x, 600, Float32Array.from(y, (v) => v * 0.05 + 6), 600, d);
+  const far = precisionRecall(
+    x,
+    600,
+    Float32Array.from(y, (v) => v * 0.05 + 6),
+    600,
+    d,
+  );
   assert.ok(far.precision < 0.05, `far away: precision ${far.precision}`);
-  const collapsed = precisionRecall(x, 600, Float32Array.from(y, (v) => v * 0.1), 600, d);
+  const collapsed = precisionRecall(
+    x,
+    600,
+    Float32Array.from(y, (v) => v * 0.1),
+    600,
+    d,
+  );
   assert.ok(collapsed.recall < 0.2 && collapsed.precision > 0.5, `collapsed to a point: ${JSON.stringify(collapsed)}`);
 
   const oneClass = new Float32Array(100 * classes).map((_, i) => (i % classes === 2 ? 1 : 0));

@@ -1,11 +1,12 @@
 /** The network families and their options: shapes, conditioning, spectral norm, init, attention, leaks, and
  * second-order gradients (gradient penalties) against finite differences on the cpu backend. */
-import { before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
+import { type FamilyName, FAMILIES as REGISTRY } from '../src/networks/families.js';
 import type { RunMode } from '../src/networks/layers.js';
-import { FAMILIES as REGISTRY, type FamilyName } from '../src/networks/families.js';
 import type { Network, NetworkSpec } from '../src/networks/network.js';
 import { gradientPenalty, r1Penalty } from '../src/train/penalties.js';
 import { Rng } from '../src/util/random.js';
@@ -18,8 +19,16 @@ before(async () => {
 
 function spec(overrides: Partial<NetworkSpec> = {}): NetworkSpec {
   return {
-    latentDim: 16, imageSize: 28, channels: 1, numClasses: 0, conditioning: 'none', spectralNorm: 'none',
-    attention: 0, minibatchStd: false, init: 'pytorch', ...overrides,
+    latentDim: 16,
+    imageSize: 28,
+    channels: 1,
+    numClasses: 0,
+    conditioning: 'none',
+    spectralNorm: 'none',
+    attention: 0,
+    minibatchStd: false,
+    init: 'pytorch',
+    ...overrides,
   };
 }
 
@@ -35,7 +44,12 @@ const TRAIN: RunMode = { training: true };
 const INFER: RunMode = { training: false };
 
 function randomImages(rng: Rng, n: number, s: NetworkSpec): tf.Tensor4D {
-  return tf.tensor4d(rng.uniforms(n * s.imageSize * s.imageSize * s.channels, -1, 1), [n, s.imageSize, s.imageSize, s.channels]);
+  return tf.tensor4d(rng.uniforms(n * s.imageSize * s.imageSize * s.channels, -1, 1), [
+    n,
+    s.imageSize,
+    s.imageSize,
+    s.channels,
+  ]);
 }
 
 test('output shapes of every family, image size and channel count', () => {
@@ -90,7 +104,10 @@ test('conditional networks: label-dependent G, projection and ACGAN heads, missi
           assert.throws(() => d.apply(a, TRAIN), /labels/);
           const other = d.apply(a, INFER, tf.tensor1d([4, 4, 4], 'int32'));
           const same = d.apply(a, INFER, tf.tensor1d([0, 1, 2], 'int32'));
-          assert.ok(tf.abs(tf.sub(other, same)).max().dataSync()[0] > 1e-4, `${family}: projection D depends on the label`);
+          assert.ok(
+            tf.abs(tf.sub(other, same)).max().dataSync()[0] > 1e-4,
+            `${family}: projection D depends on the label`,
+          );
         }
       });
       dispose(g, d);
@@ -126,7 +143,10 @@ test('spectral norm: u buffers, updated by training passes only, normalised weig
     const convName = family === 'dcgan' ? 'conv2' : 'block2/conv1';
     assert.ok(d.store.buffers.has(`${convName}/sn_u`), `${family}: ${convName}/sn_u is a buffer`);
     assert.ok(g.store.buffers.has('dense/sn_u'), `${family}: G has spectral norm with 'both'`);
-    assert.ok(!build(family, spec({ spectralNorm: 'd' })).g.store.buffers.has('dense/sn_u'), `${family}: G has none with 'd'`);
+    assert.ok(
+      !build(family, spec({ spectralNorm: 'd' })).g.store.buffers.has('dense/sn_u'),
+      `${family}: G has none with 'd'`,
+    );
     const u = d.store.buffers.get(`${convName}/sn_u`)!;
     const x = randomImages(rng, 2, s);
     const before = u.dataSync().slice();
@@ -143,7 +163,9 @@ test('spectral norm: u buffers, updated by training passes only, normalised weig
       const w = kernel.dataSync();
       const uu = d.store.buffers.get(`${convName}/sn_u`)!;
       const vv = d.store.buffers.get(`${convName}/sn_v`)!;
-      const estimate = tf.sum(tf.mul(tf.matMul(tf.reshape(kernel, [kh * kw * ci, co]), tf.reshape(uu, [co, 1])), tf.reshape(vv, [-1, 1])));
+      const estimate = tf.sum(
+        tf.mul(tf.matMul(tf.reshape(kernel, [kh * kw * ci, co]), tf.reshape(uu, [co, 1])), tf.reshape(vv, [-1, 1])),
+      );
       return spectralNorm(w as Float32Array, kh * kw * ci, co) / estimate.dataSync()[0];
     });
     assert.ok(Math.abs(sigma - 1) < 0.02, `${family}: ‖W/σ‖₂ = ${sigma}`);
@@ -155,12 +177,19 @@ test('spectral norm: u buffers, updated by training passes only, normalised weig
 test("init 'normal' is N(0, 0.02) with zero biases; 'orthogonal' gives orthonormal matrices", () => {
   for (const family of FAMILIES) {
     const { g, d } = build(family, spec({ init: 'normal' }));
-    const kernel = d.store.params.get(family === 'dcgan' ? 'conv3/kernel' : 'block3/conv1/kernel')!.dataSync() as Float32Array;
+    const kernel = d.store.params
+      .get(family === 'dcgan' ? 'conv3/kernel' : 'block3/conv1/kernel')!
+      .dataSync() as Float32Array;
     const mean = kernel.reduce((a, b) => a + b, 0) / kernel.length;
     const std = Math.sqrt(kernel.reduce((a, b) => a + (b - mean) ** 2, 0) / kernel.length);
     assert.ok(Math.abs(std - 0.02) < 0.001 && Math.abs(mean) < 0.001, `${family}: std ${std}, mean ${mean}`);
     for (const [name, v] of [...g.store.params, ...d.store.params]) {
-      if (name.endsWith('/bias')) assert.equal(tf.tidy(() => tf.abs(v).max().dataSync()[0]), 0, `${name} is zero`);
+      if (name.endsWith('/bias'))
+        assert.equal(
+          tf.tidy(() => tf.abs(v).max().dataSync()[0]),
+          0,
+          `${name} is zero`,
+        );
     }
     dispose(g, d);
     const o = build(family, spec({ init: 'orthogonal' }));
@@ -174,7 +203,10 @@ test("init 'normal' is N(0, 0.02) with zero biases; 'orthogonal' gives orthonorm
         const cols = v.shape[v.rank - 1];
         const w = tf.reshape(v, [-1, cols]) as tf.Tensor2D;
         const gram = columns ? tf.matMul(w, w, true, false) : tf.matMul(w, w, false, true);
-        return tf.abs(tf.sub(gram, tf.eye(gram.shape[0]))).max().dataSync()[0];
+        return tf
+          .abs(tf.sub(gram, tf.eye(gram.shape[0])))
+          .max()
+          .dataSync()[0];
       });
       assert.ok(err < 1e-4, `${family} ${v.name}: |WᵀW − I| ≤ ${err}`);
     }
@@ -184,7 +216,11 @@ test("init 'normal' is N(0, 0.02) with zero biases; 'orthogonal' gives orthonorm
 
 test('attention at a size no layer has throws, naming the valid sizes', () => {
   for (const family of FAMILIES) {
-    for (const [imageSize, sizes] of [[28, /7 or 14/], [32, /8 or 16/], [64, /16 or 32/]] as const) {
+    for (const [imageSize, sizes] of [
+      [28, /7 or 14/],
+      [32, /8 or 16/],
+      [64, /16 or 32/],
+    ] as const) {
       assert.throws(() => REGISTRY[family].generator(spec({ imageSize, attention: 5 }), 1), sizes);
       assert.throws(() => REGISTRY[family].discriminator(spec({ imageSize, attention: imageSize }), 1), sizes);
     }
@@ -201,7 +237,11 @@ test('only the plain dcgan generator has a layers model for export', () => {
   const plain = build('dcgan', spec({ init: 'orthogonal', spectralNorm: 'd', minibatchStd: true }));
   assert.equal(typeof plain.g.layers, 'function');
   dispose(plain.g, plain.d);
-  for (const s of [spec({ spectralNorm: 'both' }), spec({ attention: 7 }), spec({ numClasses: 3, conditioning: 'acgan' })]) {
+  for (const s of [
+    spec({ spectralNorm: 'both' }),
+    spec({ attention: 7 }),
+    spec({ numClasses: 3, conditioning: 'acgan' }),
+  ]) {
     const { g, d } = build('dcgan', s);
     assert.equal(g.layers, undefined);
     dispose(g, d);
@@ -213,19 +253,27 @@ test('only the plain dcgan generator has a layers model for export', () => {
 
 test('no tensors leak across repeated apply calls', () => {
   const rng = new Rng(6);
-  const everything = spec({ numClasses: 3, conditioning: 'projection', spectralNorm: 'both', attention: 7, minibatchStd: true, init: 'orthogonal' });
+  const everything = spec({
+    numClasses: 3,
+    conditioning: 'projection',
+    spectralNorm: 'both',
+    attention: 7,
+    minibatchStd: true,
+    init: 'orthogonal',
+  });
   for (const family of FAMILIES) {
     for (const s of [spec(), everything, { ...everything, conditioning: 'acgan' as const }]) {
       const { g, d } = build(family, s);
       const z = tf.tensor2d(rng.normals(4 * s.latentDim), [4, s.latentDim]);
       const labels = tf.tensor1d([0, 1, 2, 0], 'int32');
-      const run = () => tf.tidy(() => {
-        for (const mode of [TRAIN, INFER, { training: true, secondOrder: true }]) {
-          const images = g.apply(z, mode, labels);
-          d.apply(images, mode, labels);
-          tf.grad((x) => tf.sum(d.apply(x, mode, labels)))(images);
-        }
-      });
+      const run = () =>
+        tf.tidy(() => {
+          for (const mode of [TRAIN, INFER, { training: true, secondOrder: true }]) {
+            const images = g.apply(z, mode, labels);
+            d.apply(images, mode, labels);
+            tf.grad((x) => tf.sum(d.apply(x, mode, labels)))(images);
+          }
+        });
       run();
       const before = tf.memory().numTensors;
       for (let i = 0; i < 3; i++) run();
@@ -250,17 +298,22 @@ function withSmoothRelu<T>(f: () => T): T {
   console.warn = () => {};
   tf.unregisterKernel(tf.Relu, 'cpu');
   tf.registerKernel({
-    kernelName: tf.Relu, backendName: 'cpu',
+    kernelName: tf.Relu,
+    backendName: 'cpu',
     kernelFunc: ({ inputs, backend }) => {
       const x = inputs.x as tf.TensorInfo;
-      const cpu = backend as unknown as { data: { get(id: unknown): { values: Float32Array } }; makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo };
+      const cpu = backend as unknown as {
+        data: { get(id: unknown): { values: Float32Array } };
+        makeTensorInfo(s: number[], d: string, v: Float32Array): tf.TensorInfo;
+      };
       const values = cpu.data.get(x.dataId).values;
       const out = values.map((v) => (v > 20 / BETA ? v : Math.log1p(Math.exp(BETA * v)) / BETA));
       return cpu.makeTensorInfo(x.shape, 'float32', out);
     },
   });
   tf.registerGradient({
-    kernelName: tf.Relu, inputsToSave: ['x'],
+    kernelName: tf.Relu,
+    inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, tf.sigmoid(tf.mul(saved[0], BETA))) }),
   });
   try {
@@ -286,7 +339,10 @@ function penalty(d: Network, x: tf.Tensor4D, labels: tf.Tensor1D | undefined, mo
       const out = d.apply(xx, mode, labels);
       return out.shape[1] === 1 ? out : tf.slice(out, [0, 0], [-1, 1]);
     };
-    return tf.add(r1Penalty(critic, x), gradientPenalty(critic, x, tf.reverse(x, 2), Float32Array.from([0.3, 0.6, 0.9]))) as tf.Scalar;
+    return tf.add(
+      r1Penalty(critic, x),
+      gradientPenalty(critic, x, tf.reverse(x, 2), Float32Array.from([0.3, 0.6, 0.9])),
+    ) as tf.Scalar;
   });
 }
 
@@ -305,13 +361,20 @@ function secondOrderCheck(d: Network, s: NetworkSpec, secondOrder: boolean): { t
     for (const p of params) if (p.name.endsWith('attention/gamma')) p.assign(tf.fill(p.shape, 0.7));
   });
   // A small step relative to each parameter's scale, so that few ReLUs change sides between the two evaluations.
-  const directions = params.map((p) => tf.tidy(() => {
-    const scale = Math.max(tf.sqrt(tf.mean(tf.square(p))).dataSync()[0], 0.05);
-    return tf.mul(tf.tensor(rng.normals(p.size), p.shape), scale * STEP);
-  }));
+  const directions = params.map((p) =>
+    tf.tidy(() => {
+      const scale = Math.max(tf.sqrt(tf.mean(tf.square(p))).dataSync()[0], 0.05);
+      return tf.mul(tf.tensor(rng.normals(p.size), p.shape), scale * STEP);
+    }),
+  );
   const { grads } = tf.variableGrads(() => penalty(d, x, labels, mode), params);
   // A parameter P does not depend on (D's last bias) has no gradient.
-  const tape = tf.tidy(() => params.reduce((acc, p, i) => acc + (grads[p.name] ? tf.sum(tf.mul(grads[p.name], directions[i])).dataSync()[0] : 0), 0));
+  const tape = tf.tidy(() =>
+    params.reduce(
+      (acc, p, i) => acc + (grads[p.name] ? tf.sum(tf.mul(grads[p.name], directions[i])).dataSync()[0] : 0),
+      0,
+    ),
+  );
   const originals = params.map((p) => tf.clone(p));
   const h = 1;
   const at = (t: number): number => {
@@ -333,7 +396,11 @@ const SECOND_ORDER_CASES: [string, FamilyName, Partial<NetworkSpec>][] = [
   ['dcgan + acgan, orthogonal', 'dcgan', { numClasses: 3, conditioning: 'acgan', init: 'orthogonal' }],
   ['resnet', 'resnet', {}],
   ['resnet + attention 7 + spectral norm', 'resnet', { attention: 7, spectralNorm: 'd' }],
-  ['resnet + projection + spectral norm + minibatch std', 'resnet', { numClasses: 3, conditioning: 'projection', spectralNorm: 'd', minibatchStd: true }],
+  [
+    'resnet + projection + spectral norm + minibatch std',
+    'resnet',
+    { numClasses: 3, conditioning: 'projection', spectralNorm: 'd', minibatchStd: true },
+  ],
   ['resnet + acgan, 32×32', 'resnet', { numClasses: 3, conditioning: 'acgan', imageSize: 32 }],
 ];
 
@@ -355,7 +422,7 @@ for (const [what, family, overrides] of SECOND_ORDER_CASES) {
   });
 }
 
-test('without secondOrder, BatchNorm\'s hand-written gradient gets the second derivative wrong (why the flag exists)', async () => {
+test("without secondOrder, BatchNorm's hand-written gradient gets the second derivative wrong (why the flag exists)", async () => {
   await useBackend('cpu');
   try {
     const s = spec();

@@ -1,7 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { train } from '../src/train/loop.js';
@@ -9,7 +9,14 @@ import type { TrainState } from '../src/train/state.js';
 import { gantry, gantryAsync, tempDir } from './helpers.js';
 
 const dir = tempDir();
-const config = resolveConfig({ limit: 96, batchSize: 32, epochs: 3, backend: 'wasm', checkpointEvery: 2, sampleGridSize: 4 });
+const config = resolveConfig({
+  limit: 96,
+  batchSize: 32,
+  epochs: 3,
+  backend: 'wasm',
+  checkpointEvery: 2,
+  sampleGridSize: 4,
+});
 
 function assertSameRun(a: string, b: string): void {
   const ca = readCheckpoint<TrainState>(join(a, 'checkpoint.bin'));
@@ -18,11 +25,19 @@ function assertSameRun(a: string, b: string): void {
   assert.deepEqual(cb.state.noiseRng, ca.state.noiseRng);
   assert.deepEqual([...cb.tensors.keys()], [...ca.tensors.keys()]);
   for (const [name, t] of ca.tensors) {
-    assert.ok(Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)
-      .equals(Buffer.from(cb.tensors.get(name)!.data.buffer, cb.tensors.get(name)!.data.byteOffset, t.data.byteLength)), `${name} identical`);
+    assert.ok(
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+        Buffer.from(cb.tensors.get(name)!.data.buffer, cb.tensors.get(name)!.data.byteOffset, t.data.byteLength),
+      ),
+      `${name} identical`,
+    );
   }
-  const losses = (d: string) => readFileSync(join(d, 'metrics.jsonl'), 'utf8').trim().split('\n')
-    .map((l) => JSON.parse(l)).map((m) => [m.global_step, m.d_loss, m.g_loss]);
+  const losses = (d: string) =>
+    readFileSync(join(d, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .map((m) => [m.global_step, m.d_loss, m.g_loss]);
   assert.deepEqual(losses(b), losses(a));
   assert.ok(readFileSync(join(a, 'generator/weights.bin')).equals(readFileSync(join(b, 'generator/weights.bin'))));
   assert.ok(readFileSync(join(a, 'samples/epoch-003.png')).equals(readFileSync(join(b, 'samples/epoch-003.png'))));
@@ -51,10 +66,30 @@ test('a run stopped mid-epoch and at an epoch end, then resumed, ends with the s
 
 test('a training process killed with SIGKILL and resumed ends with the same weights', async () => {
   const run = join(dir, 'killed');
-  const args = ['train', '--limit', '96', '--batch-size', '32', '--epochs', '3', '--backend', 'wasm', '--checkpoint-every', '2', '--out', run];
+  const args = [
+    'train',
+    '--limit',
+    '96',
+    '--batch-size',
+    '32',
+    '--epochs',
+    '3',
+    '--backend',
+    'wasm',
+    '--checkpoint-every',
+    '2',
+    '--out',
+    run,
+  ];
   // The CLI's grid has the default size, so the killed run is compared with a CLI reference run.
   const cliReference = join(dir, 'cli-reference');
-  assert.equal(gantry(args.map((a) => (a === run ? cliReference : a)), dir).status, 0);
+  assert.equal(
+    gantry(
+      args.map((a) => (a === run ? cliReference : a)),
+      dir,
+    ).status,
+    0,
+  );
 
   const child = gantryAsync(args, dir);
   const killedAt = await new Promise<number>((resolveKill, reject) => {
@@ -65,7 +100,10 @@ test('a training process killed with SIGKILL and resumed ends with the same weig
         resolveKill(readCheckpoint<TrainState>(join(run, 'checkpoint.bin')).state.globalStep);
       }
     }, 5);
-    child.on('exit', () => { clearInterval(poll); reject(new Error('training finished before it could be killed')); });
+    child.on('exit', () => {
+      clearInterval(poll);
+      reject(new Error('training finished before it could be killed'));
+    });
   });
   await new Promise((r) => child.on('exit', r));
   assert.ok(killedAt < 9, `killed before the end (checkpoint at step ${killedAt})`);

@@ -1,10 +1,10 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
-import { createGan, disposeGan, ganVariables, type Gan } from '../src/train/gan.js';
-import { trainStep, type GanLosses, type GanModels, type StepLosses } from '../src/train/step.js';
+import { createGan, disposeGan, type Gan, ganVariables } from '../src/train/gan.js';
+import { type GanLosses, type GanModels, type StepLosses, trainStep } from '../src/train/step.js';
 import { Rng } from '../src/util/random.js';
 
 const config = resolveConfig({ backend: 'wasm', batchSize: 16 });
@@ -17,15 +17,21 @@ function trainStepTwoPass(models: GanModels, losses: GanLosses, real: tf.Tensor,
   const dVars = [...d.store.params.values()];
   const gVars = [...g.store.params.values()];
   const fake = g.apply(z, TRAIN);
-  const dLoss = models.dOptimizer.minimize(() => losses.discriminator(d.apply(real, TRAIN), d.apply(fake, TRAIN)), true, dVars)!;
+  const dLoss = models.dOptimizer.minimize(
+    () => losses.discriminator(d.apply(real, TRAIN), d.apply(fake, TRAIN)),
+    true,
+    dVars,
+  )!;
   fake.dispose();
   const gLoss = models.gOptimizer.minimize(
-    () => losses.generator(d.apply(g.apply(z, { training: true, updateStats: false }), TRAIN)), true, gVars)!;
+    () => losses.generator(d.apply(g.apply(z, { training: true, updateStats: false }), TRAIN)),
+    true,
+    gVars,
+  )!;
   const result = { dLoss: dLoss.dataSync()[0], gLoss: gLoss.dataSync()[0] };
   tf.dispose([dLoss, gLoss]);
   return result;
 }
-
 
 function runSteps(step: typeof trainStep, steps: number): { gan: Gan; losses: number[][]; tensorCounts: number[] } {
   const gan = createGan(config);
@@ -50,7 +56,8 @@ test('the one-pass training step equals the reference two-pass step exactly, and
   const b = runSteps(trainStepTwoPass, 4);
   assert.deepEqual(a.losses, b.losses);
   for (const l of a.losses.flat()) assert.ok(Number.isFinite(l) && l > 0);
-  const va = ganVariables(a.gan), vb = ganVariables(b.gan);
+  const va = ganVariables(a.gan),
+    vb = ganVariables(b.gan);
   for (const [name, v] of va) assert.deepEqual(Array.from(v.dataSync()), Array.from(vb.get(name)!.dataSync()), name);
   // Tensor count is flat from the second step on (the first creates Adam's moments).
   assert.deepEqual(a.tensorCounts.slice(1), new Array(3).fill(a.tensorCounts[1]));
@@ -68,8 +75,12 @@ test('training changes both networks and moves the losses', async () => {
   disposeGan(before);
   const { gan } = runSteps(trainStep, 2);
   for (const prefix of ['G/', 'D/']) {
-    const changed = [...ganVariables(gan)].filter(([k, v]) => k.startsWith(prefix) && !k.includes('adam')
-      && Array.from(v.dataSync()).some((x, i) => x !== initial.get(k)![i]));
+    const changed = [...ganVariables(gan)].filter(
+      ([k, v]) =>
+        k.startsWith(prefix) &&
+        !k.includes('adam') &&
+        Array.from(v.dataSync()).some((x, i) => x !== initial.get(k)![i]),
+    );
     assert.ok(changed.length > 5, `${prefix} parameters change`);
   }
   disposeGan(gan);

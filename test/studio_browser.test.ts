@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { startStudio } from '../src/studio/server.js';
 import { gantryRun, ROOT, tempDir } from './helpers.js';
@@ -23,10 +23,18 @@ interface Hooks {
   view: string;
   ready: boolean;
   charts: Record<string, { x: number[]; y: (number | null)[][] }>;
-  play: { backend: string; seed: number; klass: number; images: Record<string, number>[]; directions: number; weights: string } | null;
+  play: {
+    backend: string;
+    seed: number;
+    klass: number;
+    images: Record<string, number>[];
+    directions: number;
+    weights: string;
+  } | null;
   latent: { values: number[]; residual: number; orthogonality: number } | null;
 }
 // Page functions run in the browser; `any` stands in for the DOM types here.
+// biome-ignore lint/suspicious/noExplicitAny: the DOM's types are not in this Node project's lib
 type PageGlobals = { __studio: Hooks; document: any; __marker?: number };
 
 let runs: string;
@@ -41,11 +49,13 @@ const started = Date.now();
 const dir = tempDir();
 
 async function readPngs(dir: string): Promise<Uint8Array[]> {
-  return Promise.all(Array.from({ length: COUNT }, async (_, i) => {
-    const file = join(dir, `${String(i).padStart(4, '0')}.png`);
-    assert.equal((await sharp(file).metadata()).channels, 1, 'the MNIST run writes gray PNGs');
-    return new Uint8Array(await sharp(file).extractChannel(0).raw().toBuffer());
-  }));
+  return Promise.all(
+    Array.from({ length: COUNT }, async (_, i) => {
+      const file = join(dir, `${String(i).padStart(4, '0')}.png`);
+      assert.equal((await sharp(file).metadata()).channels, 1, 'the MNIST run writes gray PNGs');
+      return new Uint8Array(await sharp(file).extractChannel(0).raw().toBuffer());
+    }),
+  );
 }
 
 before(async () => {
@@ -53,11 +63,42 @@ before(async () => {
   assert.ok(existsSync(join(ROOT, 'dist', 'web', 'index.html')), 'the front end is not built (npm run build)');
   runs = join(dir, 'runs');
   // A class-conditional run with an EMA of G: labels and the EMA weights both reach the browser.
-  const train = await gantryRun(['train', '--preset', 'cgan', '--ema', '0.99', '--epochs', '2', '--limit', '256', '--out', join(runs, 'a')], dir);
+  const train = await gantryRun(
+    ['train', '--preset', 'cgan', '--ema', '0.99', '--epochs', '2', '--limit', '256', '--out', join(runs, 'a')],
+    dir,
+  );
   assert.equal(train.status, 0, train.stderr);
   const [inTurn, ofClass] = await Promise.all([
-    gantryRun(['sample', '--run', join(runs, 'a'), '--count', String(COUNT), '--seed', String(SEED), '--out', join(dir, 'in-turn')], dir),
-    gantryRun(['sample', '--run', join(runs, 'a'), '--count', String(COUNT), '--seed', String(SEED), '--class', String(CLASS), '--out', join(dir, 'class')], dir),
+    gantryRun(
+      [
+        'sample',
+        '--run',
+        join(runs, 'a'),
+        '--count',
+        String(COUNT),
+        '--seed',
+        String(SEED),
+        '--out',
+        join(dir, 'in-turn'),
+      ],
+      dir,
+    ),
+    gantryRun(
+      [
+        'sample',
+        '--run',
+        join(runs, 'a'),
+        '--count',
+        String(COUNT),
+        '--seed',
+        String(SEED),
+        '--class',
+        String(CLASS),
+        '--out',
+        join(dir, 'class'),
+      ],
+      dir,
+    ),
   ]);
   assert.equal(inTurn.status, 0, inTurn.stderr);
   assert.equal(ofClass.status, 0, ofClass.stderr);
@@ -97,7 +138,8 @@ async function waitHooks(predicate: (s: Hooks) => boolean, timeoutMs = 30_000): 
   for (;;) {
     const s = await hooks();
     if (s != null && predicate(s)) return s;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${predicate}; hooks: ${JSON.stringify(s).slice(0, 400)}`);
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${predicate}; hooks: ${JSON.stringify(s).slice(0, 400)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -111,7 +153,10 @@ async function open(hash: string, until: (s: Hooks) => boolean = () => true): Pr
   return waitHooks((s) => s.view === view && s.ready && until(s));
 }
 
-const stepLines = (run: string) => readFileSync(join(runs, run, 'metrics.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"d_loss"'));
+const stepLines = (run: string) =>
+  readFileSync(join(runs, run, 'metrics.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"d_loss"'));
 
 /** Max |a − b| over the gray channel of an image drawn into a canvas (RGBA) and CLI bytes. */
 function maxDiff(rgba: number[], gray: Uint8Array): number {
@@ -125,8 +170,15 @@ function maxDiff(rgba: number[], gray: Uint8Array): number {
 async function gridPixels(): Promise<number[][]> {
   return page.evaluate(() => {
     const { document } = globalThis as unknown as PageGlobals;
-    return Array.from(document.querySelectorAll('.play-grid-images canvas') as ArrayLike<{ width: number; height: number; getContext(k: string): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } }>)
-      .map((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
+    return Array.from(
+      document.querySelectorAll('.play-grid-images canvas') as ArrayLike<{
+        width: number;
+        height: number;
+        getContext(k: string): {
+          getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> };
+        };
+      }>,
+    ).map((c) => Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data));
   });
 }
 
@@ -149,19 +201,29 @@ test('the runs list shows the run with its status, data and preset, and a broken
   const row = page.locator('tr[data-run="a"]');
   await assert.doesNotReject(row.waitFor());
   const text = await row.innerText();
-  for (const part of ['finished', 'mnist', 'cgan', 'dcgan · projection (10 classes)', '2/2 epochs']) assert.ok(text.includes(part), `row shows ${part}: ${text}`);
+  for (const part of ['finished', 'mnist', 'cgan', 'dcgan · projection (10 classes)', '2/2 epochs'])
+    assert.ok(text.includes(part), `row shows ${part}: ${text}`);
   const broken = page.locator('tr[data-run="broken"]');
   assert.equal(await broken.locator('.badge').innerText(), 'broken');
   assert.ok((await broken.locator('.reason').innerText()).length > 0, 'the reason is shown');
 });
 
-test('the run view draws the loss chart from the run\'s metrics, and the sample grids as a timeline', async () => {
+test("the run view draws the loss chart from the run's metrics, and the sample grids as a timeline", async () => {
   await open('#/run/a', (s) => s.charts.loss != null);
   const lines = stepLines('a').map((l) => JSON.parse(l) as { global_step: number; d_loss: number; g_loss: number });
   const chart = await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.charts.loss);
-  assert.deepEqual(chart.x, lines.map((l) => l.global_step));
-  assert.deepEqual(chart.y[0], lines.map((l) => l.d_loss));
-  assert.deepEqual(chart.y[1], lines.map((l) => l.g_loss));
+  assert.deepEqual(
+    chart.x,
+    lines.map((l) => l.global_step),
+  );
+  assert.deepEqual(
+    chart.y[0],
+    lines.map((l) => l.d_loss),
+  );
+  assert.deepEqual(
+    chart.y[1],
+    lines.map((l) => l.g_loss),
+  );
   assert.equal(await page.getAttribute('.chart[data-chart="loss"]', 'data-points'), String(lines.length));
   // The canvas has the curves on it (uPlot draws on a transparent canvas).
   const drawn = await page.evaluate(() => {
@@ -175,7 +237,10 @@ test('the run view draws the loss chart from the run\'s metrics, and the sample 
   assert.equal(await page.locator('.timeline-label').innerText(), 'epoch 2 of 2');
   await page.locator('.timeline input[type=range]').fill('0');
   assert.equal(await page.locator('.timeline-label').innerText(), 'epoch 1 of 2');
-  assert.match(await page.locator('.sample-images img').first().getAttribute('src') ?? '', /samples\/epoch-001\.png$/);
+  assert.match(
+    (await page.locator('.sample-images img').first().getAttribute('src')) ?? '',
+    /samples\/epoch-001\.png$/,
+  );
 });
 
 test('the playground generates the images of gantry sample: cpu, wasm and WebGL', async () => {
@@ -189,19 +254,28 @@ test('the playground generates the images of gantry sample: cpu, wasm and WebGL'
   const latent = await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.latent!);
   assert.equal(play!.directions, 6);
   assert.ok(latent.residual < 1e-9 && latent.orthogonality < 1e-9, JSON.stringify(latent));
-  assert.ok(latent.values.every((v, i) => i === 0 || v <= latent.values[i - 1]), 'strongest first');
+  assert.ok(
+    latent.values.every((v, i) => i === 0 || v <= latent.values[i - 1]),
+    'strongest first',
+  );
   const picked = await canvasPixels('canvas[data-picked]');
   assert.ok(maxDiff(picked, cli.inTurn[0]) <= 2, 'the picked image is the first of the grid');
   await page.locator('input[aria-label="direction 1"]').fill('3');
   await page.waitForSelector('canvas[data-picked][data-offsets^="3,"]');
-  assert.ok(maxDiff(await canvasPixels('canvas[data-picked]'), cli.inTurn[0]) > 20, 'moving along direction 1 changes the image');
+  assert.ok(
+    maxDiff(await canvasPixels('canvas[data-picked]'), cli.inTurn[0]) > 20,
+    'moving along direction 1 changes the image',
+  );
 
   // Interpolation at t = 0 is seed A's first image, the grid's first one (class 0 either way).
   await page.waitForSelector('canvas[data-lerp][data-t="0.00"]');
   assert.ok(maxDiff(await canvasPixels('canvas[data-lerp]'), cli.inTurn[0]) <= 2);
   await page.locator('input[aria-label="interpolation t"]').fill('0.5');
   await page.waitForSelector('canvas[data-lerp][data-t="0.50"]');
-  assert.ok(maxDiff(await canvasPixels('canvas[data-lerp]'), cli.inTurn[0]) > 20, 'halfway between two seeds is another image');
+  assert.ok(
+    maxDiff(await canvasPixels('canvas[data-lerp]'), cli.inTurn[0]) > 20,
+    'halfway between two seeds is another image',
+  );
   // Play animates t.
   await page.getByRole('button', { name: 'Play' }).click();
   await page.waitForFunction(() => {
@@ -211,12 +285,18 @@ test('the playground generates the images of gantry sample: cpu, wasm and WebGL'
   await page.getByRole('button', { name: 'Pause' }).click();
 
   // Download PNG saves the picked image (moved along direction 1) at its own size.
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PNG' }).click()]);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download PNG' }).click(),
+  ]);
   assert.equal(download.suggestedFilename(), `a-seed${SEED}-0.png`);
-  const saved = await sharp(await download.path()).raw().toBuffer({ resolveWithObject: true });
+  const saved = await sharp(await download.path())
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   assert.deepEqual([saved.info.width, saved.info.height], [28, 28]);
   const shown = await canvasPixels('canvas[data-picked]');
-  for (let p = 0; p < 28 * 28; p++) assert.equal(saved.data[p * saved.info.channels], shown[p * 4], `downloaded pixel ${p}`);
+  for (let p = 0; p < 28 * 28; p++)
+    assert.equal(saved.data[p * saved.info.channels], shown[p * 4], `downloaded pixel ${p}`);
 
   await page.selectOption('select[aria-label="class"]', String(CLASS));
   await waitHooks((s) => s.ready && s.play?.klass === CLASS);
@@ -236,43 +316,75 @@ test('the playground generates the images of gantry sample: cpu, wasm and WebGL'
   // The raw weights are another generator.
   await page.selectOption('select[aria-label="weights"]', 'raw');
   await waitHooks((s) => s.ready && s.play?.weights === 'raw');
-  assert.ok(await gridDiff(cli.ofClass) > 20, 'raw weights give other images than the EMA');
+  assert.ok((await gridDiff(cli.ofClass)) > 20, 'raw weights give other images than the EMA');
 });
 
-test('a live run\'s chart grows as metrics lines are appended, without reloading the page', async () => {
+test("a live run's chart grows as metrics lines are appended, without reloading the page", async () => {
   const live = join(runs, 'live');
   mkdirSync(live);
   copyFileSync(join(runs, 'a', 'config.json'), join(live, 'config.json'));
   const lines = stepLines('a');
-  writeFileSync(join(live, 'metrics.jsonl'), lines.slice(0, 3).map((l) => `${l}\n`).join(''));
+  writeFileSync(
+    join(live, 'metrics.jsonl'),
+    lines
+      .slice(0, 3)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   await open('#/run/live', (s) => s.charts.loss?.x.length === 3);
-  await page.evaluate(() => { (globalThis as unknown as PageGlobals).__marker = 1; });
+  await page.evaluate(() => {
+    (globalThis as unknown as PageGlobals).__marker = 1;
+  });
 
-  appendFileSync(join(live, 'metrics.jsonl'), lines.slice(3, 5).map((l) => `${l}\n`).join(''));
+  appendFileSync(
+    join(live, 'metrics.jsonl'),
+    lines
+      .slice(3, 5)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   await waitHooks((s) => s.charts.loss?.x.length === 5);
   // A half-written line is not read until it is whole.
   const last = lines.slice(5);
-  appendFileSync(join(live, 'metrics.jsonl'), `${last.slice(0, -1).map((l) => `${l}\n`).join('')}${last[last.length - 1].slice(0, 20)}`);
+  appendFileSync(
+    join(live, 'metrics.jsonl'),
+    `${last
+      .slice(0, -1)
+      .map((l) => `${l}\n`)
+      .join('')}${last[last.length - 1].slice(0, 20)}`,
+  );
   await waitHooks((s) => s.charts.loss?.x.length === lines.length - 1);
   appendFileSync(join(live, 'metrics.jsonl'), `${last[last.length - 1].slice(20)}\n`);
   await waitHooks((s) => s.charts.loss?.x.length === lines.length);
   // An epoch's sample grid appears on the timeline.
   mkdirSync(join(live, 'samples'));
   copyFileSync(join(runs, 'a', 'samples', 'epoch-001.png'), join(live, 'samples', 'epoch-001.png'));
-  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('.timeline-label')?.textContent === 'epoch 1 of 2');
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as PageGlobals).document.querySelector('.timeline-label')?.textContent === 'epoch 1 of 2',
+  );
 
-  assert.equal(await page.evaluate(() => (globalThis as unknown as PageGlobals).__marker), 1, 'the page was not reloaded');
+  assert.equal(
+    await page.evaluate(() => (globalThis as unknown as PageGlobals).__marker),
+    1,
+    'the page was not reloaded',
+  );
   const chart = await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.charts.loss);
-  assert.deepEqual(chart.x, lines.map((l) => (JSON.parse(l) as { global_step: number }).global_step));
+  assert.deepEqual(
+    chart.x,
+    lines.map((l) => (JSON.parse(l) as { global_step: number }).global_step),
+  );
 });
 
 test('compare shows two runs side by side', async () => {
   await open('#/compare/a/live', (s) => s.charts['loss-a'] != null && s.charts['loss-b'] != null);
-  const columns = await page.locator('.compare-column').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { run: string } }).dataset.run));
+  const columns = await page
+    .locator('.compare-column')
+    .evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { run: string } }).dataset.run));
   assert.deepEqual(columns, ['a', 'live']);
   const charts = await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.charts);
   assert.equal(charts['loss-a'].x.length, stepLines('a').length);
   assert.equal(charts['loss-b'].x.length, stepLines('live').length);
-  assert.equal(await page.locator('.compare-column .sample-images img').count() >= 2, true);
+  assert.equal((await page.locator('.compare-column .sample-images img').count()) >= 2, true);
   assert.deepEqual(pageErrors, [], 'no errors in the page');
 });

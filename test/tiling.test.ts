@@ -1,6 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tiledApply, tileStarts, tileWeights, type TileFn } from '../src/image2image/tiling.js';
+import { test } from 'node:test';
+import { type TileFn, tiledApply, tileStarts, tileWeights } from '../src/image2image/tiling.js';
 import { Rng } from '../src/util/random.js';
 
 const image = (h: number, w: number, c: number, seed = 1) => new Rng(seed).uniforms(h * w * c, -1, 1);
@@ -13,7 +13,12 @@ function assertClose(actual: Float32Array, expected: Float32Array, tol: number, 
 }
 
 /** A fn that checks the shape it is given, as a real generator would, and records the batch sizes. */
-function checked(tile: number, cIn: number, f: (tiles: Float32Array, count: number) => Float32Array, counts: number[] = []): TileFn {
+function checked(
+  tile: number,
+  cIn: number,
+  f: (tiles: Float32Array, count: number) => Float32Array,
+  counts: number[] = [],
+): TileFn {
   return (tiles, count) => {
     assert.equal(tiles.length, count * tile * tile * cIn);
     counts.push(count);
@@ -26,7 +31,8 @@ test('tile starts are spaced by tile − overlap, the last flush with the edge; 
   assert.deepEqual(tileStarts(96, 32, 0), [0, 32, 64]);
   assert.deepEqual(tileStarts(32, 32, 16), [0]);
   assert.deepEqual(tileStarts(20, 32, 16), [0]);
-  const starts = tileStarts(100, 32, 8), weights = tileWeights(starts, 32);
+  const starts = tileStarts(100, 32, 8),
+    weights = tileWeights(starts, 32);
   // The image border is covered by one tile only: attenuating it there would darken the image's edge.
   assert.equal(weights[0][0], 1);
   assert.equal(weights[starts.length - 1][31], 1);
@@ -38,23 +44,45 @@ test('tile starts are spaced by tile − overlap, the last flush with the edge; 
 });
 
 test('the identity reproduces the image for sizes below, at and above the tile, with and without overlap', () => {
-  const sizes: [number, number][] = [[20, 13], [32, 32], [64, 64], [100, 37], [37, 100], [33, 65]];
+  const sizes: [number, number][] = [
+    [20, 13],
+    [32, 32],
+    [64, 64],
+    [100, 37],
+    [37, 100],
+    [33, 65],
+  ];
   for (const [h, w] of sizes) {
     for (const overlap of [0, 16]) {
       const x = image(h, w, 3);
       const counts: number[] = [];
-      const y = tiledApply(x, h, w, 3, 32, overlap, 3, checked(32, 3, (t) => t.slice(), counts), 7);
+      const y = tiledApply(
+        x,
+        h,
+        w,
+        3,
+        32,
+        overlap,
+        3,
+        checked(32, 3, (t) => t.slice(), counts),
+        7,
+      );
       assertClose(y, x, 1e-6, `${h}×${w}, overlap ${overlap}`);
       // Chunks of at most 7 tiles, and every tile once.
       assert.ok(counts.every((n) => n >= 1 && n <= 7));
       const tiles = tileStarts(h, 32, overlap).length * tileStarts(w, 32, overlap).length;
-      assert.equal(counts.reduce((a, b) => a + b, 0), tiles);
+      assert.equal(
+        counts.reduce((a, b) => a + b, 0),
+        tiles,
+      );
     }
   }
 });
 
 test('a pixelwise fn gives the pixelwise result, also when it changes the channel count', () => {
-  const h = 100, w = 37, x = image(h, w, 3, 2);
+  const h = 100,
+    w = 37,
+    x = image(h, w, 3, 2);
   const affine = (t: Float32Array) => t.map((v) => 2 * v - 0.3);
   assertClose(tiledApply(x, h, w, 3, 32, 16, 3, checked(32, 3, affine)), affine(x), 1e-6, 'x ↦ 2x − 0.3');
   // RGB → (luma-like sum, difference): channels must not be shuffled between pixels.
@@ -66,13 +94,22 @@ test('a pixelwise fn gives the pixelwise result, also when it changes the channe
     }
     return out;
   };
-  for (const [hh, ww] of [[h, w], [20, 13]]) {
+  for (const [hh, ww] of [
+    [h, w],
+    [20, 13],
+  ]) {
     const xx = image(hh, ww, 3, 3);
-    assertClose(tiledApply(xx, hh, ww, 3, 32, 16, 2, checked(32, 3, mix)), mix(xx), 1e-5, `3 → 2 channels, ${hh}×${ww}`);
+    assertClose(
+      tiledApply(xx, hh, ww, 3, 32, 16, 2, checked(32, 3, mix)),
+      mix(xx),
+      1e-5,
+      `3 → 2 channels, ${hh}×${ww}`,
+    );
   }
   // 1 channel in, 3 out.
   const gray = image(50, 70, 1, 4);
-  const toRgb = (t: Float32Array) => Float32Array.from({ length: t.length * 3 }, (_, i) => t[Math.floor(i / 3)] * (1 + (i % 3)));
+  const toRgb = (t: Float32Array) =>
+    Float32Array.from({ length: t.length * 3 }, (_, i) => t[Math.floor(i / 3)] * (1 + (i % 3)));
   assertClose(tiledApply(gray, 50, 70, 1, 32, 8, 3, checked(32, 1, toRgb)), toRgb(gray), 1e-5, '1 → 3 channels');
 });
 
@@ -92,16 +129,21 @@ test('tiles that disagree blend smoothly: no seam steps, borders keep their own 
   // A generator's tiles never agree exactly: model that as each tile adding its own constant in [0, 1].
   // Hard seams would show steps as large as the constants differ (up to 1); with linear ramps over overlaps of
   // at least 8 px, a step can be at most 1/8 of the largest difference.
-  const h = 100, w = 70, tile = 32, rng = new Rng(5);
-  const perTile = (offsets: number[]): TileFn => (tiles, count) => {
-    const out = new Float32Array(tiles.length);
-    for (let b = 0; b < count; b++) {
-      const c = rng.uniform();
-      offsets.push(c);
-      out.fill(c, b * tile * tile, (b + 1) * tile * tile);
-    }
-    return out;
-  };
+  const h = 100,
+    w = 70,
+    tile = 32,
+    rng = new Rng(5);
+  const perTile =
+    (offsets: number[]): TileFn =>
+    (tiles, count) => {
+      const out = new Float32Array(tiles.length);
+      for (let b = 0; b < count; b++) {
+        const c = rng.uniform();
+        offsets.push(c);
+        out.fill(c, b * tile * tile, (b + 1) * tile * tile);
+      }
+      return out;
+    };
   const zero = new Float32Array(h * w);
   const offsets: number[] = [];
   const smooth = tiledApply(zero, h, w, 1, tile, 8, 1, perTile(offsets));

@@ -3,17 +3,20 @@ import type { TrainConfig } from '../src/config.js';
 
 /** A run as the server sums it up (many fields are null for a broken run whose config cannot be read). */
 export type { RunState, RunSummary } from '../src/studio/runs.js';
+
 import type { RunSummary } from '../src/studio/runs.js';
 
 /** An image-to-image run (its G maps images, not noise). */
 export const isImage2Image = (run: RunSummary): boolean => run.task != null && run.task !== 'none';
 
 /** Classes of a conditional run; 0 for an unconditional one. */
-export const runClasses = (run: RunSummary): number => (run.conditioning == null || run.conditioning === 'none' ? 0 : run.numClasses ?? 0);
+export const runClasses = (run: RunSummary): number =>
+  run.conditioning == null || run.conditioning === 'none' ? 0 : (run.numClasses ?? 0);
 
 /** metrics.jsonl's lines (src/io/metrics_log.ts), as the metrics endpoints send them. */
 export type { EvalLine, MetricsLine, StepLine } from '../src/train/metrics_log.js';
 export { isEvalLine, isStepLine } from '../src/train/metrics_log.js';
+
 import type { MetricsLine } from '../src/train/metrics_log.js';
 
 export interface MetricsChunk {
@@ -67,7 +70,11 @@ export interface RunWatch {
  * Follows a run over server-sent events from byte `from` of metrics.jsonl. On a dropped connection it reconnects
  * from the bytes it has (never re-reading lines), until the run is no longer training.
  */
-export function watchRun(id: string, from: number, on: { metrics(lines: MetricsLine[], reset: boolean): void; status(run: RunSummary): void }): RunWatch {
+export function watchRun(
+  id: string,
+  from: number,
+  on: { metrics(lines: MetricsLine[], reset: boolean): void; status(run: RunSummary): void },
+): RunWatch {
   let bytes = from;
   let training = true;
   let closed = false;

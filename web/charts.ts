@@ -22,20 +22,39 @@ export class LineChart {
   private observer: ResizeObserver;
   private data: uPlot.AlignedData;
 
-  constructor(readonly name: string, title: string, readonly series: SeriesSpec[], xLabel = 'step', private height = 240) {
+  constructor(
+    readonly name: string,
+    title: string,
+    readonly series: SeriesSpec[],
+    xLabel = 'step',
+    private height = 240,
+  ) {
     this.data = [[], ...series.map(() => [])];
     this.el = h('div', { class: 'chart', 'data-chart': name, 'data-points': 0 });
     const opts: uPlot.Options = {
-      title, width: 600, height,
+      title,
+      width: 600,
+      height,
       scales: { x: { time: false } },
-      axes: [{ label: xLabel, stroke: '#555', grid: { stroke: '#eee' } }, { stroke: '#555', grid: { stroke: '#eee' }, size: 56 }],
+      axes: [
+        { label: xLabel, stroke: '#555', grid: { stroke: '#eee' } },
+        { stroke: '#555', grid: { stroke: '#eee' }, size: 56 },
+      ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
-      series: [{ label: xLabel }, ...series.map((s) => ({
-        label: s.label, stroke: s.faint ? `${s.color}55` : s.color, width: s.faint ? 1 : 2, dash: s.dash, spanGaps: true,
-        // Faint raw values never show points; the others do where they are few (uPlot's default).
-        ...(s.faint ? { points: { show: false } } : {}), value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(4)),
-      }))],
+      series: [
+        { label: xLabel },
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.faint ? `${s.color}55` : s.color,
+          width: s.faint ? 1 : 2,
+          dash: s.dash,
+          spanGaps: true,
+          // Faint raw values never show points; the others do where they are few (uPlot's default).
+          ...(s.faint ? { points: { show: false } } : {}),
+          value: (_u: uPlot, v: number | null) => (v == null ? '—' : v.toPrecision(4)),
+        })),
+      ],
     };
     // uPlot measures nothing itself: build it once the element is in the page, and follow its width.
     this.observer = new ResizeObserver(() => {
@@ -84,8 +103,10 @@ export class LossChart {
 
   constructor(name: string, title = 'Losses') {
     this.chart = new LineChart(name, title, [
-      { label: 'D', color: COLORS.d, faint: true }, { label: 'G', color: COLORS.g, faint: true },
-      { label: 'D (smoothed)', color: COLORS.d }, { label: 'G (smoothed)', color: COLORS.g },
+      { label: 'D', color: COLORS.d, faint: true },
+      { label: 'G', color: COLORS.g, faint: true },
+      { label: 'D (smoothed)', color: COLORS.d },
+      { label: 'G (smoothed)', color: COLORS.g },
     ]);
   }
 
@@ -100,7 +121,10 @@ export class LossChart {
     const d = this.steps.map((s) => s.d_loss);
     const g = this.steps.map((s) => s.g_loss);
     const alpha = Math.min(0.98, Math.max(0, 1 - 10 / Math.max(1, this.steps.length)));
-    this.chart.setData(this.steps.map((s) => s.global_step), [d, g, smooth(d, alpha), smooth(g, alpha)]);
+    this.chart.setData(
+      this.steps.map((s) => s.global_step),
+      [d, g, smooth(d, alpha), smooth(g, alpha)],
+    );
   }
 
   destroy(): void {

@@ -4,16 +4,22 @@ type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | null | undefined>;
 
 /** `h('a', { href: '#/runs', class: 'x', onclick: f }, 'text', child)`; `on*` keys add listeners, `data-*` set data. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value == null || value === false) continue;
     if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
     else if (key === 'class') el.className = String(value);
-    else if (key in el && !key.startsWith('data-') && key !== 'list') (el as unknown as Record<string, unknown>)[key] = value;
+    else if (key in el && !key.startsWith('data-') && key !== 'list')
+      (el as unknown as Record<string, unknown>)[key] = value;
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children) if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
+  for (const child of children)
+    if (child != null && child !== false) el.append(child instanceof Node ? child : String(child));
   return el;
 }
 
@@ -41,7 +47,13 @@ export function ago(time: number | null | undefined): string {
 }
 
 /** Writes bytes of one H×W×C image (C = 1 or 3) into a canvas of that size. */
-export function drawImage(canvas: HTMLCanvasElement, bytes: Uint8Array, height: number, width: number, channels: number): void {
+export function drawImage(
+  canvas: HTMLCanvasElement,
+  bytes: Uint8Array,
+  height: number,
+  width: number,
+  channels: number,
+): void {
   canvas.width = width;
   canvas.height = height;
   const image = new ImageData(width, height);

@@ -9,7 +9,7 @@ import { networkSpec, type TrainConfig } from '../src/config.js';
 import { FAMILIES } from '../src/networks/families.js';
 import type { Network } from '../src/networks/network.js';
 import { toBytes } from '../src/util/pixels.js';
-import { getBinary, getJson, runPath, type GeneratorManifest } from './api.js';
+import { type GeneratorManifest, getBinary, getJson, runPath } from './api.js';
 
 export const BACKEND_CHOICES = ['auto', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -18,7 +18,8 @@ setWasmPaths('/tfjs-wasm/');
 
 /** Activates a backend; `auto` tries WebGL, then wasm, then cpu. Returns the one in use. */
 export async function useBackend(choice: BackendChoice): Promise<string> {
-  const order = choice === 'auto' ? ['webgl', 'wasm', 'cpu'] : [choice, ...(['webgl', 'wasm', 'cpu'].filter((b) => b !== choice))];
+  const order =
+    choice === 'auto' ? ['webgl', 'wasm', 'cpu'] : [choice, ...['webgl', 'wasm', 'cpu'].filter((b) => b !== choice)];
   for (const name of order) {
     try {
       if (await tf.setBackend(name)) {
@@ -33,9 +34,13 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
 }
 
 export class BrowserGenerator {
-  private constructor(readonly config: TrainConfig, readonly weights: 'ema' | 'raw', private net: Network,
+  private constructor(
+    readonly config: TrainConfig,
+    readonly weights: 'ema' | 'raw',
+    private net: Network,
     /** The first layer's kernel ('dense/kernel', [rows, cols]), for the latent directions; null if G has none. */
-    readonly firstLayer: { kernel: Float32Array; cols: number } | null) {}
+    readonly firstLayer: { kernel: Float32Array; cols: number } | null,
+  ) {}
 
   /** Builds G for the run and loads its weights (`ema`: the moving average, where the run keeps one). */
   static async load(id: string, weights: 'ema' | 'raw'): Promise<BrowserGenerator> {
@@ -54,7 +59,8 @@ export class BrowserGenerator {
       for (const [name, variable] of net.store.all()) {
         const t = tensors.get(name);
         if (t == null) throw new Error(`generator weights lack '${name}'`);
-        if (t.shape.join() !== variable.shape.join()) throw new Error(`'${name}': expected shape [${variable.shape}], the run has [${t.shape}]`);
+        if (t.shape.join() !== variable.shape.join())
+          throw new Error(`'${name}': expected shape [${variable.shape}], the run has [${t.shape}]`);
         const size = t.shape.reduce((a, b) => a * b, 1);
         if (t.offset + size > data.length) throw new Error(`'${name}' lies past the end of generator.bin`);
         const value = tf.tensor(data.slice(t.offset, t.offset + size), t.shape, variable.dtype);
@@ -66,9 +72,10 @@ export class BrowserGenerator {
       throw err;
     }
     const dense = tensors.get('dense/kernel');
-    const firstLayer = dense != null && dense.shape.length === 2 && dense.shape[0] >= config.latentDim
-      ? { kernel: data.slice(dense.offset, dense.offset + dense.shape[0] * dense.shape[1]), cols: dense.shape[1] }
-      : null;
+    const firstLayer =
+      dense != null && dense.shape.length === 2 && dense.shape[0] >= config.latentDim
+        ? { kernel: data.slice(dense.offset, dense.offset + dense.shape[0] * dense.shape[1]), cols: dense.shape[1] }
+        : null;
     return new BrowserGenerator(config, manifest.weights, net, firstLayer);
   }
 
@@ -90,9 +97,15 @@ export class BrowserGenerator {
   /** Images for latent vectors z (n·latentDim) and, for a conditional G, one label each; bytes, H·W·C each. */
   async generate(z: Float32Array, labels: Int32Array | null): Promise<Uint8Array[]> {
     const n = z.length / this.latentDim;
-    if (this.numClasses > 0 && (labels == null || labels.length !== n)) throw new Error(`a conditional G needs ${n} labels`);
-    const images = tf.tidy(() => this.net.apply(tf.tensor2d(z, [n, this.latentDim]), { training: false },
-      this.numClasses > 0 ? tf.tensor1d(labels!, 'int32') : undefined));
+    if (this.numClasses > 0 && (labels == null || labels.length !== n))
+      throw new Error(`a conditional G needs ${n} labels`);
+    const images = tf.tidy(() =>
+      this.net.apply(
+        tf.tensor2d(z, [n, this.latentDim]),
+        { training: false },
+        this.numClasses > 0 ? tf.tensor1d(labels!, 'int32') : undefined,
+      ),
+    );
     const values = (await images.data()) as Float32Array;
     images.dispose();
     const bytes = toBytes(values);

@@ -9,7 +9,14 @@ export interface StudioHooks {
   /** The data of each chart on screen, by name (`loss`, `metric`, `loss-a`, …): x values and one array per series. */
   charts: Record<string, { x: number[]; y: (number | null)[][] }>;
   /** Playground: the tfjs backend in use, the seed and the bytes of the grid's images (H·W·C each). */
-  play: { backend: string; seed: number; klass: number; images: Uint8Array[]; directions: number; weights: string } | null;
+  play: {
+    backend: string;
+    seed: number;
+    klass: number;
+    images: Uint8Array[];
+    directions: number;
+    weights: string;
+  } | null;
   /** Playground: the eigen-decomposition behind the latent sliders, for checking it. */
   latent: { values: number[]; residual: number; orthogonality: number } | null;
 }

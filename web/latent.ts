@@ -2,7 +2,9 @@
 
 /** Spherical interpolation between two latent vectors (linear where they are almost parallel). */
 export function slerp(a: Float32Array, b: Float32Array, t: number): Float32Array {
-  let dot = 0, na = 0, nb = 0;
+  let dot = 0,
+    na = 0,
+    nb = 0;
   for (let i = 0; i < a.length; i++) {
     dot += a[i] * b[i];
     na += a[i] * a[i];
@@ -45,17 +47,20 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
         const s = t * c;
         // A ← Jᵀ A J on rows and columns p, q; V ← V J.
         for (let k = 0; k < n; k++) {
-          const akp = a[k * n + p], akq = a[k * n + q];
+          const akp = a[k * n + p],
+            akq = a[k * n + q];
           a[k * n + p] = c * akp - s * akq;
           a[k * n + q] = s * akp + c * akq;
         }
         for (let k = 0; k < n; k++) {
-          const apk = a[p * n + k], aqk = a[q * n + k];
+          const apk = a[p * n + k],
+            aqk = a[q * n + k];
           a[p * n + k] = c * apk - s * aqk;
           a[q * n + k] = s * apk + c * aqk;
         }
         for (let k = 0; k < n; k++) {
-          const vkp = v[k * n + p], vkq = v[k * n + q];
+          const vkp = v[k * n + p],
+            vkq = v[k * n + q];
           v[k * n + p] = c * vkp - s * vkq;
           v[k * n + q] = s * vkp + c * vkq;
         }
@@ -65,7 +70,9 @@ export function symmetricEigen(matrix: Float64Array, n: number): { values: Float
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => a[j * n + j] - a[i * n + i]);
   const values = Float64Array.from(order, (i) => a[i * n + i]);
   const vectors = new Float64Array(n * n);
-  order.forEach((col, k) => { for (let r = 0; r < n; r++) vectors[k * n + r] = v[r * n + col]; });
+  order.forEach((col, k) => {
+    for (let r = 0; r < n; r++) vectors[k * n + r] = v[r * n + col];
+  });
   return { values, vectors };
 }
 
@@ -100,7 +107,8 @@ export function latentDirections(kernel: Float32Array, cols: number, latentDim: 
   const { values, vectors } = symmetricEigen(m, n);
   const top = Math.min(k, n);
   const out: Float32Array[] = [];
-  let residual = 0, orthogonality = 0;
+  let residual = 0,
+    orthogonality = 0;
   for (let d = 0; d < top; d++) {
     const vec = vectors.subarray(d * n, (d + 1) * n);
     for (let i = 0; i < n; i++) {

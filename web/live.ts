@@ -2,7 +2,17 @@
  * #/run/<id>: a run's training as it goes: loss curves of D and G and evaluation metrics, updated over
  * server-sent events while it trains; progress and ETA; the per-epoch sample grids as a timeline to scrub.
  */
-import { fileUrl, getMetrics, getRun, isEvalLine, isStepLine, watchRun, type MetricsLine, type RunSummary, type StepLine } from './api.js';
+import {
+  fileUrl,
+  getMetrics,
+  getRun,
+  isEvalLine,
+  isStepLine,
+  type MetricsLine,
+  type RunSummary,
+  type StepLine,
+  watchRun,
+} from './api.js';
 import { COLORS, evalPoints, evalValue, LineChart, LossChart, metricKeys } from './charts.js';
 import { duration, errorBox, h } from './dom.js';
 import { hooks } from './hooks.js';
@@ -11,7 +21,11 @@ import { dataLabel, epochLabel, networkLabel, scoreLabel, statusBadge } from './
 
 /** Epoch numbers of the sample grids (samples/epoch-NNN.png), in order. */
 export function sampleEpochs(run: RunSummary): number[] {
-  return run.samples.map((f) => /^epoch-(\d+)\.png$/.exec(f)).filter((m) => m != null).map((m) => Number(m[1])).sort((a, b) => a - b);
+  return run.samples
+    .map((f) => /^epoch-(\d+)\.png$/.exec(f))
+    .filter((m) => m != null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
 }
 
 const pad3 = (n: number) => String(n).padStart(3, '0');
@@ -27,7 +41,11 @@ export class SampleTimeline {
   private drawn = false;
 
   /** `classes`: also show the per-class grid (classes-epoch-NNN.png) of conditional runs. */
-  constructor(run: RunSummary, private onEpoch?: (epoch: number) => void, private classes = true) {
+  constructor(
+    run: RunSummary,
+    private onEpoch?: (epoch: number) => void,
+    private classes = true,
+  ) {
     this.run = run;
     this.input.addEventListener('input', () => this.show());
     this.el = h('div', { class: 'timeline' }, h('div', { class: 'timeline-bar' }, this.input, this.label), this.images);
@@ -51,7 +69,9 @@ export class SampleTimeline {
   /** Shows the grid of `epoch` (or the closest one before it). */
   seek(epoch: number): void {
     let index = 0;
-    this.epochs.forEach((e, i) => { if (e <= epoch) index = i; });
+    this.epochs.forEach((e, i) => {
+      if (e <= epoch) index = i;
+    });
     this.input.value = String(index);
     this.show();
   }
@@ -68,16 +88,28 @@ export class SampleTimeline {
       return;
     }
     this.label.textContent = `epoch ${epoch} of ${this.run.epochs ?? '?'}`;
-    const files = [`epoch-${pad3(epoch)}.png`, ...(this.classes ? [`classes-epoch-${pad3(epoch)}.png`] : [])].filter((f) => this.run.samples.includes(f));
-    this.images.replaceChildren(...files.map((f) => h('figure', {},
-      h('img', { src: fileUrl(this.run.id, `samples/${f}`), alt: f, class: 'pixelated' }),
-      h('figcaption', {}, f.startsWith('classes') ? 'one row per class' : 'fixed noise'))));
+    const files = [`epoch-${pad3(epoch)}.png`, ...(this.classes ? [`classes-epoch-${pad3(epoch)}.png`] : [])].filter(
+      (f) => this.run.samples.includes(f),
+    );
+    this.images.replaceChildren(
+      ...files.map((f) =>
+        h(
+          'figure',
+          {},
+          h('img', { src: fileUrl(this.run.id, `samples/${f}`), alt: f, class: 'pixelated' }),
+          h('figcaption', {}, f.startsWith('classes') ? 'one row per class' : 'fixed noise'),
+        ),
+      ),
+    );
     this.onEpoch?.(epoch);
   }
 }
 
 /** Steps done, steps in all and an ETA from the mean step time of the recent steps. */
-export function progress(run: RunSummary, steps: StepLine[]): { done: number; total: number | null; etaMs: number | null } {
+export function progress(
+  run: RunSummary,
+  steps: StepLine[],
+): { done: number; total: number | null; etaMs: number | null } {
   const done = steps.length > 0 ? steps[steps.length - 1].global_step : run.globalStep;
   let perEpoch = run.stepsPerEpoch;
   if (perEpoch == null) {
@@ -88,7 +120,8 @@ export function progress(run: RunSummary, steps: StepLine[]): { done: number; to
   const total = perEpoch != null && run.epochs != null ? perEpoch * run.epochs : null;
   const recent = steps.slice(-50);
   const meanMs = recent.length > 0 ? recent.reduce((a, s) => a + s.step_ms, 0) / recent.length : NaN;
-  const etaMs = total != null && run.status === 'training' && Number.isFinite(meanMs) ? Math.max(0, total - done) * meanMs : null;
+  const etaMs =
+    total != null && run.status === 'training' && Number.isFinite(meanMs) ? Math.max(0, total - done) * meanMs : null;
   return { done, total, etaMs };
 }
 
@@ -102,7 +135,12 @@ export class MetricChart {
 
   constructor(private name: string) {
     this.select.addEventListener('change', () => this.draw(true));
-    this.el = h('div', { class: 'metric-chart', hidden: true }, h('div', { class: 'chart-head' }, h('h3', {}, 'Evaluation'), this.select), this.holder);
+    this.el = h(
+      'div',
+      { class: 'metric-chart', hidden: true },
+      h('div', { class: 'chart-head' }, h('h3', {}, 'Evaluation'), this.select),
+      this.holder,
+    );
   }
 
   add(lines: MetricsLine[], reset = false): void {
@@ -126,12 +164,25 @@ export class MetricChart {
     const baseline = points.some((p) => evalValue(p.line, `baseline_${key}`) != null);
     if (this.chart == null || rebuild) {
       this.chart?.destroy();
-      this.chart = new LineChart(this.name, key.toUpperCase(), [
-        { label: key.toUpperCase(), color: COLORS.a }, ...(baseline ? [{ label: 'input (baseline)', color: '#888', dash: [4, 4] }] : []),
-      ], 'step', 200);
+      this.chart = new LineChart(
+        this.name,
+        key.toUpperCase(),
+        [
+          { label: key.toUpperCase(), color: COLORS.a },
+          ...(baseline ? [{ label: 'input (baseline)', color: '#888', dash: [4, 4] }] : []),
+        ],
+        'step',
+        200,
+      );
       this.holder.replaceChildren(this.chart.el);
     }
-    this.chart.setData(points.map((p) => p.step), [points.map((p) => evalValue(p.line, key)), ...(baseline ? [points.map((p) => evalValue(p.line, `baseline_${key}`))] : [])]);
+    this.chart.setData(
+      points.map((p) => p.step),
+      [
+        points.map((p) => evalValue(p.line, key)),
+        ...(baseline ? [points.map((p) => evalValue(p.line, `baseline_${key}`))] : []),
+      ],
+    );
   }
 
   destroy(): void {
@@ -161,24 +212,47 @@ export function liveView(root: HTMLElement, id: string): View {
         head.replaceChildren(
           h('h1', {}, run.id, ' ', statusBadge(run)),
           h('div', { class: 'error', hidden: !run.error }, run.error ?? ''),
-          h('p', { class: 'facts' }, [
-            dataLabel(run), run.preset != null ? `preset ${run.preset}` : '—', networkLabel(run),
-            run.imageSize != null ? `${run.imageSize}×${run.imageSize}×${run.channels}` : null, scoreLabel(run),
-          ].filter((f) => f != null && f !== '—').join(' · ')),
-          h('nav', { class: 'links' }, run.hasCheckpoint && run.status !== 'broken' ? h('a', { href: routes.play(run.id) }, 'Playground →') : null));
+          h(
+            'p',
+            { class: 'facts' },
+            [
+              dataLabel(run),
+              run.preset != null ? `preset ${run.preset}` : '—',
+              networkLabel(run),
+              run.imageSize != null ? `${run.imageSize}×${run.imageSize}×${run.channels}` : null,
+              scoreLabel(run),
+            ]
+              .filter((f) => f != null && f !== '—')
+              .join(' · '),
+          ),
+          h(
+            'nav',
+            { class: 'links' },
+            run.hasCheckpoint && run.status !== 'broken' ? h('a', { href: routes.play(run.id) }, 'Playground →') : null,
+          ),
+        );
         const p = progress(run, steps);
         progressBar.max = p.total ?? Math.max(1, p.done);
         progressBar.value = p.done;
-        progressText.textContent = `epoch ${epochLabel(run)} · step ${p.done}${p.total != null ? `/${p.total}` : ''}` +
+        progressText.textContent =
+          `epoch ${epochLabel(run)} · step ${p.done}${p.total != null ? `/${p.total}` : ''}` +
           (p.etaMs != null ? ` · about ${duration(p.etaMs)} left` : '');
       };
       renderHead();
-      root.replaceChildren(h('section', { class: 'live' },
-        head,
-        h('div', { class: 'progress-row' }, progressBar, progressText),
-        h('div', { class: 'live-grid' },
-          h('div', { class: 'charts' }, loss.el, metric.el),
-          h('div', { class: 'samples' }, h('h3', {}, 'Sample grids'), timeline.el))));
+      root.replaceChildren(
+        h(
+          'section',
+          { class: 'live' },
+          head,
+          h('div', { class: 'progress-row' }, progressBar, progressText),
+          h(
+            'div',
+            { class: 'live-grid' },
+            h('div', { class: 'charts' }, loss.el, metric.el),
+            h('div', { class: 'samples' }, h('h3', {}, 'Sample grids'), timeline.el),
+          ),
+        ),
+      );
       loss.add(first.lines);
       metric.add(first.lines);
       hooks.ready = true;

@@ -21,7 +21,9 @@ async function show(): Promise<void> {
   current = null;
   main.replaceChildren();
   resetHooks(route.name);
-  document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('active', a.getAttribute('data-view') === route.name));
+  document
+    .querySelectorAll('header nav a')
+    .forEach((a) => a.classList.toggle('active', a.getAttribute('data-view') === route.name));
   switch (route.name) {
     case 'runs':
       current = runsView(main);

@@ -1,12 +1,12 @@
 /** #/runs: every run under the studio's runs folder, with its status, data, preset, progress and best FID. */
-import { isImage2Image, listRuns, runClasses, type RunSummary } from './api.js';
+import { isImage2Image, listRuns, type RunSummary, runClasses } from './api.js';
 import { ago, errorBox, fmt, h } from './dom.js';
 import { hooks } from './hooks.js';
 import { routes, type View } from './router.js';
 
 /** What a run trained on: the named data set, or the folder it was given. */
 export function dataLabel(run: RunSummary): string {
-  return run.data != null ? run.data.split('/').filter(Boolean).pop() ?? run.data : run.dataset ?? '—';
+  return run.data != null ? (run.data.split('/').filter(Boolean).pop() ?? run.data) : (run.dataset ?? '—');
 }
 
 /** Family, task and conditioning, e.g. `dcgan · projection (10 classes)`. */
@@ -34,24 +34,55 @@ export function statusBadge(run: RunSummary): HTMLElement {
 export function runsView(root: HTMLElement): View {
   const picked = new Set<string>();
   const table = h('tbody');
-  const compareButton = h('button', { disabled: true, onclick: () => { location.hash = routes.compare(...([...picked] as [string, string])); } }, 'Compare selected');
+  const compareButton = h(
+    'button',
+    {
+      disabled: true,
+      onclick: () => {
+        location.hash = routes.compare(...([...picked] as [string, string]));
+      },
+    },
+    'Compare selected',
+  );
   const heading = h('p', { class: 'muted' }, 'Loading…');
-  root.append(h('section', { class: 'runs' },
-    h('div', { class: 'toolbar' }, h('h1', {}, 'Runs'), heading, compareButton),
-    h('table', { class: 'runs-table' },
-      h('thead', {}, h('tr', {}, ...['', 'Run', 'Status', 'Data', 'Preset', 'Network', 'Progress', 'Best', 'Updated', ''].map((c) => h('th', {}, c)))),
-      table)));
+  root.append(
+    h(
+      'section',
+      { class: 'runs' },
+      h('div', { class: 'toolbar' }, h('h1', {}, 'Runs'), heading, compareButton),
+      h(
+        'table',
+        { class: 'runs-table' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ...['', 'Run', 'Status', 'Data', 'Preset', 'Network', 'Progress', 'Best', 'Updated', ''].map((c) =>
+              h('th', {}, c),
+            ),
+          ),
+        ),
+        table,
+      ),
+    ),
+  );
 
   const row = (run: RunSummary): HTMLElement => {
     const pick = h('input', {
-      type: 'checkbox', checked: picked.has(run.id), title: 'pick two runs to compare',
+      type: 'checkbox',
+      checked: picked.has(run.id),
+      title: 'pick two runs to compare',
       onchange: (e: Event) => {
         if ((e.target as HTMLInputElement).checked) picked.add(run.id);
         else picked.delete(run.id);
         compareButton.disabled = picked.size !== 2;
       },
     });
-    return h('tr', { 'data-run': run.id, class: `run status-${run.status}` },
+    return h(
+      'tr',
+      { 'data-run': run.id, class: `run status-${run.status}` },
       h('td', {}, pick),
       h('td', {}, h('a', { href: routes.run(run.id) }, run.id)),
       h('td', {}, statusBadge(run), run.error ? h('div', { class: 'reason' }, run.error) : null),
@@ -61,9 +92,16 @@ export function runsView(root: HTMLElement): View {
       h('td', {}, `${epochLabel(run)} epochs`),
       h('td', {}, scoreLabel(run)),
       h('td', { title: run.updated > 0 ? new Date(run.updated).toLocaleString() : '' }, ago(run.updated)),
-      h('td', { class: 'actions' },
-        h('a', { href: routes.run(run.id) }, 'training'), ' · ',
-        run.hasCheckpoint && run.status !== 'broken' ? h('a', { href: routes.play(run.id) }, 'playground') : h('span', { class: 'muted' }, 'no checkpoint')));
+      h(
+        'td',
+        { class: 'actions' },
+        h('a', { href: routes.run(run.id) }, 'training'),
+        ' · ',
+        run.hasCheckpoint && run.status !== 'broken'
+          ? h('a', { href: routes.play(run.id) }, 'playground')
+          : h('span', { class: 'muted' }, 'no checkpoint'),
+      ),
+    );
   };
 
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -75,7 +113,18 @@ export function runsView(root: HTMLElement): View {
       heading.textContent = `${runs.length} run${runs.length === 1 ? '' : 's'} in ${dir}`;
       for (const id of picked) if (!runs.some((r) => r.id === id)) picked.delete(id);
       table.replaceChildren(...runs.map(row));
-      if (runs.length === 0) table.append(h('tr', {}, h('td', { colSpan: 10, class: 'muted' }, 'No runs yet: start one with gantry train --out <runs folder>/<name>.')));
+      if (runs.length === 0)
+        table.append(
+          h(
+            'tr',
+            {},
+            h(
+              'td',
+              { colSpan: 10, class: 'muted' },
+              'No runs yet: start one with gantry train --out <runs folder>/<name>.',
+            ),
+          ),
+        );
       compareButton.disabled = picked.size !== 2;
       hooks.ready = true;
     } catch (err) {
@@ -85,5 +134,10 @@ export function runsView(root: HTMLElement): View {
     if (!stopped) timer = setTimeout(refresh, 5000);
   };
   void refresh();
-  return { destroy() { stopped = true; clearTimeout(timer); } };
+  return {
+    destroy() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

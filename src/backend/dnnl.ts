@@ -19,7 +19,15 @@ export interface Dnnl {
    * Forward: a = x (NHWC), b = filter (HWIO), out = y. BackwardData: a = dy, b = filter, out = dx.
    * BackwardWeights: a = x, b = dy, out = dfilter.
    */
-  conv(op: DnnlOp, params: number[], a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array, alpha: number): void;
+  conv(
+    op: DnnlOp,
+    params: number[],
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    out: Float32Array,
+    alpha: number,
+  ): void;
   setThreads(n: number): void;
 }
 
@@ -30,7 +38,8 @@ let loaded: Dnnl | null = null;
 /** Loads the addon, or throws an Error saying why it cannot. */
 export function loadDnnl(): Dnnl {
   if (loaded) return loaded;
-  if (!existsSync(DNNL_ADDON)) throw new Error('the oneDNN addon is not built (apt-get install libdnnl-dev, then npm run build:native)');
+  if (!existsSync(DNNL_ADDON))
+    throw new Error('the oneDNN addon is not built (apt-get install libdnnl-dev, then npm run build:native)');
   const addon = createRequire(import.meta.url)(DNNL_ADDON) as Omit<Dnnl, 'version'> & { version(): string };
   loaded = { version: addon.version(), conv: addon.conv, setThreads: addon.setThreads };
   return loaded;

@@ -8,8 +8,15 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { DnnlOp, type Dnnl } from './dnnl.js';
-import { nativeThreads, overrideKernels, restoreKernels, timedCall, type Info, type KernelArgs } from './kernel_overrides.js';
+import { type Dnnl, DnnlOp } from './dnnl.js';
+import {
+  type Info,
+  type KernelArgs,
+  nativeThreads,
+  overrideKernels,
+  restoreKernels,
+  timedCall,
+} from './kernel_overrides.js';
 
 const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, elu: 3, sigmoid: 4 };
 const replaced = new Map<string, tf.KernelConfig>();
@@ -22,35 +29,102 @@ function fallback(name: string, args: KernelArgs): Info {
 /** The addon's params for a tfjs convolution, or null when oneDNN's output-size rule disagrees with tfjs's. */
 function convParams(c: tf.backend_util.Conv2DInfo, activation: number): number[] | null {
   const { top, left, bottom, right } = c.padInfo;
-  const fits = (size: number, before: number, after: number, kernel: number, dilation: number, stride: number, out: number) =>
-    before >= 0 && after >= 0 && Math.floor((size + before + after - ((kernel - 1) * dilation + 1)) / stride) + 1 === out;
+  const fits = (
+    size: number,
+    before: number,
+    after: number,
+    kernel: number,
+    dilation: number,
+    stride: number,
+    out: number,
+  ) =>
+    before >= 0 &&
+    after >= 0 &&
+    Math.floor((size + before + after - ((kernel - 1) * dilation + 1)) / stride) + 1 === out;
   if (!fits(c.inHeight, top, bottom, c.filterHeight, c.dilationHeight, c.strideHeight, c.outHeight)) return null;
   if (!fits(c.inWidth, left, right, c.filterWidth, c.dilationWidth, c.strideWidth, c.outWidth)) return null;
-  return [c.batchSize, c.inHeight, c.inWidth, c.inChannels, c.outChannels, c.filterHeight, c.filterWidth, c.strideHeight, c.strideWidth,
-    c.dilationHeight, c.dilationWidth, top, left, bottom, right, c.outHeight, c.outWidth, activation];
+  return [
+    c.batchSize,
+    c.inHeight,
+    c.inWidth,
+    c.inChannels,
+    c.outChannels,
+    c.filterHeight,
+    c.filterWidth,
+    c.strideHeight,
+    c.strideWidth,
+    c.dilationHeight,
+    c.dilationWidth,
+    top,
+    left,
+    bottom,
+    right,
+    c.outHeight,
+    c.outWidth,
+    activation,
+  ];
 }
 
-function convInfo(xShape: number[], filterShape: number[], strides: tf.Conv2DAttrs['strides'], dilations: tf.Conv2DAttrs['dilations'], pad: tf.Conv2DAttrs['pad'], rounding: tf.Conv2DAttrs['dimRoundingMode']) {
-  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], strides, dilations, pad, rounding, false, 'channelsLast');
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  strides: tf.Conv2DAttrs['strides'],
+  dilations: tf.Conv2DAttrs['dilations'],
+  pad: tf.Conv2DAttrs['pad'],
+  rounding: tf.Conv2DAttrs['dimRoundingMode'],
+) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    rounding,
+    false,
+    'channelsLast',
+  );
 }
 
 /** Runs one pass into a new wasm tensor of `shape`; views are taken after the allocation (which may move the heap). */
-function run(backend: BackendWasm, op: DnnlOp, params: number[], a: Info, b: Info, bias: Info | null, alpha: number, shape: number[]): Info {
+function run(
+  backend: BackendWasm,
+  op: DnnlOp,
+  params: number[],
+  a: Info,
+  b: Info,
+  bias: Info | null,
+  alpha: number,
+  shape: number[],
+): Info {
   const out = backend.makeOutput(shape, 'float32');
   if (tf.util.sizeFromShape(shape) === 0) return out;
   const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
-  timedCall(`dnnl ${op} ${params}`, () => dnnl!.conv(op, params, view(a), view(b), bias ? view(bias) : null, view(out), alpha));
+  timedCall(`dnnl ${op} ${params}`, () =>
+    dnnl!.conv(op, params, view(a), view(b), bias ? view(bias) : null, view(out), alpha),
+  );
   return out;
 }
 
 function conv2D(fused: boolean) {
   const name = fused ? tf.FusedConv2D : tf.Conv2D;
   return (args: KernelArgs): Info => {
-    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+    const { x, filter, bias, preluActivationWeights } = args.inputs as {
+      x: Info;
+      filter: Info;
+      bias?: Info;
+      preluActivationWeights?: Info;
+    };
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
     const activation = ACTIVATIONS[(fused ? attrs.activation : undefined) ?? 'linear'];
     const plainBias = bias == null || tf.util.sizeFromShape(bias.shape) === filter.shape[3];
-    if (attrs.dataFormat !== 'NHWC' || activation == null || preluActivationWeights != null || !plainBias || x.dtype !== 'float32') return fallback(name, args);
+    if (
+      attrs.dataFormat !== 'NHWC' ||
+      activation == null ||
+      preluActivationWeights != null ||
+      !plainBias ||
+      x.dtype !== 'float32'
+    )
+      return fallback(name, args);
     const c = convInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
     const params = convParams(c, activation);
     if (params == null) return fallback(name, args);

@@ -45,7 +45,12 @@ export function installSecondOrderGradients(): void {
     const config = tf.getGradient(name);
     if (config == null) throw new Error(`tfjs has no gradient registered for ${name}`);
     // The registry hands out its own object; re-registering would print a warning for each.
-    Object.assign(config, { inputsToSave: [name === tf.Softmax ? 'logits' : 'x'], outputsToSave: [], saveAllInputs: false, gradFunc });
+    Object.assign(config, {
+      inputsToSave: [name === tf.Softmax ? 'logits' : 'x'],
+      outputsToSave: [],
+      saveAllInputs: false,
+      gradFunc,
+    });
   }
   installed = true;
 }

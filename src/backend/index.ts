@@ -8,9 +8,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors.js';
 import type { BackendChoice } from './choices.js';
-import { loadDnnl, type Dnnl } from './dnnl.js';
-import { installSecondOrderGradients } from './gradients.js';
+import { type Dnnl, loadDnnl } from './dnnl.js';
 import { registerDnnlKernels, unregisterDnnlKernels } from './dnnl_kernels.js';
+import { installSecondOrderGradients } from './gradients.js';
 import { registerNativeKernels, setOrtThreads, unregisterNativeKernels } from './native_kernels.js';
 import { loadOrt, type OrtRuntime } from './ort.js';
 import { registerWasmTrainingKernels } from './wasm_kernels.js';
@@ -24,7 +24,7 @@ async function loadTensorflow(): Promise<boolean> {
   try {
     // Optional peer: registers the 'tensorflow' backend with the shared tfjs-core when installed.
     await import('@tensorflow/tfjs-node' as string);
-    return tf.findBackend('tensorflow') != null || tf.engine().registryFactory['tensorflow'] != null;
+    return tf.findBackend('tensorflow') != null || tf.engine().registryFactory.tensorflow != null;
   } catch {
     return false;
   }
@@ -52,7 +52,9 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
   if (choice === 'auto') {
     name = (await loadTensorflow()) ? 'tensorflow' : 'native';
   } else if (choice === 'tensorflow' && !(await loadTensorflow())) {
-    throw new BackendUnavailableError('--backend tensorflow needs @tensorflow/tfjs-node 4.22.0 installed (npm install @tensorflow/tfjs-node)');
+    throw new BackendUnavailableError(
+      '--backend tensorflow needs @tensorflow/tfjs-node 4.22.0 installed (npm install @tensorflow/tfjs-node)',
+    );
   }
   let ort: OrtRuntime | null = null;
   let dnnl: Dnnl | null = null;
@@ -61,11 +63,15 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
     const wanted = (process.env.GANTRY_NATIVE_LIBS ?? 'onednn,onnxruntime').split(',').map((s) => s.trim());
     const reasons: string[] = [];
     const tryLoad = <T>(lib: string, load: () => T): T | null => {
-      if (!wanted.includes(lib)) return void reasons.push(`${lib} not in GANTRY_NATIVE_LIBS`), null;
+      if (!wanted.includes(lib)) {
+        reasons.push(`${lib} not in GANTRY_NATIVE_LIBS`);
+        return null;
+      }
       try {
         return load();
       } catch (e) {
-        return void reasons.push((e as Error).message), null;
+        reasons.push((e as Error).message);
+        return null;
       }
     };
     ort = tryLoad('onnxruntime', loadOrt);

@@ -50,7 +50,10 @@ export function timedCall(key: string, call: () => void): void {
  * Registers `funcs` over the wasm backend's kernels of the same names, remembering each replaced one in
  * `replaced` (the fallback, and what `restoreKernels` puts back). Idempotent.
  */
-export function overrideKernels(funcs: Record<string, (args: KernelArgs) => Info>, replaced: Map<string, tf.KernelConfig>): void {
+export function overrideKernels(
+  funcs: Record<string, (args: KernelArgs) => Info>,
+  replaced: Map<string, tf.KernelConfig>,
+): void {
   for (const [name, func] of Object.entries(funcs)) {
     const current = tf.getKernel(name, 'wasm');
     if (current == null) throw new Error(`the wasm backend has no ${name} kernel to fall back on`);
@@ -58,7 +61,12 @@ export function overrideKernels(funcs: Record<string, (args: KernelArgs) => Info
     replaced.set(name, current);
     tf.unregisterKernel(name, 'wasm');
     // The replaced kernel's setupFunc binds the wasm functions the fallback calls.
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', setupFunc: current.setupFunc, kernelFunc: func as unknown as tf.KernelFunc });
+    tf.registerKernel({
+      kernelName: name,
+      backendName: 'wasm',
+      setupFunc: current.setupFunc,
+      kernelFunc: func as unknown as tf.KernelFunc,
+    });
   }
 }
 

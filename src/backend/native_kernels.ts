@@ -12,9 +12,17 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { onnxModel, type OnnxGraph, type OnnxNode } from './onnx.js';
+import {
+  type Info,
+  type KernelArgs,
+  nativeThreads,
+  overrideKernels,
+  restoreKernels,
+  setNativeThreadCount,
+  timedCall,
+} from './kernel_overrides.js';
+import { type OnnxGraph, type OnnxNode, onnxModel } from './onnx.js';
 import type { OrtRuntime, OrtSession } from './ort.js';
-import { nativeThreads, overrideKernels, restoreKernels, setNativeThreadCount, timedCall, type Info, type KernelArgs } from './kernel_overrides.js';
 
 /** The wasm kernels the native ones replaced: the fallback for what ONNX cannot express, and restored by
  * `unregisterNativeKernels`. */
@@ -31,7 +39,13 @@ export function setOrtThreads(n: number): void {
 }
 
 /** Runs the graph `build()` (cached under `key`) on wasm-heap inputs, into a new wasm tensor of `shape`. */
-function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inputs: Record<string, Info>, shape: number[]): Info {
+function runGraph(
+  backend: BackendWasm,
+  key: string,
+  build: () => OnnxGraph,
+  inputs: Record<string, Info>,
+  shape: number[],
+): Info {
   let session = sessions.get(key);
   if (session == null) {
     session = ort!.session(onnxModel(build()), nativeThreads());
@@ -41,23 +55,40 @@ function runGraph(backend: BackendWasm, key: string, build: () => OnnxGraph, inp
   if (tf.util.sizeFromShape(shape) === 0) return out;
   // Views only after the allocation above, which may have grown (and so replaced) the heap.
   const feeds: Record<string, ReturnType<OrtRuntime['tensor']>> = {};
-  for (const [name, t] of Object.entries(inputs)) feeds[name] = ort!.tensor(backend.typedArrayFromHeap(t) as Float32Array, t.shape);
+  for (const [name, t] of Object.entries(inputs))
+    feeds[name] = ort!.tensor(backend.typedArrayFromHeap(t) as Float32Array, t.shape);
   timedCall(key, () => session.run(feeds, { y: ort!.tensor(backend.typedArrayFromHeap(out) as Float32Array, shape) }));
   return out;
 }
 
-const transpose = (input: string, output: string, perm: number[]): OnnxNode => ({ op: 'Transpose', inputs: [input], outputs: [output], attributes: { perm } });
+const transpose = (input: string, output: string, perm: number[]): OnnxNode => ({
+  op: 'Transpose',
+  inputs: [input],
+  outputs: [output],
+  attributes: { perm },
+});
 const float = (name: string, shape: number[]) => ({ name, shape });
 
 /** The ONNX nodes of a fused activation applied to `input`, or null when ONNX has no single op for it. */
-function activationNodes(activation: string | undefined, alpha: number | undefined, input: string, output: string): OnnxNode[] | null {
+function activationNodes(
+  activation: string | undefined,
+  alpha: number | undefined,
+  input: string,
+  output: string,
+): OnnxNode[] | null {
   switch (activation ?? 'linear') {
-    case 'linear': return [{ op: 'Identity', inputs: [input], outputs: [output] }];
-    case 'relu': return [{ op: 'Relu', inputs: [input], outputs: [output] }];
-    case 'elu': return [{ op: 'Elu', inputs: [input], outputs: [output] }];
-    case 'sigmoid': return [{ op: 'Sigmoid', inputs: [input], outputs: [output] }];
-    case 'leakyrelu': return [{ op: 'LeakyRelu', inputs: [input], outputs: [output], attributes: { alpha: { float: alpha ?? 0.2 } } }];
-    default: return null;
+    case 'linear':
+      return [{ op: 'Identity', inputs: [input], outputs: [output] }];
+    case 'relu':
+      return [{ op: 'Relu', inputs: [input], outputs: [output] }];
+    case 'elu':
+      return [{ op: 'Elu', inputs: [input], outputs: [output] }];
+    case 'sigmoid':
+      return [{ op: 'Sigmoid', inputs: [input], outputs: [output] }];
+    case 'leakyrelu':
+      return [{ op: 'LeakyRelu', inputs: [input], outputs: [output], attributes: { alpha: { float: alpha ?? 0.2 } } }];
+    default:
+      return null;
   }
 }
 
@@ -65,8 +96,24 @@ function fallback(name: string, args: KernelArgs): Info {
   return replaced.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
-function convInfo(xShape: number[], filterShape: number[], strides: tf.Conv2DAttrs['strides'], dilations: tf.Conv2DAttrs['dilations'], pad: tf.Conv2DAttrs['pad'], rounding: tf.Conv2DAttrs['dimRoundingMode']) {
-  return tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], strides, dilations, pad, rounding, false, 'channelsLast');
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  strides: tf.Conv2DAttrs['strides'],
+  dilations: tf.Conv2DAttrs['dilations'],
+  pad: tf.Conv2DAttrs['pad'],
+  rounding: tf.Conv2DAttrs['dimRoundingMode'],
+) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    rounding,
+    false,
+    'channelsLast',
+  );
 }
 
 /** ONNX pads [top, left, bottom, right] of a tfjs convolution. */
@@ -76,11 +123,24 @@ const onnxPads = (c: tf.backend_util.Conv2DInfo) => [c.padInfo.top, c.padInfo.le
 function conv2D(fused: boolean) {
   const name = fused ? tf.FusedConv2D : tf.Conv2D;
   return (args: KernelArgs): Info => {
-    const { x, filter, bias, preluActivationWeights } = args.inputs as { x: Info; filter: Info; bias?: Info; preluActivationWeights?: Info };
+    const { x, filter, bias, preluActivationWeights } = args.inputs as {
+      x: Info;
+      filter: Info;
+      bias?: Info;
+      preluActivationWeights?: Info;
+    };
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
-    const act = fused ? activationNodes(attrs.activation, attrs.leakyreluAlpha, 'z', 'yt') : activationNodes('linear', 0, 'z', 'yt');
+    const act = fused
+      ? activationNodes(attrs.activation, attrs.leakyreluAlpha, 'z', 'yt')
+      : activationNodes('linear', 0, 'z', 'yt');
     const channels = filter.shape[3];
-    if (attrs.dataFormat !== 'NHWC' || act == null || preluActivationWeights != null || (bias != null && tf.util.sizeFromShape(bias.shape) !== channels)) return fallback(name, args);
+    if (
+      attrs.dataFormat !== 'NHWC' ||
+      act == null ||
+      preluActivationWeights != null ||
+      (bias != null && tf.util.sizeFromShape(bias.shape) !== channels)
+    )
+      return fallback(name, args);
     const c = convInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
     const key = `conv ${x.shape} ${filter.shape} ${onnxPads(c)} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${bias != null} ${attrs.activation} ${attrs.leakyreluAlpha}`;
     const build = (): OnnxGraph => ({
@@ -89,8 +149,15 @@ function conv2D(fused: boolean) {
         transpose('w', 'wt', [3, 2, 0, 1]),
         ...(bias ? [{ op: 'Reshape', inputs: ['b', 'channels'], outputs: ['bt'] }] : []),
         {
-          op: 'Conv', inputs: bias ? ['xt', 'wt', 'bt'] : ['xt', 'wt'], outputs: ['z'],
-          attributes: { kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth], dilations: [c.dilationHeight, c.dilationWidth], pads: onnxPads(c) },
+          op: 'Conv',
+          inputs: bias ? ['xt', 'wt', 'bt'] : ['xt', 'wt'],
+          outputs: ['z'],
+          attributes: {
+            kernel_shape: [c.filterHeight, c.filterWidth],
+            strides: [c.strideHeight, c.strideWidth],
+            dilations: [c.dilationHeight, c.dilationWidth],
+            pads: onnxPads(c),
+          },
         },
         ...act,
         transpose('yt', 'y', [0, 2, 3, 1]),
@@ -119,9 +186,12 @@ function conv2DBackpropInput(args: KernelArgs): Info {
       transpose('dy', 'dyt', [0, 3, 1, 2]),
       transpose('w', 'wt', [3, 2, 0, 1]),
       {
-        op: 'ConvTranspose', inputs: ['dyt', 'wt'], outputs: ['dxt'],
+        op: 'ConvTranspose',
+        inputs: ['dyt', 'wt'],
+        outputs: ['dxt'],
         attributes: {
-          kernel_shape: [c.filterHeight, c.filterWidth], strides: [c.strideHeight, c.strideWidth],
+          kernel_shape: [c.filterHeight, c.filterWidth],
+          strides: [c.strideHeight, c.strideWidth],
           pads: [c.padInfo.top, c.padInfo.left, Math.max(0, tail[0]), Math.max(0, tail[1])],
           output_padding: [Math.max(0, -tail[0]), Math.max(0, -tail[1])],
         },
@@ -143,7 +213,10 @@ function conv2DBackpropFilter(args: KernelArgs): Info {
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropFilter, args);
   const c = convInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const reach = [c.inHeight + c.padInfo.top + c.padInfo.bottom - c.strideHeight * (c.outHeight - 1), c.inWidth + c.padInfo.left + c.padInfo.right - c.strideWidth * (c.outWidth - 1)];
+  const reach = [
+    c.inHeight + c.padInfo.top + c.padInfo.bottom - c.strideHeight * (c.outHeight - 1),
+    c.inWidth + c.padInfo.left + c.padInfo.right - c.strideWidth * (c.outWidth - 1),
+  ];
   const crop = reach[0] > c.filterHeight || reach[1] > c.filterWidth;
   const key = `convW ${x.shape} ${dy.shape} ${attrs.filterShape} ${onnxPads(c)} ${c.strideHeight},${c.strideWidth}`;
   const build = (): OnnxGraph => ({
@@ -151,8 +224,14 @@ function conv2DBackpropFilter(args: KernelArgs): Info {
       transpose('x', 'xt', [3, 0, 1, 2]),
       transpose('dy', 'dyt', [3, 0, 1, 2]),
       {
-        op: 'Conv', inputs: ['xt', 'dyt'], outputs: ['full'],
-        attributes: { kernel_shape: [c.outHeight, c.outWidth], dilations: [c.strideHeight, c.strideWidth], pads: onnxPads(c) },
+        op: 'Conv',
+        inputs: ['xt', 'dyt'],
+        outputs: ['full'],
+        attributes: {
+          kernel_shape: [c.outHeight, c.outWidth],
+          dilations: [c.strideHeight, c.strideWidth],
+          pads: onnxPads(c),
+        },
       },
       ...(crop ? [{ op: 'Slice', inputs: ['full', 'starts', 'ends', 'axes'], outputs: ['dw'] }] : []),
       transpose(crop ? 'dw' : 'full', 'y', [2, 3, 0, 1]),
@@ -168,10 +247,23 @@ function conv2DBackpropFilter(args: KernelArgs): Info {
 function batchMatMul(fused: boolean) {
   const name = fused ? tf._FusedMatMul : tf.BatchMatMul;
   return (args: KernelArgs): Info => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as { a: Info; b: Info; bias?: Info; preluActivationWeights?: Info };
+    const { a, b, bias, preluActivationWeights } = args.inputs as {
+      a: Info;
+      b: Info;
+      bias?: Info;
+      preluActivationWeights?: Info;
+    };
     const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
     const act = activationNodes(fused ? attrs.activation : 'linear', attrs.leakyreluAlpha, bias ? 'z' : 'p', 'y');
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || act == null || preluActivationWeights != null || a.shape.length < 2 || b.shape.length < 2) return fallback(name, args);
+    if (
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32' ||
+      act == null ||
+      preluActivationWeights != null ||
+      a.shape.length < 2 ||
+      b.shape.length < 2
+    )
+      return fallback(name, args);
     const m = attrs.transposeA ? a.shape.at(-1)! : a.shape.at(-2)!;
     const n = attrs.transposeB ? b.shape.at(-2)! : b.shape.at(-1)!;
     const batch = tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2));
@@ -204,13 +296,16 @@ function reduce(op: 'ReduceSum' | 'ReduceMean') {
     const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
     if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) < MIN_NATIVE_REDUCTION) return fallback(name, args);
     const axes = tf.util.parseAxisParam(axis, x.shape).sort((a, b) => a - b);
-    const shape = x.shape.filter((_, i) => !axes.includes(i) || keepDims).map((d, i) => (keepDims && axes.includes(i) ? 1 : d));
+    const shape = x.shape
+      .filter((_, i) => !axes.includes(i) || keepDims)
+      .map((d, i) => (keepDims && axes.includes(i) ? 1 : d));
     const key = `${op} ${x.shape} ${axes} ${keepDims}`;
     const build = (): OnnxGraph => ({
       // Opset 17: ReduceSum takes its axes as an input, ReduceMean as an attribute.
-      nodes: op === 'ReduceSum'
-        ? [{ op, inputs: ['x', 'axes'], outputs: ['y'], attributes: { keepdims: keepDims ? 1 : 0 } }]
-        : [{ op, inputs: ['x'], outputs: ['y'], attributes: { keepdims: keepDims ? 1 : 0, axes } }],
+      nodes:
+        op === 'ReduceSum'
+          ? [{ op, inputs: ['x', 'axes'], outputs: ['y'], attributes: { keepdims: keepDims ? 1 : 0 } }]
+          : [{ op, inputs: ['x'], outputs: ['y'], attributes: { keepdims: keepDims ? 1 : 0, axes } }],
       inputs: [float('x', x.shape)],
       outputs: [float('y', shape)],
       constants: op === 'ReduceSum' ? { axes } : {},

@@ -118,9 +118,5 @@ export function onnxModel(graph: OnnxGraph): Uint8Array {
   }
   for (const v of graph.inputs) g.message(11, valueInfo(v));
   for (const v of graph.outputs) g.message(12, valueInfo(v));
-  return new Message()
-    .int(1, 8)
-    .message(8, new Message().text(1, '').int(2, 17))
-    .message(7, g)
-    .encode();
+  return new Message().int(1, 8).message(8, new Message().text(1, '').int(2, 17)).message(7, g).encode();
 }

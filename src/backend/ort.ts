@@ -17,7 +17,11 @@ export interface OrtTensor {
 
 interface BindingSession {
   loadModel(buffer: ArrayBuffer, byteOffset: number, byteLength: number, options: object): void;
-  run(feeds: Record<string, OrtTensor>, fetches: Record<string, OrtTensor | null>, options: object): Record<string, OrtTensor>;
+  run(
+    feeds: Record<string, OrtTensor>,
+    fetches: Record<string, OrtTensor | null>,
+    options: object,
+  ): Record<string, OrtTensor>;
   dispose(): void;
 }
 
@@ -43,7 +47,8 @@ export interface OrtSession {
 /** The binding's members gantry relies on; a new onnxruntime-node that changes them must fail here, loudly. */
 export function checkBinding(binding: unknown): asserts binding is Binding {
   const b = binding as Partial<Binding> | null;
-  const proto = typeof b?.InferenceSession === 'function' ? b.InferenceSession.prototype as Partial<BindingSession> : null;
+  const proto =
+    typeof b?.InferenceSession === 'function' ? (b.InferenceSession.prototype as Partial<BindingSession>) : null;
   const missing = [
     typeof b?.initOrtOnce === 'function' ? null : 'initOrtOnce',
     proto == null ? 'InferenceSession' : null,
@@ -51,7 +56,10 @@ export function checkBinding(binding: unknown): asserts binding is Binding {
     typeof proto?.run === 'function' ? null : 'InferenceSession#run',
     typeof proto?.dispose === 'function' ? null : 'InferenceSession#dispose',
   ].filter((m) => m != null);
-  if (missing.length > 0) throw new Error(`onnxruntime-node's native binding changed (missing ${missing.join(', ')}); gantry needs onnxruntime-node ${ORT_VERSION}`);
+  if (missing.length > 0)
+    throw new Error(
+      `onnxruntime-node's native binding changed (missing ${missing.join(', ')}); gantry needs onnxruntime-node ${ORT_VERSION}`,
+    );
 }
 
 let loaded: OrtRuntime | null = null;
@@ -66,9 +74,12 @@ export function loadOrt(): OrtRuntime {
   } catch {
     throw new Error('onnxruntime-node is not installed');
   }
-  if (version !== ORT_VERSION) throw new Error(`onnxruntime-node ${version} is installed; gantry's native kernels need exactly ${ORT_VERSION}`);
+  if (version !== ORT_VERSION)
+    throw new Error(`onnxruntime-node ${version} is installed; gantry's native kernels need exactly ${ORT_VERSION}`);
   const module = require('onnxruntime-node/dist/binding') as { binding: unknown; initOrt: () => void };
-  const common = require('onnxruntime-common') as { Tensor: new (type: string, data: Float32Array, dims: readonly number[]) => OrtTensor };
+  const common = require('onnxruntime-common') as {
+    Tensor: new (type: string, data: Float32Array, dims: readonly number[]) => OrtTensor;
+  };
   checkBinding(module.binding);
   module.initOrt();
   const binding = module.binding;

@@ -42,12 +42,22 @@ function transpose2d(backend: BackendWasm, x: Info, rows: number, cols: number):
   return wasmKernel(tf.Transpose)({ inputs: { x: view }, backend, attrs: { perm: [1, 0] } }) as Info;
 }
 
-function convInfo(xShape: number[], filterShape: number[], attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs): ConvInfo {
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: tf.Conv2DBackpropFilterAttrs | tf.Conv2DBackpropInputAttrs,
+): ConvInfo {
   if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm training kernels support NHWC only, got ${attrs.dataFormat}`);
   return tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
-    attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
 /**
@@ -55,7 +65,10 @@ function convInfo(xShape: number[], filterShape: number[], attrs: tf.Conv2DBackp
  */
 function im2col(x: Float32Array, cols: Float32Array, c: ConvInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = c;
-  const pt = c.padInfo.top, pl = c.padInfo.left, sh = c.strideHeight, sw = c.strideWidth;
+  const pt = c.padInfo.top,
+    pl = c.padInfo.left,
+    sh = c.strideHeight,
+    sw = c.strideWidth;
   const rowLen = kh * kw * ci;
   let o = 0;
   for (let n = 0; n < batchSize; n++) {
@@ -84,7 +97,10 @@ function im2col(x: Float32Array, cols: Float32Array, c: ConvInfo): void {
 /** The adjoint of im2col: dx[n, iy, ix, ci] += cols[m, (ky*kw + kx)*Ci + ci]. dx must start zeroed. */
 function col2im(cols: Float32Array, dx: Float32Array, c: ConvInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, filterHeight: kh, filterWidth: kw } = c;
-  const pt = c.padInfo.top, pl = c.padInfo.left, sh = c.strideHeight, sw = c.strideWidth;
+  const pt = c.padInfo.top,
+    pl = c.padInfo.left,
+    sh = c.strideHeight,
+    sw = c.strideWidth;
   const rowLen = kh * kw * ci;
   let o = 0;
   for (let n = 0; n < batchSize; n++) {
@@ -94,7 +110,10 @@ function col2im(cols: Float32Array, dx: Float32Array, c: ConvInfo): void {
         let p = o;
         for (let ky = 0; ky < kh; ky++) {
           const iy = oy * sh - pt + ky;
-          if (iy < 0 || iy >= inHeight) { p += kw * ci; continue; }
+          if (iy < 0 || iy >= inHeight) {
+            p += kw * ci;
+            continue;
+          }
           for (let kx = 0; kx < kw; kx++, p += ci) {
             const ix = ox * sw - pl + kx;
             if (ix < 0 || ix >= inWidth) continue;
@@ -111,7 +130,11 @@ function col2im(cols: Float32Array, dx: Float32Array, c: ConvInfo): void {
  * dW[kh, kw, Ci, Co] = im2col(x)ᵀ · dy. XNNPACK packs the right operand on every call, so the large
  * im2col matrix goes on the left (transposed explicitly) and dy, the smaller one, on the right.
  */
-function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+function conv2DBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}): Info {
   const { backend } = args;
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
@@ -130,7 +153,11 @@ function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: Ba
 }
 
 /** dx = col2im(dy · Wᵀ); also the forward pass of a transposed convolution. */
-function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+function conv2DBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}): Info {
   const { backend } = args;
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
@@ -209,7 +236,8 @@ function tile(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs
   const { backend } = args;
   const { x } = args.inputs as { x: Info };
   const { reps } = args.attrs as unknown as tf.TileAttrs;
-  if (x.dtype === 'string' || x.shape.length === 0) return stockTileConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  if (x.dtype === 'string' || x.shape.length === 0)
+    return stockTileConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
   const inShape = x.shape;
   const rank = inShape.length;
   const outShape = inShape.map((d, i) => d * reps[i]);
@@ -222,7 +250,8 @@ function tile(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs
   // Writes input block `inOff` (axes ≥ axis) tiled, at `outOff`; each level copies its finished block reps times.
   const fill = (axis: number, inOff: number, outOff: number): void => {
     if (axis === rank - 1) dst.set(src.subarray(inOff, inOff + inShape[axis]), outOff);
-    else for (let j = 0; j < inShape[axis]; j++) fill(axis + 1, inOff + j * inStride[axis], outOff + j * outStride[axis]);
+    else
+      for (let j = 0; j < inShape[axis]; j++) fill(axis + 1, inOff + j * inStride[axis], outOff + j * outStride[axis]);
     const block = inShape[axis] * outStride[axis];
     for (let k = 1; k < reps[axis]; k++) dst.copyWithin(outOff + k * block, outOff, outOff + block);
   };
@@ -239,26 +268,51 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm
   const { backend } = args;
   const { dy, input } = args.inputs as { dy: Info; input: Info };
   const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as tf.MaxPoolGradAttrs;
-  const c = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const c = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    filterSize,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+  );
   const dx = backend.makeOutput(input.shape, 'float32');
   const x = heap(backend, input);
   const g = heap(backend, dy);
   const out = heap(backend, dx);
   out.fill(0);
-  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth } = c;
-  const top = c.padInfo.top, left = c.padInfo.left;
+  const {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels: channels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+  } = c;
+  const top = c.padInfo.top,
+    left = c.padInfo.left;
   for (let b = 0, o = 0; b < batchSize; b++) {
     const base = b * inHeight * inWidth * channels;
     for (let r = 0; r < outHeight; r++) {
-      const r0 = Math.max(0, r * strideHeight - top), r1 = Math.min(inHeight, r * strideHeight - top + filterHeight);
+      const r0 = Math.max(0, r * strideHeight - top),
+        r1 = Math.min(inHeight, r * strideHeight - top + filterHeight);
       for (let col = 0; col < outWidth; col++) {
-        const c0 = Math.max(0, col * strideWidth - left), c1 = Math.min(inWidth, col * strideWidth - left + filterWidth);
+        const c0 = Math.max(0, col * strideWidth - left),
+          c1 = Math.min(inWidth, col * strideWidth - left + filterWidth);
         for (let d = 0; d < channels; d++, o++) {
-          let best = -Infinity, at = -1;
+          let best = -Infinity,
+            at = -1;
           for (let wr = r0; wr < r1; wr++) {
             for (let wc = c0; wc < c1; wc++) {
               const p = base + (wr * inWidth + wc) * channels + d;
-              if (x[p] > best) { best = x[p]; at = p; }
+              if (x[p] > best) {
+                best = x[p];
+                at = p;
+              }
             }
           }
           if (at >= 0) out[at] += g[o];
@@ -284,7 +338,8 @@ function identity(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm })
 const stockCastConfig = tf.getKernel(tf.Cast, 'wasm')!;
 function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
   const { x } = args.inputs as { x: Info };
-  if ((args.attrs as unknown as tf.CastAttrs).dtype !== x.dtype) return stockCastConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+  if ((args.attrs as unknown as tf.CastAttrs).dtype !== x.dtype)
+    return stockCastConfig.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
   return identity(args);
 }
 
@@ -293,7 +348,11 @@ function cast(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs
  * gather, which embeddings (conditional GANs) and DiffAugment's translation use. Ids outside [0, numSegments)
  * are dropped, as in TensorFlow.
  */
-function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: BackendWasm; attrs: tf.NamedAttrMap }): Info {
+function unsortedSegmentSum(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+  attrs: tf.NamedAttrMap;
+}): Info {
   const { x, segmentIds } = args.inputs as { x: Info; segmentIds: Info };
   const { numSegments } = args.attrs as unknown as tf.UnsortedSegmentSumAttrs;
   const { backend } = args;
@@ -308,23 +367,61 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; backend: Back
   for (let r = 0; r < rows; r++) {
     const id = ids[r];
     if (id < 0 || id >= numSegments) continue;
-    const from = r * width, to = id * width;
+    const from = r * width,
+      to = id * width;
     for (let j = 0; j < width; j++) dst[to + j] += src[from + j];
   }
   return out;
 }
 
 const kernels: tf.KernelConfig[] = [
-  { kernelName: tf.UnsortedSegmentSum, backendName: 'wasm', kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc },
+  {
+    kernelName: tf.UnsortedSegmentSum,
+    backendName: 'wasm',
+    kernelFunc: unsortedSegmentSum as unknown as tf.KernelFunc,
+  },
   { kernelName: tf.Identity, backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc },
   { kernelName: tf.Cast, backendName: 'wasm', kernelFunc: cast as unknown as tf.KernelFunc },
-  { kernelName: tf.Sum, backendName: 'wasm', setupFunc: stockSumConfig.setupFunc, kernelFunc: reduceLeading(stockSumConfig, false) as unknown as tf.KernelFunc },
-  { kernelName: tf.Mean, backendName: 'wasm', setupFunc: stockMeanConfig.setupFunc, kernelFunc: reduceLeading(stockMeanConfig, true) as unknown as tf.KernelFunc },
-  { kernelName: tf.MaxPoolGrad, backendName: 'wasm', setupFunc: stockMaxPoolGradConfig.setupFunc, kernelFunc: maxPoolGrad as unknown as tf.KernelFunc },
-  { kernelName: tf.Tile, backendName: 'wasm', setupFunc: stockTileConfig.setupFunc, kernelFunc: tile as unknown as tf.KernelFunc },
-  { kernelName: tf.BatchMatMul, backendName: 'wasm', setupFunc: stockBatchMatMulConfig.setupFunc, kernelFunc: batchMatMul as unknown as tf.KernelFunc },
-  { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc },
-  { kernelName: tf.Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc },
+  {
+    kernelName: tf.Sum,
+    backendName: 'wasm',
+    setupFunc: stockSumConfig.setupFunc,
+    kernelFunc: reduceLeading(stockSumConfig, false) as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.Mean,
+    backendName: 'wasm',
+    setupFunc: stockMeanConfig.setupFunc,
+    kernelFunc: reduceLeading(stockMeanConfig, true) as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.MaxPoolGrad,
+    backendName: 'wasm',
+    setupFunc: stockMaxPoolGradConfig.setupFunc,
+    kernelFunc: maxPoolGrad as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.Tile,
+    backendName: 'wasm',
+    setupFunc: stockTileConfig.setupFunc,
+    kernelFunc: tile as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.BatchMatMul,
+    backendName: 'wasm',
+    setupFunc: stockBatchMatMulConfig.setupFunc,
+    kernelFunc: batchMatMul as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+  },
+  {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
+  },
 ];
 
 /** Registers (or replaces) the project's wasm kernels. Idempotent. */

@@ -1,27 +1,54 @@
 /** `gantry upscale|colorize|inpaint|translate IN OUT --run DIR`: a trained image-to-image run applied to a file. */
-import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { applyToFile, TASK_COMMANDS } from '../inference/apply.js';
-import type { ImageTask } from '../image2image/task.js';
+import { BACKENDS, type BackendChoice, useBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
-import { formatHelp, parseOptions, type CommandHelp } from './options.js';
+import type { ImageTask } from '../image2image/task.js';
+import { applyToFile, TASK_COMMANDS } from '../inference/apply.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 
 const WHAT: Record<ImageTask, { summary: string; example: string }> = {
-  superres: { summary: 'Upscale an image by the run\'s factor (×4 by default) with a --task superres run.', example: 'gantry upscale small.png big.png --run runs/superres' },
-  colorize: { summary: 'Colour a gray (or colour, made gray) image with a --task colorize run.', example: 'gantry colorize old.jpg coloured.png --run runs/colorize' },
-  inpaint: { summary: 'Fill the pixels a mask marks (white = missing) with a --task inpaint run; the others are kept.', example: 'gantry inpaint photo.png filled.png --mask holes.png --run runs/inpaint' },
-  translate: { summary: 'Translate an image to the run\'s target style with a --task translate run.', example: 'gantry translate twitter.png google-style.png --run runs/translate' },
+  superres: {
+    summary: "Upscale an image by the run's factor (×4 by default) with a --task superres run.",
+    example: 'gantry upscale small.png big.png --run runs/superres',
+  },
+  colorize: {
+    summary: 'Colour a gray (or colour, made gray) image with a --task colorize run.',
+    example: 'gantry colorize old.jpg coloured.png --run runs/colorize',
+  },
+  inpaint: {
+    summary: 'Fill the pixels a mask marks (white = missing) with a --task inpaint run; the others are kept.',
+    example: 'gantry inpaint photo.png filled.png --mask holes.png --run runs/inpaint',
+  },
+  translate: {
+    summary: "Translate an image to the run's target style with a --task translate run.",
+    example: 'gantry translate twitter.png google-style.png --run runs/translate',
+  },
 };
 
 export function applyHelp(task: ImageTask): CommandHelp {
   const command = TASK_COMMANDS[task];
   return {
     usage: `gantry ${command} <in> <out> --run <dir>${task === 'inpaint' ? ' --mask <file>' : ''} [options]`,
-    summary: `${WHAT[task].summary}\nPNG, JPEG or WebP of any size: larger images run in overlapping tiles of the training size, blended;\n` +
-      'transparency is kept. The output format follows <out>\'s extension (.png, .jpg, .webp).',
+    summary:
+      `${WHAT[task].summary}\nPNG, JPEG or WebP of any size: larger images run in overlapping tiles of the training size, blended;\n` +
+      "transparency is kept. The output format follows <out>'s extension (.png, .jpg, .webp).",
     options: {
       run: { type: 'string', placeholder: 'dir', help: `a run folder trained with --task ${task}` },
-      ...(task === 'inpaint' ? { mask: { type: 'string' as const, placeholder: 'file', help: 'mask image of the input\'s size, white where pixels are missing' } } : {}),
-      overlap: { type: 'int', min: 0, max: 4096, placeholder: 'px', help: 'overlap of neighbouring tiles (default: a quarter of the tile)' },
+      ...(task === 'inpaint'
+        ? {
+            mask: {
+              type: 'string' as const,
+              placeholder: 'file',
+              help: "mask image of the input's size, white where pixels are missing",
+            },
+          }
+        : {}),
+      overlap: {
+        type: 'int',
+        min: 0,
+        max: 4096,
+        placeholder: 'px',
+        help: 'overlap of neighbouring tiles (default: a quarter of the tile)',
+      },
       backend: { type: 'string', choices: BACKENDS, default: 'auto', help: 'compute backend' },
     },
     examples: [WHAT[task].example, `gantry ${command} in.png out.png --run runs/${task} --overlap 32`],
@@ -37,10 +64,17 @@ export function applyCommand(task: ImageTask): (argv: string[]) => Promise<numbe
       process.stdout.write(formatHelp(help));
       return 0;
     }
-    if (values.run == null) throw new UsageError(`--run <dir> is required (a folder written by gantry train --task ${task})`);
+    if (values.run == null)
+      throw new UsageError(`--run <dir> is required (a folder written by gantry train --task ${task})`);
     await useBackend(values.backend as BackendChoice);
     const [input, output] = values._;
-    const size = await applyToFile(task, { runDir: values.run as string, input, output, mask: values.mask as string | undefined, overlap: values.overlap as number | undefined });
+    const size = await applyToFile(task, {
+      runDir: values.run as string,
+      input,
+      output,
+      mask: values.mask as string | undefined,
+      overlap: values.overlap as number | undefined,
+    });
     process.stderr.write(`wrote ${output} (${size.width}×${size.height})\n`);
     return 0;
   };

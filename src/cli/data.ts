@@ -1,18 +1,20 @@
 /** `gantry data info` and `gantry data download`. */
-import { datasetHash, DATASET_NAMES, DATASETS, loadData, type DatasetName } from '../data/index.js';
+
+import type { ImageDataset } from '../data/dataset.js';
 import { DOWNLOADABLE, downloadDataset } from '../data/download.js';
 import { defaultCacheDir, isIdxFolder } from '../data/idx_sets.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { DATASET_NAMES, DATASETS, type DatasetName, datasetHash, loadData } from '../data/index.js';
+import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
 import { tileImages } from '../util/pixels.js';
-import { UsageError } from '../errors.js';
-import { formatHelp, parseOptions, type CommandHelp } from './options.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 
 export const dataInfoHelp: CommandHelp = {
   usage: 'gantry data info <dataset|path> [options]',
-  summary: `Describe a data set (${DATASET_NAMES.join(', ')}) or a folder of images or IDX files: count, image shape,\n` +
+  summary:
+    `Describe a data set (${DATASET_NAMES.join(', ')}) or a folder of images or IDX files: count, image shape,\n` +
     'classes with counts, value range and content hash; --grid writes real examples as one PNG (a row a class).',
   options: {
     split: { type: 'string', choices: ['train', 'test'], default: 'train', help: 'split of an IDX data set' },
@@ -20,7 +22,12 @@ export const dataInfoHelp: CommandHelp = {
     resolution: { type: 'int', min: 8, max: 1024, help: 'image folders: square size (default 32)' },
     channels: { type: 'int', min: 1, max: 3, help: 'image folders: 1 or 3 (default 3)' },
     fit: { type: 'string', choices: ['crop', 'pad'], default: 'crop', help: 'image folders: center-crop or pad' },
-    background: { type: 'string', choices: ['black', 'white'], default: 'black', help: 'image folders: colour under transparency' },
+    background: {
+      type: 'string',
+      choices: ['black', 'white'],
+      default: 'black',
+      help: 'image folders: colour under transparency',
+    },
     strict: { type: 'boolean', help: 'image folders: unreadable or non-image files are an error' },
   },
   examples: [
@@ -32,7 +39,8 @@ export const dataInfoHelp: CommandHelp = {
 
 export const dataDownloadHelp: CommandHelp = {
   usage: `gantry data download <${Object.keys(DOWNLOADABLE).join('|')}> [options]`,
-  summary: 'Download a standard data set into the cache, checking every file\'s SHA-256; a file already there and\n' +
+  summary:
+    "Download a standard data set into the cache, checking every file's SHA-256; a file already there and\n" +
     'intact is kept. Needs a network (or a --mirror you serve yourself).',
   options: {
     mirror: { type: 'string', placeholder: 'url', help: 'base URL to fetch the .gz files from' },
@@ -55,12 +63,15 @@ Examples:
 `;
 
 function describe(d: ImageDataset): string[] {
-  let min = 255, max = 0;
+  let min = 255,
+    max = 0;
   for (const v of d.images) {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const lines = [`${d.name}: ${d.count} images, ${d.width}×${d.height}, ${d.channels} channel(s), pixel values ${min}–${max}`];
+  const lines = [
+    `${d.name}: ${d.count} images, ${d.width}×${d.height}, ${d.channels} channel(s), pixel values ${min}–${max}`,
+  ];
   if (d.classNames && d.labels) {
     const counts = new Array(d.classNames.length).fill(0);
     for (const l of d.labels) counts[l]++;
@@ -87,7 +98,9 @@ function exampleGrid(d: ImageDataset): { pixels: Uint8Array; width: number; heig
     picks = Array.from({ length: Math.min(64, d.count) }, (_, i) => i);
   }
   const images = new Uint8Array(picks.length * size);
-  picks.forEach((p, i) => { if (p >= 0) images.set(d.images.subarray(p * size, (p + 1) * size), i * size); });
+  picks.forEach((p, i) => {
+    if (p >= 0) images.set(d.images.subarray(p * size, (p + 1) * size), i * size);
+  });
   return tileImages(images, picks.length, d.height, d.width, d.channels, 8);
 }
 
@@ -101,15 +114,28 @@ async function info(argv: string[]): Promise<number> {
   const named = (DATASET_NAMES as readonly string[]).includes(target);
   const folder = !named && !isIdxFolder(target);
   const bar = new ProgressBar();
-  const data = await loadData({
-    dataset: named ? (target as DatasetName) : 'mnist', data: named ? null : target, split: values.split as 'train' | 'test',
-    imageSize: (values.resolution as number | undefined) ?? (folder ? 32 : named ? DATASETS[target as DatasetName].imageSize : 28),
-    channels: (values.channels as number | undefined) ?? (folder ? 3 : named ? DATASETS[target as DatasetName].channels : 1),
-    fit: values.fit as 'crop' | 'pad', background: values.background as 'black' | 'white', strict: values.strict === true,
-  }, {
-    progress: (done, total) => bar.task('decoding images', done, total),
-    warn: (m) => { bar.clear(); process.stderr.write(`warning: ${m}\n`); },
-  });
+  const data = await loadData(
+    {
+      dataset: named ? (target as DatasetName) : 'mnist',
+      data: named ? null : target,
+      split: values.split as 'train' | 'test',
+      imageSize:
+        (values.resolution as number | undefined) ??
+        (folder ? 32 : named ? DATASETS[target as DatasetName].imageSize : 28),
+      channels:
+        (values.channels as number | undefined) ?? (folder ? 3 : named ? DATASETS[target as DatasetName].channels : 1),
+      fit: values.fit as 'crop' | 'pad',
+      background: values.background as 'black' | 'white',
+      strict: values.strict === true,
+    },
+    {
+      progress: (done, total) => bar.task('decoding images', done, total),
+      warn: (m) => {
+        bar.clear();
+        process.stderr.write(`warning: ${m}\n`);
+      },
+    },
+  );
   process.stdout.write(`${describe(data).join('\n')}\n`);
   if (values.grid != null) {
     const grid = exampleGrid(data);
@@ -126,17 +152,22 @@ async function download(argv: string[]): Promise<number> {
     return 0;
   }
   const name = values._[0];
-  if (!(name in DOWNLOADABLE)) throw new UsageError(`cannot download '${name}' (choose from ${Object.keys(DOWNLOADABLE).join(', ')})`);
+  if (!(name in DOWNLOADABLE))
+    throw new UsageError(`cannot download '${name}' (choose from ${Object.keys(DOWNLOADABLE).join(', ')})`);
   const bar = new ProgressBar();
   const result = await downloadDataset(name, {
     mirror: values.mirror as string | undefined,
     cacheDir: values.cache as string | undefined,
-    progress: (file, received, total) => { if (total) bar.task(`${file} (bytes)`, received, total); },
+    progress: (file, received, total) => {
+      if (total) bar.task(`${file} (bytes)`, received, total);
+    },
   });
   bar.clear();
   for (const f of result.alreadyPresent) process.stderr.write(`already present and intact: ${f}\n`);
   for (const f of result.downloaded) process.stderr.write(`downloaded and verified: ${f}\n`);
-  process.stderr.write(`${name} is in ${result.dir}${name === 'mnist' ? '; train on it with --dataset mnist-full' : ''}\n`);
+  process.stderr.write(
+    `${name} is in ${result.dir}${name === 'mnist' ? '; train on it with --dataset mnist-full' : ''}\n`,
+  );
   return 0;
 }
 
@@ -150,4 +181,3 @@ export async function dataCommand(argv: string[]): Promise<number> {
   }
   throw new UsageError(`unknown data command '${sub}' (info, download)`);
 }
-

@@ -1,33 +1,62 @@
 /** `gantry eval`: judge a run's generator (or a folder of images) against a real data set. */
 import { appendFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { DATASET_NAMES, DATASETS, loadData, type DatasetName } from '../data/index.js';
+import { BACKENDS, type BackendChoice, useBackend } from '../backend/index.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
-import { formatMetricsLine } from '../train/metrics_log.js';
-import { builtinExtractor, INPUT_SCALES, pluginExtractor, type InputScale } from '../metrics/extractor.js';
-import { evaluate, firstImages, METRICS, realFeatures, type EvalResult, type ImageBatch, type MetricName } from '../metrics/evaluate.js';
-import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
-import { loadRunGenerator } from '../inference/sample.js';
+import { DATASET_NAMES, DATASETS, type DatasetName, loadData } from '../data/index.js';
 import { UsageError } from '../errors.js';
-import { formatHelp, parseOptions, type CommandHelp } from './options.js';
+import { loadRunGenerator } from '../inference/sample.js';
+import {
+  type EvalResult,
+  evaluate,
+  firstImages,
+  type ImageBatch,
+  METRICS,
+  type MetricName,
+  realFeatures,
+} from '../metrics/evaluate.js';
+import { builtinExtractor, INPUT_SCALES, type InputScale, pluginExtractor } from '../metrics/extractor.js';
+import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
+import { formatMetricsLine } from '../train/metrics_log.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 
 export const evalHelp: CommandHelp = {
   usage: 'gantry eval (--run <dir> | --images <dir>) [options]',
-  summary: 'FID, KID, Inception-style score, precision/recall (k=3) and mode coverage of generated images against a\n' +
+  summary:
+    'FID, KID, Inception-style score, precision/recall (k=3) and mode coverage of generated images against a\n' +
     'real data set, with the protocol used. Real features are cached per (data, split, extractor, count).\n' +
-    'Results from --run are also appended to the run\'s metrics.jsonl.',
+    "Results from --run are also appended to the run's metrics.jsonl.",
   options: {
     run: { type: 'string', placeholder: 'dir', help: 'a training run: its generator makes --count images' },
     images: { type: 'string', placeholder: 'dir', help: 'a folder of images to judge instead' },
-    reference: { type: 'string', choices: DATASET_NAMES, help: 'real data set (default: the run\'s, else mnist)' },
+    reference: { type: 'string', choices: DATASET_NAMES, help: "real data set (default: the run's, else mnist)" },
     split: { type: 'string', choices: ['train', 'test'], default: 'test', help: 'split of the reference data' },
-    count: { type: 'int', min: 2, max: 1000000, default: 10000, help: 'images on each side (at most what the reference has)' },
-    metrics: { type: 'string', placeholder: 'list', default: METRICS.join(','), help: 'comma-separated subset of the metrics' },
+    count: {
+      type: 'int',
+      min: 2,
+      max: 1000000,
+      default: 10000,
+      help: 'images on each side (at most what the reference has)',
+    },
+    metrics: {
+      type: 'string',
+      placeholder: 'list',
+      default: METRICS.join(','),
+      help: 'comma-separated subset of the metrics',
+    },
     seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: 0, help: 'latent seed for --run' },
-    features: { type: 'string', placeholder: 'dir', help: 'a TensorFlow.js layers model to use as the feature extractor' },
+    features: {
+      type: 'string',
+      placeholder: 'dir',
+      help: 'a TensorFlow.js layers model to use as the feature extractor',
+    },
     'feature-layer': { type: 'string', placeholder: 'name', help: 'with --features: the layer giving the features' },
-    'input-scale': { type: 'string', choices: INPUT_SCALES, default: '-1,1', help: 'with --features: input value range' },
+    'input-scale': {
+      type: 'string',
+      choices: INPUT_SCALES,
+      default: '-1,1',
+      help: 'with --features: input value range',
+    },
     json: { type: 'boolean', help: 'print one JSON line instead of a table' },
     backend: { type: 'string', choices: BACKENDS, default: 'auto', help: 'compute backend' },
   },
@@ -49,10 +78,16 @@ function table(r: EvalResult): string {
   if (r.recall !== undefined) rows.push(['recall (k=3)', f(r.recall)]);
   if (r.modes) rows.push(['modes covered (>2%)', `${r.modes.covered}/${r.modes.classes}, KL to real ${f(r.modes.kl)}`]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  return [...rows.map(([k, v]) => `${k.padEnd(width)}${v}`), '',
+  return [
+    ...rows.map(([k, v]) => `${k.padEnd(width)}${v}`),
+    '',
     `extractor: ${r.protocol.extractor}`,
     `reference: ${r.protocol.reference}, ${r.protocol.real_count} real vs ${r.protocol.generated_count} generated images`,
-    ...(r.protocol.kid_subsets ? [`KID: ${r.protocol.kid_subsets} subsets; FID only compares under the same protocol`] : []), ''].join('\n');
+    ...(r.protocol.kid_subsets
+      ? [`KID: ${r.protocol.kid_subsets} subsets; FID only compares under the same protocol`]
+      : []),
+    '',
+  ].join('\n');
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
@@ -62,33 +97,74 @@ export async function evalCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if ((v.run == null) === (v.images == null)) throw new UsageError('give one of --run <dir> or --images <dir>');
-  const metrics = new Set((v.metrics as string).split(',').map((m) => m.trim()).filter((m) => m !== ''));
-  for (const m of metrics) if (!(METRICS as readonly string[]).includes(m)) throw new UsageError(`--metrics: unknown metric '${m}' (choose from ${METRICS.join(', ')})`);
+  const metrics = new Set(
+    (v.metrics as string)
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== ''),
+  );
+  for (const m of metrics)
+    if (!(METRICS as readonly string[]).includes(m))
+      throw new UsageError(`--metrics: unknown metric '${m}' (choose from ${METRICS.join(', ')})`);
   if (v.features != null && v['feature-layer'] == null) throw new UsageError('--features needs --feature-layer <name>');
   await useBackend(v.backend as BackendChoice);
 
   const run = v.run as string | undefined;
   const loaded = run != null ? loadRunGenerator(run) : null;
-  const reference = (v.reference as DatasetName | undefined) ?? (loaded && loaded.config.data == null ? loaded.config.dataset : 'mnist');
+  const reference =
+    (v.reference as DatasetName | undefined) ??
+    (loaded && loaded.config.data == null ? loaded.config.dataset : 'mnist');
   const split = v.split as 'train' | 'test';
   const { imageSize, channels } = DATASETS[reference];
-  const real = await loadData({ dataset: reference, data: null, split, imageSize, channels, fit: 'crop', background: 'black', strict: false });
+  const real = await loadData({
+    dataset: reference,
+    data: null,
+    split,
+    imageSize,
+    channels,
+    fit: 'crop',
+    background: 'black',
+    strict: false,
+  });
   const count = Math.min(v.count as number, real.count);
-  const extractor = v.features != null
-    ? await pluginExtractor(v.features as string, v['feature-layer'] as string, v['input-scale'] as InputScale)
-    : await builtinExtractor(reference);
+  const extractor =
+    v.features != null
+      ? await pluginExtractor(v.features as string, v['feature-layer'] as string, v['input-scale'] as InputScale)
+      : await builtinExtractor(reference);
   try {
     let generated: ImageBatch;
     if (loaded != null) {
       const { generator, config } = loaded;
       const [h, w, c] = generator.outputShape;
-      generated = { images: generateImages(generator, latentNoise(v.seed as number, count, config.latentDim), config.latentDim, generationLabels(config, count)), count, height: h, width: w, channels: c };
+      generated = {
+        images: generateImages(
+          generator,
+          latentNoise(v.seed as number, count, config.latentDim),
+          config.latentDim,
+          generationLabels(config, count),
+        ),
+        count,
+        height: h,
+        width: w,
+        channels: c,
+      };
       generator.store.dispose();
     } else {
       // Transparent pictures go on the reference's background (the emoji sets are on white).
       const { background } = DATASETS[reference];
-      const folder = await loadData({ dataset: 'mnist', data: v.images as string, split: 'train', imageSize: real.height, channels: real.channels, fit: 'crop', background, strict: false },
-        { warn: (m) => process.stderr.write(`warning: ${m}\n`) });
+      const folder = await loadData(
+        {
+          dataset: 'mnist',
+          data: v.images as string,
+          split: 'train',
+          imageSize: real.height,
+          channels: real.channels,
+          fit: 'crop',
+          background,
+          strict: false,
+        },
+        { warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+      );
       generated = firstImages(folder, count);
     }
     const realSide = realFeatures(real, `${reference}/${split}`, count, extractor, defaultCacheDir());
@@ -97,7 +173,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     const { warnings: _, ...record } = result;
     if (v.json) process.stdout.write(`${JSON.stringify(record)}\n`);
     else process.stdout.write(table(result));
-    if (run != null && existsSync(join(run, 'metrics.jsonl'))) appendFileSync(join(run, 'metrics.jsonl'), formatMetricsLine({ eval: record, time: new Date().toISOString() }));
+    if (run != null && existsSync(join(run, 'metrics.jsonl')))
+      appendFileSync(join(run, 'metrics.jsonl'), formatMetricsLine({ eval: record, time: new Date().toISOString() }));
     return 0;
   } finally {
     extractor.dispose();

@@ -1,12 +1,12 @@
 /** The `gantry` command: dispatches to one thin command module; user mistakes exit 2 with one line. */
 import { UsageError, UserError } from '../errors.js';
+import { TrainingDivergedError } from '../train/loop.js';
 import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { sampleCommand } from './sample.js';
 import { studioCommand } from './studio.js';
 import { trainCommand } from './train.js';
-import { TrainingDivergedError } from '../train/loop.js';
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
@@ -17,7 +17,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   upscale: { run: applyCommand('superres'), summary: 'upscale an image with a --task superres run' },
   colorize: { run: applyCommand('colorize'), summary: 'colour a gray image with a --task colorize run' },
   inpaint: { run: applyCommand('inpaint'), summary: 'fill masked pixels with a --task inpaint run' },
-  translate: { run: applyCommand('translate'), summary: 'translate an image\'s style with a --task translate run' },
+  translate: { run: applyCommand('translate'), summary: "translate an image's style with a --task translate run" },
 };
 
 const HELP = `Usage: gantry <command> [options]
@@ -25,7 +25,9 @@ const HELP = `Usage: gantry <command> [options]
 Train, sample and judge GANs in TypeScript on TensorFlow.js.
 
 Commands:
-${Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`).join('\n')}
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(10)}${c.summary}`)
+  .join('\n')}
 
 Run 'gantry <command> --help' for a command's options and examples.
 
@@ -48,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
   const entry = COMMANDS[command];
   const name = `gantry ${command}`;
   try {
-    if (entry == null) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    if (entry == null)
+      throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')})`);
     return await entry.run(rest);
   } catch (caught) {
     const err = caught as NodeJS.ErrnoException;

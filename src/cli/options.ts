@@ -5,7 +5,6 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-
 export interface OptionSpec {
   type: 'int' | 'float' | 'string' | 'boolean';
   help: string;
@@ -29,16 +28,26 @@ export interface CommandHelp {
 
 export function formatHelp(help: CommandHelp): string {
   const rows = Object.entries(help.options).map(([name, o]) => {
-    const flag = o.type === 'boolean' ? `--${name}` : `--${name} <${o.placeholder ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'value' : 'n')}>`;
+    const flag =
+      o.type === 'boolean'
+        ? `--${name}`
+        : `--${name} <${o.placeholder ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'value' : 'n')}>`;
     const def = o.default === undefined ? '' : ` (default: ${o.default})`;
     return [flag, `${o.help}${def}`];
   });
   rows.push(['--help, -h', 'show this help']);
   const width = Math.max(...rows.map(([f]) => f.length)) + 2;
   return [
-    `Usage: ${help.usage}`, '', help.summary, '', 'Options:',
-    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`), '', 'Examples:',
-    ...help.examples.map((e) => `  ${e}`), '',
+    `Usage: ${help.usage}`,
+    '',
+    help.summary,
+    '',
+    'Options:',
+    ...rows.map(([f, h]) => `  ${f.padEnd(width)}${h}`),
+    '',
+    'Examples:',
+    ...help.examples.map((e) => `  ${e}`),
+    '',
   ].join('\n');
 }
 
@@ -46,8 +55,15 @@ export function formatHelp(help: CommandHelp): string {
  * Parses `--flag value` arguments against a table; returns null when --help was asked for. With
  * `positionals`, that many plain arguments are required and returned under `_` (space-joined names).
  */
-export function parseOptions(command: string, argv: string[], table: OptionTable, positionals: string[] = []): (OptionValues & { _: string[] }) | null {
-  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
+export function parseOptions(
+  command: string,
+  argv: string[],
+  table: OptionTable,
+  positionals: string[] = [],
+): (OptionValues & { _: string[] }) | null {
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+  };
   for (const [name, o] of Object.entries(table)) config[name] = { type: o.type === 'boolean' ? 'boolean' : 'string' };
   // parseArgs reads "-1" after a flag as another flag; join negative numbers to their flag.
   const args: string[] = [];
@@ -66,15 +82,24 @@ export function parseOptions(command: string, argv: string[], table: OptionTable
     const e = err as Error & { code?: string };
     const unknown = e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'--?([^' =]+)/.exec(e.message)?.[1] : undefined;
     const near = unknown ? closest(unknown, Object.keys(table)) : null;
-    throw new UsageError(`${describeParseError(e)}${near ? ` (did you mean --${near}?)` : ''} (see gantry ${command} --help)`);
+    throw new UsageError(
+      `${describeParseError(e)}${near ? ` (did you mean --${near}?)` : ''} (see gantry ${command} --help)`,
+    );
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) return null;
   if (parsed.positionals.length > positionals.length) {
-    throw new UsageError(`unexpected argument '${parsed.positionals[positionals.length]}' (see gantry ${command} --help)`);
+    throw new UsageError(
+      `unexpected argument '${parsed.positionals[positionals.length]}' (see gantry ${command} --help)`,
+    );
   }
   if (parsed.positionals.length < positionals.length) {
-    throw new UsageError(`missing ${positionals.slice(parsed.positionals.length).map((p) => `<${p}>`).join(' ')} (see gantry ${command} --help)`);
+    throw new UsageError(
+      `missing ${positionals
+        .slice(parsed.positionals.length)
+        .map((p) => `<${p}>`)
+        .join(' ')} (see gantry ${command} --help)`,
+    );
   }
   const out = { _: parsed.positionals } as unknown as OptionValues & { _: string[] };
   for (const [name, o] of Object.entries(table)) {
@@ -90,22 +115,29 @@ function closest(name: string, options: string[]): string | null {
     let row = Array.from({ length: b.length + 1 }, (_, j) => j);
     for (let i = 1; i <= a.length; i++) {
       const next = [i];
-      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      for (let j = 1; j <= b.length; j++)
+        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
       row = next;
     }
     return row[b.length];
   };
   const ranked = options.map((o) => [o, distance(name, o)] as const).sort((a, b) => a[1] - b[1]);
-  return ranked.length > 0 && ranked[0][1] <= 2 && (ranked.length === 1 || ranked[1][1] > ranked[0][1]) ? ranked[0][0] : null;
+  return ranked.length > 0 && ranked[0][1] <= 2 && (ranked.length === 1 || ranked[1][1] > ranked[0][1])
+    ? ranked[0][0]
+    : null;
 }
 
 function describeParseError(err: Error & { code?: string }): string {
   const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
   switch (err.code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option ${flag ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': return `${flag ?? 'an option'} needs a value`;
-    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}`.trim();
-    default: return err.message.split('\n')[0];
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option ${flag ?? ''}`.trim();
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return `${flag ?? 'an option'} needs a value`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument ${/'([^']*)'/.exec(err.message)?.[1] ?? ''}`.trim();
+    default:
+      return err.message.split('\n')[0];
   }
 }
 
@@ -114,7 +146,8 @@ function convert(name: string, o: OptionSpec, raw: string | boolean): string | n
   const text = String(raw);
   if (o.type === 'string') {
     if (text === '') throw new UsageError(`--${name} needs a value`);
-    if (o.choices && !o.choices.includes(text)) throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got '${text}'`);
+    if (o.choices && !o.choices.includes(text))
+      throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got '${text}'`);
     return text;
   }
   const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : NaN;

@@ -45,7 +45,9 @@ export class ProgressBar {
     const filled = total > 0 ? Math.round((width * done) / total) : 0;
     const elapsed = (now - this.taskStart) / 1000;
     const eta = done > 0 ? (elapsed * (total - done)) / done : NaN;
-    this.stream.write(`\r\x1b[2K${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${label} ${done}/${total}  ETA ${formatDuration(eta)}`);
+    this.stream.write(
+      `\r\x1b[2K${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${label} ${done}/${total}  ETA ${formatDuration(eta)}`,
+    );
     this.visible = true;
     if (done >= total) {
       this.taskStart = undefined;

@@ -1,13 +1,14 @@
 /** `gantry sample`: generated images from a run's generator, as PNG files or a grid. */
 import { join } from 'node:path';
-import { BACKENDS, useBackend, type BackendChoice } from '../backend/index.js';
-import { sampleRun } from '../inference/sample.js';
+import { BACKENDS, type BackendChoice, useBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
-import { formatHelp, parseOptions, type CommandHelp } from './options.js';
+import { sampleRun } from '../inference/sample.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 
 export const sampleHelp: CommandHelp = {
   usage: 'gantry sample --run <dir> [options]',
-  summary: 'Generate images with a trained run\'s generator. The same run, seed and count give byte-identical files.\n' +
+  summary:
+    "Generate images with a trained run's generator. The same run, seed and count give byte-identical files.\n" +
     'Without --out or --grid, writes one PNG per image to <run>/generated/seed-<seed>/.',
   options: {
     run: { type: 'string', placeholder: 'dir', help: 'the run folder (holds checkpoint.bin)' },
@@ -15,7 +16,13 @@ export const sampleHelp: CommandHelp = {
     seed: { type: 'int', min: 0, max: 2 ** 32 - 1, default: 0, help: 'seed of the latent noise' },
     out: { type: 'string', placeholder: 'dir', help: 'write NNNN.png files into this folder' },
     grid: { type: 'string', placeholder: 'file.png', help: 'write all images as one grid PNG' },
-    class: { type: 'int', min: 0, max: 9999, placeholder: 'k', help: 'conditional runs: draw only class k (default: the classes in turn)' },
+    class: {
+      type: 'int',
+      min: 0,
+      max: 9999,
+      placeholder: 'k',
+      help: 'conditional runs: draw only class k (default: the classes in turn)',
+    },
     backend: { type: 'string', choices: BACKENDS, default: 'auto', help: 'compute backend' },
   },
   examples: [
@@ -38,7 +45,16 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   const gridFile = values.grid as string | undefined;
   if (outDir == null && gridFile == null) outDir = join(runDir, 'generated', `seed-${seed}`);
   await useBackend(values.backend as BackendChoice);
-  const files = sampleRun({ runDir, count: values.count as number, seed, outDir, gridFile, classIndex: values.class as number | undefined });
-  process.stderr.write(`wrote ${files.length} file${files.length === 1 ? '' : 's'}${outDir ? ` to ${outDir}` : ` (${gridFile})`}\n`);
+  const files = sampleRun({
+    runDir,
+    count: values.count as number,
+    seed,
+    outDir,
+    gridFile,
+    classIndex: values.class as number | undefined,
+  });
+  process.stderr.write(
+    `wrote ${files.length} file${files.length === 1 ? '' : 's'}${outDir ? ` to ${outDir}` : ` (${gridFile})`}\n`,
+  );
   return 0;
 }

@@ -2,14 +2,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig, type TrainConfig } from '../config.js';
-import { OPTION_NAMES, optionOf, RESUMABLE_OPTIONS, type OptionName } from '../options.js';
-import { PRESET_NAMES, PRESETS } from '../options.js';
 import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
-import { CHECKPOINT_FILE } from '../train/state.js';
-import { train } from '../train/loop.js';
 import { UsageError } from '../errors.js';
-import { formatHelp, parseOptions, type CommandHelp, type OptionSpec } from './options.js';
+import { OPTION_NAMES, type OptionName, optionOf, PRESET_NAMES, PRESETS, RESUMABLE_OPTIONS } from '../options.js';
+import { train } from '../train/loop.js';
+import { CHECKPOINT_FILE } from '../train/state.js';
+import { type CommandHelp, formatHelp, type OptionSpec, parseOptions } from './options.js';
 import { ProgressBar } from './progress.js';
 
 /** The flag of an option: its own name, or its name in kebab case. */
@@ -22,7 +21,8 @@ function configFlag(key: OptionName): OptionSpec {
   const def = o.default ?? undefined;
   if (o.kind === 'choice') return { type: 'string', help, choices: o.choices, default: def as string };
   if (o.kind === 'bool') return { type: 'boolean', help };
-  if (o.kind === 'text' || o.kind === 'list') return { type: 'string', help, placeholder, default: def as string | undefined };
+  if (o.kind === 'text' || o.kind === 'list')
+    return { type: 'string', help, placeholder, default: def as string | undefined };
   return { type: o.kind, help, min: o.min, max: o.max, placeholder, default: def as number | undefined };
 }
 
@@ -36,7 +36,8 @@ const RESUMABLE = new Set(RESUMABLE_OPTIONS.map(flagOf));
 
 export const trainHelp: CommandHelp = {
   usage: 'gantry train [options]',
-  summary: 'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
+  summary:
+    'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
     'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
   options: {
     ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, configFlag(key)])),
@@ -63,7 +64,11 @@ export const trainHelp: CommandHelp = {
 };
 
 function nextRunDir(root: string, config: TrainConfig): string {
-  const taken = existsSync(root) ? readdirSync(root).map((n) => Number.parseInt(n, 10)).filter(Number.isFinite) : [];
+  const taken = existsSync(root)
+    ? readdirSync(root)
+        .map((n) => Number.parseInt(n, 10))
+        .filter(Number.isFinite)
+    : [];
   const next = taken.length > 0 ? Math.max(...taken) + 1 : 0;
   return join(root, `${String(next).padStart(5, '0')}-${config.architecture}-${config.dataset}`);
 }
@@ -79,7 +84,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
 
   // A folder of pictures defaults to 32×32 RGB rather than the 28×28 gray of the digit sets.
-  const pictureFolder = (given.has('data') && !isIdxFolder(values.data as string)) || (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
+  const pictureFolder =
+    (given.has('data') && !isIdxFolder(values.data as string)) ||
+    (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
   if (pictureFolder) {
     if (!given.has('resolution')) overrides.imageSize = 32;
     if (!given.has('channels')) overrides.channels = 3;
@@ -94,10 +101,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const resumeDir = values.resume as string | undefined;
   let runDir: string;
   if (resumeDir != null) {
-    if (given.has('out')) throw new UsageError('--out cannot be used with --resume (the run continues in its own folder)');
+    if (given.has('out'))
+      throw new UsageError('--out cannot be used with --resume (the run continues in its own folder)');
     const fixed = [...given].filter((f) => f in FLAG_TO_CONFIG && !RESUMABLE.has(f));
-    if (fixed.length > 0) throw new UsageError(`--${fixed[0]} cannot be changed when resuming (only ${[...RESUMABLE].map((f) => `--${f}`).join(', ')})`);
-    if (!existsSync(join(resumeDir, CHECKPOINT_FILE))) throw new UsageError(`--resume: ${resumeDir} is not a gantry run folder (no ${CHECKPOINT_FILE})`);
+    if (fixed.length > 0)
+      throw new UsageError(
+        `--${fixed[0]} cannot be changed when resuming (only ${[...RESUMABLE].map((f) => `--${f}`).join(', ')})`,
+      );
+    if (!existsSync(join(resumeDir, CHECKPOINT_FILE)))
+      throw new UsageError(`--resume: ${resumeDir} is not a gantry run folder (no ${CHECKPOINT_FILE})`);
     runDir = resumeDir;
   } else {
     const config = resolveConfig(overrides);
@@ -123,8 +135,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
       resume: resumeDir != null,
       config: resumeDir != null ? undefined : resolveConfig(overrides),
       resumeOverrides: overrides,
-      log: (line) => { bar.clear(); process.stdout.write(`${line}\n`); },
-      info: (line) => { bar.clear(); process.stderr.write(`${line}\n`); },
+      log: (line) => {
+        bar.clear();
+        process.stdout.write(`${line}\n`);
+      },
+      info: (line) => {
+        bar.clear();
+        process.stderr.write(`${line}\n`);
+      },
       progress: (p) => bar.update(p),
       dataProgress: (done, total) => bar.task('decoding images', done, total),
       shouldStop: () => stopRequested,

@@ -86,7 +86,12 @@ export function batchTensor(data: ImageDataset, order: Int32Array, step: number,
 }
 
 /** The class labels of batch `step`, as int32 [b] (flipped copies keep their label), or null without labels. */
-export function batchLabels(data: ImageDataset, order: Int32Array, step: number, batchSize: number): tf.Tensor1D | null {
+export function batchLabels(
+  data: ImageDataset,
+  order: Int32Array,
+  step: number,
+  batchSize: number,
+): tf.Tensor1D | null {
   if (data.labels == null) return null;
   const start = (step - 1) * batchSize;
   const end = Math.min(start + batchSize, order.length);

@@ -43,7 +43,9 @@ async function fetchTo(url: string, tmp: string, file: IdxFile, progress: Downlo
   try {
     response = await fetch(url);
   } catch (err) {
-    throw new DataError(`cannot download ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`);
+    throw new DataError(
+      `cannot download ${url}: ${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message}`,
+    );
   }
   if (!response.ok || response.body == null) throw new DataError(`cannot download ${url}: HTTP ${response.status}`);
   const total = Number(response.headers.get('content-length')) || null;
@@ -71,7 +73,8 @@ async function fetchTo(url: string, tmp: string, file: IdxFile, progress: Downlo
   } catch {
     throw new DataError(`${url}: corrupt archive (its gzip data does not decompress)`);
   }
-  if (sha256(contents) !== file.rawSha256) throw new DataError(`${url}: checksum mismatch (corrupt or not the published ${file.name})`);
+  if (sha256(contents) !== file.rawSha256)
+    throw new DataError(`${url}: checksum mismatch (corrupt or not the published ${file.name})`);
 }
 
 /** What `gantry data download NAME` fetches: the full MNIST is the data set `mnist-full`. */
@@ -79,7 +82,8 @@ export const DOWNLOADABLE = { mnist: 'mnist-full', 'fashion-mnist': 'fashion-mni
 
 export async function downloadDataset(name: string, options: DownloadOptions = {}): Promise<DownloadResult> {
   const setName = DOWNLOADABLE[name as keyof typeof DOWNLOADABLE];
-  if (setName == null) throw new DataError(`unknown data set '${name}' to download (choose from ${Object.keys(DOWNLOADABLE).join(', ')})`);
+  if (setName == null)
+    throw new DataError(`unknown data set '${name}' to download (choose from ${Object.keys(DOWNLOADABLE).join(', ')})`);
   const set = IDX_SETS[setName];
   const dir = join(options.cacheDir ?? defaultCacheDir(), setName);
   const mirror = (options.mirror ?? set.mirror).replace(/\/?$/, '/');

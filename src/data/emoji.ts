@@ -21,8 +21,8 @@ import { dirname, join } from 'node:path';
 import type { ImageDataset } from './dataset.js';
 import { DataError } from './errors.js';
 import { listFirst, loadImageFolder } from './folder.js';
-import type { Split } from './set.js';
 import { pairImages, selectImages } from './paired.js';
+import type { Split } from './set.js';
 
 export const EMOJI_STYLES = ['twitter', 'google'] as const;
 export type EmojiStyle = (typeof EMOJI_STYLES)[number];
@@ -85,15 +85,29 @@ export function emojiCatalog(style: EmojiStyle): EmojiImage[] {
 }
 
 /** All of a style's images in file-name order, decoded (or read from the cache), with their catalog entries. */
-async function loadStyle(style: EmojiStyle, cacheDir: string, hooks: EmojiHooks): Promise<{ all: ImageDataset; catalog: EmojiImage[] }> {
+async function loadStyle(
+  style: EmojiStyle,
+  cacheDir: string,
+  hooks: EmojiHooks,
+): Promise<{ all: ImageDataset; catalog: EmojiImage[] }> {
   const byFile = new Map(emojiCatalog(style).map((e) => [e.file, e]));
   const dir = join(packageDir(style), 'img', style, String(EMOJI_SIZE));
   const folder = await loadImageFolder(dir, {
-    resolution: EMOJI_SIZE, channels: 3, fit: 'crop', background: 'white', strict: true, cacheDir, progress: hooks.progress, warn: hooks.warn,
+    resolution: EMOJI_SIZE,
+    channels: 3,
+    fit: 'crop',
+    background: 'white',
+    strict: true,
+    cacheDir,
+    progress: hooks.progress,
+    warn: hooks.warn,
   });
   const present = new Set(folder.keys);
   const missing = [...byFile.keys()].filter((f) => !present.has(f));
-  if (missing.length > 0) throw new DataError(`${dir} lacks ${missing.length} image(s) that emoji.json lists: ${listFirst(missing)} (run npm ci)`);
+  if (missing.length > 0)
+    throw new DataError(
+      `${dir} lacks ${missing.length} image(s) that emoji.json lists: ${listFirst(missing)} (run npm ci)`,
+    );
   const kept = folder.keys!.flatMap((f, i) => (byFile.has(f) ? [i] : []));
   const classNames = [...new Set(Array.from(byFile.values(), (e) => e.category))].sort();
   const label = new Map(classNames.map((c, i) => [c, i]));
@@ -104,9 +118,17 @@ async function loadStyle(style: EmojiStyle, cacheDir: string, hooks: EmojiHooks)
 }
 
 /** One split of an emoji style: 64×64×3 images on white, labelled by category, keyed by file name. */
-export async function loadEmoji(style: EmojiStyle, split: Split, cacheDir: string, hooks: EmojiHooks = {}): Promise<ImageDataset> {
+export async function loadEmoji(
+  style: EmojiStyle,
+  split: Split,
+  cacheDir: string,
+  hooks: EmojiHooks = {},
+): Promise<ImageDataset> {
   const { all, catalog } = await loadStyle(style, cacheDir, hooks);
-  return selectImages(all, catalog.flatMap((e, i) => (emojiSplit(e.base) === split ? [i] : [])));
+  return selectImages(
+    all,
+    catalog.flatMap((e, i) => (emojiSplit(e.base) === split ? [i] : [])),
+  );
 }
 
 /**
@@ -114,8 +136,15 @@ export async function loadEmoji(style: EmojiStyle, split: Split, cacheDir: strin
  * keys) with the source style's drawing of the same code point in `sources`; code points that lack an image
  * in either style are left out.
  */
-export async function loadEmojiPairs(sourceStyle: EmojiStyle, targetStyle: EmojiStyle, split: Split, cacheDir: string, hooks: EmojiHooks = {}): Promise<ImageDataset> {
-  if (sourceStyle === targetStyle) throw new DataError(`emoji pairs need two different styles, not ${sourceStyle} twice`);
+export async function loadEmojiPairs(
+  sourceStyle: EmojiStyle,
+  targetStyle: EmojiStyle,
+  split: Split,
+  cacheDir: string,
+  hooks: EmojiHooks = {},
+): Promise<ImageDataset> {
+  if (sourceStyle === targetStyle)
+    throw new DataError(`emoji pairs need two different styles, not ${sourceStyle} twice`);
   const source = await loadStyle(sourceStyle, cacheDir, hooks);
   const target = await loadStyle(targetStyle, cacheDir, hooks);
   const sourceIndex = new Map(source.catalog.map((e, i) => [e.unified, i]));

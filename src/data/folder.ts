@@ -76,16 +76,28 @@ export function listFirst(items: string[], n = 3): string {
 }
 
 /** Class names and per-image labels from first-level subfolders, or none when every image is at the top. */
-function classesOf(root: string, images: SourceFile[], warn: (m: string) => void): { classNames: string[] | null; labels: number[] | null } {
+function classesOf(
+  root: string,
+  images: SourceFile[],
+  warn: (m: string) => void,
+): { classNames: string[] | null; labels: number[] | null } {
   const top = images.filter((f) => !f.rel.includes(sep));
   if (top.length === images.length) return { classNames: null, labels: null };
   if (top.length > 0) {
-    throw new DataError(`${root} mixes images at its top level (${listFirst(top.map((f) => f.rel))}) with class folders; move them into a class folder`);
+    throw new DataError(
+      `${root} mixes images at its top level (${listFirst(top.map((f) => f.rel))}) with class folders; move them into a class folder`,
+    );
   }
   const withImages = new Set(images.map((f) => f.rel.split(sep)[0]));
-  const folders = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const folders = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   const empty = folders.filter((f) => !withImages.has(f));
-  if (empty.length > 0) warn(`class folder${empty.length > 1 ? 's' : ''} ${listFirst(empty.map((f) => join(root, f)))} ha${empty.length > 1 ? 've' : 's'} no images and ${empty.length > 1 ? 'are' : 'is'} left out`);
+  if (empty.length > 0)
+    warn(
+      `class folder${empty.length > 1 ? 's' : ''} ${listFirst(empty.map((f) => join(root, f)))} ha${empty.length > 1 ? 've' : 's'} no images and ${empty.length > 1 ? 'are' : 'is'} left out`,
+    );
   const classNames = folders.filter((f) => withImages.has(f));
   const index = new Map(classNames.map((c, i) => [c, i]));
   return { classNames, labels: images.map((f) => index.get(f.rel.split(sep)[0])!) };
@@ -96,8 +108,16 @@ async function decode(path: string, o: FolderOptions): Promise<{ pixels: Buffer;
   const meta = await sharp(path).metadata();
   if (meta.width == null || meta.height == null) throw new Error('no image size');
   const upright = (meta.orientation ?? 1) >= 5 ? { w: meta.height, h: meta.width } : { w: meta.width, h: meta.height };
-  let image = sharp(path).rotate().flatten({ background }).removeAlpha()
-    .resize(o.resolution, o.resolution, { fit: o.fit === 'crop' ? 'cover' : 'contain', position: 'centre', kernel: 'lanczos3', background });
+  let image = sharp(path)
+    .rotate()
+    .flatten({ background })
+    .removeAlpha()
+    .resize(o.resolution, o.resolution, {
+      fit: o.fit === 'crop' ? 'cover' : 'contain',
+      position: 'centre',
+      kernel: 'lanczos3',
+      background,
+    });
   image = o.channels === 1 ? image.toColourspace('b-w') : image.toColourspace('srgb');
   const { data, info } = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   if (info.channels !== o.channels || data.length !== o.resolution * o.resolution * o.channels) {
@@ -115,18 +135,33 @@ export async function loadImageFolder(path: string, o: FolderOptions): Promise<I
   const { images: found, others } = walk(root);
   if (found.length === 0 && others.length === 0) throw new DataError(`${path} is empty`);
   if (found.length === 0) {
-    throw new DataError(`${path} holds no images (${IMAGE_EXTENSIONS.join(', ')}); found ${others.length} other file(s): ${listFirst(others)}`);
+    throw new DataError(
+      `${path} holds no images (${IMAGE_EXTENSIONS.join(', ')}); found ${others.length} other file(s): ${listFirst(others)}`,
+    );
   }
-  if (o.strict && others.length > 0) throw new DataError(`${path}: ${others.length} file(s) are not images (--strict): ${listFirst(others)}`);
+  if (o.strict && others.length > 0)
+    throw new DataError(`${path}: ${others.length} file(s) are not images (--strict): ${listFirst(others)}`);
 
   const settings = { resolution: o.resolution, channels: o.channels, fit: o.fit, background: o.background };
-  const key = createHash('sha256').update(JSON.stringify({ v: CACHE_VERSION, root, settings, files: found.map((f) => [f.rel, f.size, f.mtimeMs]) })).digest('hex');
+  const key = createHash('sha256')
+    .update(JSON.stringify({ v: CACHE_VERSION, root, settings, files: found.map((f) => [f.rel, f.size, f.mtimeMs]) }))
+    .digest('hex');
   const cacheBase = join(o.cacheDir, 'folders', key.slice(0, 32));
   const size = o.resolution * o.resolution * o.channels;
   const name = basename(root);
   const cached = readCache(cacheBase, key, size);
   if (cached != null) {
-    return { name, images: cached.images, labels: cached.labels, classNames: cached.classNames, count: cached.count, height: o.resolution, width: o.resolution, channels: o.channels, keys: cached.files };
+    return {
+      name,
+      images: cached.images,
+      labels: cached.labels,
+      classNames: cached.classNames,
+      count: cached.count,
+      height: o.resolution,
+      width: o.resolution,
+      channels: o.channels,
+      keys: cached.files,
+    };
   }
 
   const unreadable: string[] = [];
@@ -151,33 +186,75 @@ export async function loadImageFolder(path: string, o: FolderOptions): Promise<I
   unreadable.sort();
   upsampled.sort();
   if (unreadable.length > 0) {
-    if (o.strict) throw new DataError(`${path}: ${unreadable.length} image file(s) cannot be decoded (--strict): ${listFirst(unreadable)}`);
+    if (o.strict)
+      throw new DataError(
+        `${path}: ${unreadable.length} image file(s) cannot be decoded (--strict): ${listFirst(unreadable)}`,
+      );
   }
   const skipped = [...others, ...unreadable];
-  if (skipped.length > 0) warn(`skipped ${skipped.length} file(s) that are not readable images: ${listFirst(skipped)} (--strict makes this an error)`);
-  if (upsampled.length > 0) warn(`${upsampled.length} image(s) smaller than ${o.resolution}×${o.resolution} were upsampled: ${listFirst(upsampled)}`);
+  if (skipped.length > 0)
+    warn(
+      `skipped ${skipped.length} file(s) that are not readable images: ${listFirst(skipped)} (--strict makes this an error)`,
+    );
+  if (upsampled.length > 0)
+    warn(
+      `${upsampled.length} image(s) smaller than ${o.resolution}×${o.resolution} were upsampled: ${listFirst(upsampled)}`,
+    );
 
   const kept = found.filter((_, i) => decoded[i] != null);
-  if (kept.length === 0) throw new DataError(`${path}: none of the ${found.length} image file(s) could be decoded: ${listFirst(unreadable)}`);
+  if (kept.length === 0)
+    throw new DataError(
+      `${path}: none of the ${found.length} image file(s) could be decoded: ${listFirst(unreadable)}`,
+    );
   const { classNames, labels } = classesOf(root, kept, warn);
   const pixels = new Uint8Array(kept.length * size);
   decoded.filter((d): d is Buffer => d != null).forEach((d, i) => pixels.set(d, i * size));
-  const index: CacheIndex = { version: CACHE_VERSION, key, count: kept.length, classNames, labels, files: kept.map((f) => f.rel) };
+  const index: CacheIndex = {
+    version: CACHE_VERSION,
+    key,
+    count: kept.length,
+    classNames,
+    labels,
+    files: kept.map((f) => f.rel),
+  };
   writeFileAtomic(`${cacheBase}.bin`, pixels);
   writeFileAtomic(`${cacheBase}.json`, JSON.stringify(index));
   return {
-    name, images: pixels, labels: labels ? Uint8Array.from(labels) : null, classNames, count: kept.length,
-    height: o.resolution, width: o.resolution, channels: o.channels, keys: index.files,
+    name,
+    images: pixels,
+    labels: labels ? Uint8Array.from(labels) : null,
+    classNames,
+    count: kept.length,
+    height: o.resolution,
+    width: o.resolution,
+    channels: o.channels,
+    keys: index.files,
   };
 }
 
-function readCache(base: string, key: string, size: number): { images: Uint8Array; labels: Uint8Array | null; classNames: string[] | null; count: number; files: string[] } | null {
+function readCache(
+  base: string,
+  key: string,
+  size: number,
+): {
+  images: Uint8Array;
+  labels: Uint8Array | null;
+  classNames: string[] | null;
+  count: number;
+  files: string[];
+} | null {
   try {
     const index = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as CacheIndex;
     if (index.version !== CACHE_VERSION || index.key !== key) return null;
     const images = new Uint8Array(readFileSync(`${base}.bin`));
     if (images.length !== index.count * size || index.files?.length !== index.count) return null;
-    return { images, labels: index.labels ? Uint8Array.from(index.labels) : null, classNames: index.classNames, count: index.count, files: index.files };
+    return {
+      images,
+      labels: index.labels ? Uint8Array.from(index.labels) : null,
+      classNames: index.classNames,
+      count: index.count,
+      files: index.files,
+    };
   } catch {
     return null;
   }

@@ -34,7 +34,8 @@ export function parseIdx(bytes: Uint8Array, path: string, expectedDims: number):
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     throw new DataError(`${path}: not an IDX file (bad magic number)`);
   }
-  if (bytes[2] !== 0x08) throw new DataError(`${path}: IDX data type 0x${bytes[2].toString(16)} is not unsigned bytes (0x08)`);
+  if (bytes[2] !== 0x08)
+    throw new DataError(`${path}: IDX data type 0x${bytes[2].toString(16)} is not unsigned bytes (0x08)`);
   const ndim = bytes[3];
   if (ndim !== expectedDims) throw new DataError(`${path}: has ${ndim} dimensions, expected ${expectedDims}`);
   const headerLength = 4 + 4 * ndim;
@@ -43,8 +44,10 @@ export function parseIdx(bytes: Uint8Array, path: string, expectedDims: number):
   const dims = Array.from({ length: ndim }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((a, b) => a * b, 1);
   const available = bytes.length - headerLength;
-  if (available < size) throw new DataError(`${path}: truncated: [${dims.join('×')}] needs ${size} bytes of data, found ${available}`);
-  if (available > size) throw new DataError(`${path}: ${available - size} unexpected bytes after [${dims.join('×')}] of data`);
+  if (available < size)
+    throw new DataError(`${path}: truncated: [${dims.join('×')}] needs ${size} bytes of data, found ${available}`);
+  if (available > size)
+    throw new DataError(`${path}: ${available - size} unexpected bytes after [${dims.join('×')}] of data`);
   return { dims, data: bytes.subarray(headerLength) };
 }
 

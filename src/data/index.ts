@@ -11,7 +11,7 @@ import { defaultCacheDir, isIdxFolder, loadIdxFolder } from './idx_sets.js';
 import { DATASETS, type DatasetName } from './registry.js';
 import type { Split } from './set.js';
 
-export { DATASET_NAMES, DATASETS, datasetOf, isDatasetName, type DatasetName } from './registry.js';
+export { DATASET_NAMES, DATASETS, type DatasetName, datasetOf, isDatasetName } from './registry.js';
 
 export interface DataSource {
   /** A named data set; ignored when `data` is set. */
@@ -36,7 +36,9 @@ export interface LoadHooks {
 /** IDX and named data sets come in one shape; --resolution and --channels cannot change it. */
 function checkShape(name: string, size: number, channels: number, source: DataSource): void {
   if (source.imageSize !== size || source.channels !== channels) {
-    throw new DataError(`${name} images are ${size}×${size} with ${channels} channel(s); --resolution and --channels apply to image folders`);
+    throw new DataError(
+      `${name} images are ${size}×${size} with ${channels} channel(s); --resolution and --channels apply to image folders`,
+    );
   }
 }
 
@@ -49,8 +51,14 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
       return d;
     }
     return loadImageFolder(source.data, {
-      resolution: source.imageSize, channels: source.channels as 1 | 3, fit: source.fit, background: source.background,
-      strict: source.strict, cacheDir, progress: hooks.progress, warn: hooks.warn,
+      resolution: source.imageSize,
+      channels: source.channels as 1 | 3,
+      fit: source.fit,
+      background: source.background,
+      strict: source.strict,
+      cacheDir,
+      progress: hooks.progress,
+      warn: hooks.warn,
     });
   }
   const set = DATASETS[source.dataset];

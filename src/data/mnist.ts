@@ -15,14 +15,15 @@ export function loadBundledMnist(): ImageDataset {
   for (let digit = 0; digit < 10; digit++) {
     const file = join(dir, `${digit}.json`);
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: number[] };
-    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0) throw new Error(`${file}: not an MNIST digit file`);
+    if (!Array.isArray(parsed.data) || parsed.data.length % 784 !== 0)
+      throw new Error(`${file}: not an MNIST digit file`);
     perClass.push(parsed.data);
   }
   const count = perClass.reduce((n, d) => n + d.length / 784, 0);
   const images = new Uint8Array(count * 784);
   const labels = new Uint8Array(count);
   const next = new Array<number>(10).fill(0);
-  for (let i = 0; i < count;) {
+  for (let i = 0; i < count; ) {
     for (let digit = 0; digit < 10; digit++) {
       const k = next[digit];
       if (k * 784 >= perClass[digit].length) continue;
@@ -34,7 +35,13 @@ export function loadBundledMnist(): ImageDataset {
     }
   }
   return {
-    name: 'mnist', images, labels, count, height: 28, width: 28, channels: 1,
+    name: 'mnist',
+    images,
+    labels,
+    count,
+    height: 28,
+    width: 28,
+    channels: 1,
     classNames: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
   };
 }

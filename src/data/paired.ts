@@ -6,7 +6,7 @@
 import { basename, extname } from 'node:path';
 import type { ImageDataset } from './dataset.js';
 import { DataError } from './errors.js';
-import { listFirst, loadImageFolder, type FolderOptions } from './folder.js';
+import { type FolderOptions, listFirst, loadImageFolder } from './folder.js';
 
 /** Images `indices` of a data set, in that order, with their labels, keys and (paired data) source images. */
 export function selectImages(d: ImageDataset, indices: number[], name = d.name): ImageDataset {
@@ -16,10 +16,19 @@ export function selectImages(d: ImageDataset, indices: number[], name = d.name):
     return out;
   };
   return {
-    name, images: pick(d.images, d.height * d.width * d.channels), labels: d.labels ? Uint8Array.from(indices, (i) => d.labels![i]) : null,
-    classNames: d.classNames, count: indices.length, height: d.height, width: d.width, channels: d.channels,
+    name,
+    images: pick(d.images, d.height * d.width * d.channels),
+    labels: d.labels ? Uint8Array.from(indices, (i) => d.labels![i]) : null,
+    classNames: d.classNames,
+    count: indices.length,
+    height: d.height,
+    width: d.width,
+    channels: d.channels,
     ...(d.keys && { keys: indices.map((i) => d.keys![i]) }),
-    ...(d.sources && { sources: pick(d.sources, d.height * d.width * (d.sourceChannels ?? d.channels)), sourceChannels: d.sourceChannels }),
+    ...(d.sources && {
+      sources: pick(d.sources, d.height * d.width * (d.sourceChannels ?? d.channels)),
+      sourceChannels: d.sourceChannels,
+    }),
   };
 }
 
@@ -27,12 +36,26 @@ export function selectImages(d: ImageDataset, indices: number[], name = d.name):
  * The paired data set of `pairs` ([source index, target index]): target images, labels, class names and keys,
  * with the source images aligned in `sources`. Both data sets must have the same height and width.
  */
-export function pairImages(name: string, source: ImageDataset, target: ImageDataset, pairs: [number, number][]): ImageDataset {
+export function pairImages(
+  name: string,
+  source: ImageDataset,
+  target: ImageDataset,
+  pairs: [number, number][],
+): ImageDataset {
   if (source.height !== target.height || source.width !== target.width) {
-    throw new DataError(`${name}: source images are ${source.height}×${source.width} but target images are ${target.height}×${target.width}`);
+    throw new DataError(
+      `${name}: source images are ${source.height}×${source.width} but target images are ${target.height}×${target.width}`,
+    );
   }
-  const paired = selectImages(target, pairs.map(([, t]) => t), name);
-  const sources = selectImages(source, pairs.map(([s]) => s));
+  const paired = selectImages(
+    target,
+    pairs.map(([, t]) => t),
+    name,
+  );
+  const sources = selectImages(
+    source,
+    pairs.map(([s]) => s),
+  );
   return { ...paired, sources: sources.images, sourceChannels: source.channels };
 }
 
@@ -45,7 +68,10 @@ function byStem(dir: string, d: ImageDataset): Map<string, number> {
     if (stems.has(stem)) twice.push(`${d.keys![stems.get(stem)!]} and ${key}`);
     stems.set(stem, i);
   });
-  if (twice.length > 0) throw new DataError(`${dir}: ${twice.length} name(s) are used by two images, so their pairs are ambiguous: ${listFirst(twice)}`);
+  if (twice.length > 0)
+    throw new DataError(
+      `${dir}: ${twice.length} name(s) are used by two images, so their pairs are ambiguous: ${listFirst(twice)}`,
+    );
   return stems;
 }
 
@@ -54,7 +80,11 @@ function byStem(dir: string, d: ImageDataset): Map<string, number> {
  * the target folder's order; labels and class names are the target folder's. Files with no match are left
  * out with a warning; no match at all is a DataError. Both folders load with the same options (and cache).
  */
-export async function loadPairedFolders(sourceDir: string, targetDir: string, options: FolderOptions): Promise<ImageDataset> {
+export async function loadPairedFolders(
+  sourceDir: string,
+  targetDir: string,
+  options: FolderOptions,
+): Promise<ImageDataset> {
   const source = await loadImageFolder(sourceDir, options);
   const target = await loadImageFolder(targetDir, options);
   const sourceStems = byStem(sourceDir, source);
@@ -65,12 +95,20 @@ export async function loadPairedFolders(sourceDir: string, targetDir: string, op
     if (s != null) pairs.push([s, t]);
   }
   if (pairs.length === 0) {
-    throw new DataError(`${sourceDir} and ${targetDir} have no images with matching names (relative path without extension), e.g. ${source.keys![0]} and ${target.keys![0]}`);
+    throw new DataError(
+      `${sourceDir} and ${targetDir} have no images with matching names (relative path without extension), e.g. ${source.keys![0]} and ${target.keys![0]}`,
+    );
   }
   const warn = options.warn ?? (() => {});
-  for (const [dir, d, own, other] of [[sourceDir, source, sourceStems, targetStems], [targetDir, target, targetStems, sourceStems]] as const) {
+  for (const [dir, d, own, other] of [
+    [sourceDir, source, sourceStems, targetStems],
+    [targetDir, target, targetStems, sourceStems],
+  ] as const) {
     const unmatched = [...own].filter(([stem]) => !other.has(stem)).map(([, i]) => d.keys![i]);
-    if (unmatched.length > 0) warn(`${unmatched.length} image(s) in ${dir} have no match in the other folder and are left out: ${listFirst(unmatched)}`);
+    if (unmatched.length > 0)
+      warn(
+        `${unmatched.length} image(s) in ${dir} have no match in the other folder and are left out: ${listFirst(unmatched)}`,
+      );
   }
   return pairImages(`${basename(source.name)}-to-${basename(target.name)}`, source, target, pairs);
 }

@@ -19,8 +19,10 @@ const missing = (mask: Float32Array) => mask.reduce((s, v) => s + v, 0);
 /** One rectangle, each side uniform in [1/4, 1/2] of the image side, anywhere inside the image. */
 function drawRect(mask: Float32Array, h: number, w: number, rng: Rng): void {
   const side = (len: number) => Math.max(1, Math.round(len * (0.25 + 0.25 * rng.uniform())));
-  const mh = side(h), mw = side(w);
-  const y0 = rng.int(h - mh + 1), x0 = rng.int(w - mw + 1);
+  const mh = side(h),
+    mw = side(w);
+  const y0 = rng.int(h - mh + 1),
+    x0 = rng.int(w - mw + 1);
   for (let y = y0; y < y0 + mh; y++) mask.fill(1, y * w + x0, y * w + x0 + mw);
 }
 
@@ -40,7 +42,9 @@ function drawStrokes(mask: Float32Array, h: number, w: number, rng: Rng): void {
   for (let s = 0; s < strokes; s++) {
     // Radius h/16..h/8; at least 0.75 px so a disc always covers the pixel its centre is in.
     const r = Math.max(0.75, (size / 16) * (1 + rng.uniform()));
-    let y = rng.uniform() * h, x = rng.uniform() * w, angle = rng.uniform() * 2 * Math.PI;
+    let y = rng.uniform() * h,
+      x = rng.uniform() * w,
+      angle = rng.uniform() * 2 * Math.PI;
     disc(mask, h, w, y, x, r);
     const segments = 4 + rng.int(7);
     for (let g = 0; g < segments; g++) {
@@ -84,7 +88,15 @@ export function randomMasks(n: number, h: number, w: number, rng: Rng, kind: Mas
 }
 
 /** The generator input: missing pixels set to `fill` (default 0, mid gray), known ones copied. */
-export function applyMask(pixels: Float32Array, masks: Float32Array, n: number, h: number, w: number, c: number, fill = 0): Float32Array {
+export function applyMask(
+  pixels: Float32Array,
+  masks: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  fill = 0,
+): Float32Array {
   checkShape('applyMask', pixels, [n, h, w, c]);
   checkShape('applyMask masks', masks, [n, h, w, 1]);
   const out = pixels.slice();
@@ -93,7 +105,14 @@ export function applyMask(pixels: Float32Array, masks: Float32Array, n: number, 
 }
 
 /** [n, h, w, c] + mask → [n, h, w, c + 1], so G knows which pixels are holes and which are gray paint. */
-export function withMaskChannel(masked: Float32Array, masks: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+export function withMaskChannel(
+  masked: Float32Array,
+  masks: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+): Float32Array {
   checkShape('withMaskChannel', masked, [n, h, w, c]);
   checkShape('withMaskChannel masks', masks, [n, h, w, 1]);
   const out = new Float32Array(n * h * w * (c + 1));
@@ -105,7 +124,14 @@ export function withMaskChannel(masked: Float32Array, masks: Float32Array, n: nu
 }
 
 /** The inpainting baseline: each missing pixel gets the mean colour of its image's known pixels (0 if none). */
-export function meanFill(pixels: Float32Array, masks: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+export function meanFill(
+  pixels: Float32Array,
+  masks: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+): Float32Array {
   checkShape('meanFill', pixels, [n, h, w, c]);
   checkShape('meanFill masks', masks, [n, h, w, 1]);
   const out = pixels.slice();
@@ -127,7 +153,15 @@ export function meanFill(pixels: Float32Array, masks: Float32Array, n: number, h
 }
 
 /** What inpainting returns: known pixels exactly from `input`, missing ones from G's `output`. */
-export function composite(output: Float32Array, input: Float32Array, masks: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+export function composite(
+  output: Float32Array,
+  input: Float32Array,
+  masks: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+): Float32Array {
   checkShape('composite output', output, [n, h, w, c]);
   checkShape('composite input', input, [n, h, w, c]);
   checkShape('composite masks', masks, [n, h, w, 1]);

@@ -14,10 +14,14 @@ export type ImageTask = Exclude<Task, 'none'>;
 /** Channels of G's input for a task on images of `channels` channels. */
 export function taskInputChannels(task: ImageTask, channels: number): number {
   switch (task) {
-    case 'superres': return channels;
-    case 'colorize': return 1;
-    case 'inpaint': return channels + 1;
-    case 'translate': return channels;
+    case 'superres':
+      return channels;
+    case 'colorize':
+      return 1;
+    case 'inpaint':
+      return channels + 1;
+    case 'translate':
+      return channels;
   }
 }
 
@@ -40,11 +44,25 @@ export interface PairShape {
  * G's input and the baseline for `truth`; translation takes its input from `source` (aligned images), the other
  * tasks degrade the truth itself.
  */
-export function makePairs(config: TrainConfig, truth: Float32Array, source: Float32Array | null, shape: PairShape, rng: Rng): Pairs {
+export function makePairs(
+  config: TrainConfig,
+  truth: Float32Array,
+  source: Float32Array | null,
+  shape: PairShape,
+  rng: Rng,
+): Pairs {
   const { n, size: s, channels: c } = shape;
   switch (config.task) {
     case 'superres': {
-      const input = superresInput(truth, n, s, s, c, { factor: config.srScale, blur: config.srBlur, noise: config.srNoise }, rng);
+      const input = superresInput(
+        truth,
+        n,
+        s,
+        s,
+        c,
+        { factor: config.srScale, blur: config.srBlur, noise: config.srNoise },
+        rng,
+      );
       return { input, baseline: input, masks: null };
     }
     case 'colorize': {
@@ -65,7 +83,13 @@ export function makePairs(config: TrainConfig, truth: Float32Array, source: Floa
 }
 
 /** What a task's command returns from G's output: inpainting keeps every known pixel of its input. */
-export function finishOutput(task: ImageTask, output: Float32Array, truthOrInput: Float32Array, masks: Float32Array | null, shape: PairShape): Float32Array {
+export function finishOutput(
+  task: ImageTask,
+  output: Float32Array,
+  truthOrInput: Float32Array,
+  masks: Float32Array | null,
+  shape: PairShape,
+): Float32Array {
   if (task !== 'inpaint' || masks == null) return output;
   return composite(output, truthOrInput, masks, shape.n, shape.size, shape.size, shape.channels);
 }

@@ -46,24 +46,42 @@ export function tileWeights(starts: number[], tile: number): Float32Array[] {
  * outputs are blended with `tileWeights`, normalised by the weight sum, so a fn that ignores position (e.g. the
  * identity) comes out unchanged, border pixels included.
  */
-export function tiledApply(image: Float32Array, h: number, w: number, cIn: number, tile: number, overlap: number, cOut: number, fn: TileFn, chunk = 32): Float32Array {
+export function tiledApply(
+  image: Float32Array,
+  h: number,
+  w: number,
+  cIn: number,
+  tile: number,
+  overlap: number,
+  cOut: number,
+  fn: TileFn,
+  chunk = 32,
+): Float32Array {
   checkShape('tiledApply', image, [h, w, cIn]);
   if (!Number.isInteger(tile) || tile < 1 || !Number.isInteger(overlap) || overlap < 0 || overlap >= tile) {
-    throw new Error(`tiledApply: expected integers tile ≥ 1 and 0 ≤ overlap < tile, got tile ${tile}, overlap ${overlap}`);
+    throw new Error(
+      `tiledApply: expected integers tile ≥ 1 and 0 ≤ overlap < tile, got tile ${tile}, overlap ${overlap}`,
+    );
   }
-  const ys = tileStarts(h, tile, overlap), xs = tileStarts(w, tile, overlap);
-  const wy = tileWeights(ys, tile), wx = tileWeights(xs, tile);
+  const ys = tileStarts(h, tile, overlap),
+    xs = tileStarts(w, tile, overlap);
+  const wy = tileWeights(ys, tile),
+    wx = tileWeights(xs, tile);
   const tiles = ys.flatMap((_, i) => xs.map((_, j) => [i, j]));
-  const sum = new Float64Array(h * w * cOut), total = new Float64Array(h * w);
-  const inSize = tile * tile * cIn, outSize = tile * tile * cOut;
+  const sum = new Float64Array(h * w * cOut),
+    total = new Float64Array(h * w);
+  const inSize = tile * tile * cIn,
+    outSize = tile * tile * cOut;
   for (let first = 0; first < tiles.length; first += chunk) {
-    const batch = tiles.slice(first, first + chunk), count = batch.length;
+    const batch = tiles.slice(first, first + chunk),
+      count = batch.length;
     const input = new Float32Array(count * inSize);
     batch.forEach(([i, j], b) => {
       for (let ty = 0; ty < tile; ty++) {
         for (let tx = 0; tx < tile; tx++) {
           // Clamping the source index is the edge-replication padding for images smaller than the tile.
-          const y = Math.min(h - 1, ys[i] + ty), x = Math.min(w - 1, xs[j] + tx);
+          const y = Math.min(h - 1, ys[i] + ty),
+            x = Math.min(w - 1, xs[j] + tx);
           input.set(image.subarray((y * w + x) * cIn, (y * w + x + 1) * cIn), b * inSize + (ty * tile + tx) * cIn);
         }
       }
@@ -73,7 +91,8 @@ export function tiledApply(image: Float32Array, h: number, w: number, cIn: numbe
     batch.forEach(([i, j], b) => {
       for (let ty = 0; ty < tile && ys[i] + ty < h; ty++) {
         for (let tx = 0; tx < tile && xs[j] + tx < w; tx++) {
-          const p = (ys[i] + ty) * w + xs[j] + tx, weight = wy[i][ty] * wx[j][tx];
+          const p = (ys[i] + ty) * w + xs[j] + tx,
+            weight = wy[i][ty] * wx[j][tx];
           const src = b * outSize + (ty * tile + tx) * cOut;
           total[p] += weight;
           for (let c = 0; c < cOut; c++) sum[p * cOut + c] += weight * output[src + c];

@@ -11,20 +11,30 @@ import sharp from 'sharp';
 import type { TrainConfig } from '../config.js';
 import { DATASETS } from '../data/registry.js';
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../io/files.js';
-import { loadRunGenerator } from './sample.js';
 import { bicubicResize, clampUnit, luma } from '../image2image/degrade.js';
 import { applyMask, composite, withMaskChannel } from '../image2image/masks.js';
 import type { ImageTask } from '../image2image/task.js';
 import { tiledApply } from '../image2image/tiling.js';
+import { writeFileAtomic } from '../io/files.js';
 import { runGenerator } from '../networks/generate.js';
+import { loadRunGenerator } from './sample.js';
 
 /** The command that applies each task. */
-export const TASK_COMMANDS: Record<ImageTask, string> = { superres: 'upscale', colorize: 'colorize', inpaint: 'inpaint', translate: 'translate' };
+export const TASK_COMMANDS: Record<ImageTask, string> = {
+  superres: 'upscale',
+  colorize: 'colorize',
+  inpaint: 'inpaint',
+  translate: 'translate',
+};
 
 /** The largest output written, in pixels (64 megapixels: ~1 GB of floats while it is made). */
 const MAX_OUTPUT_PIXELS = 64 * 2 ** 20;
-const OUTPUT_FORMATS: Record<string, 'png' | 'jpeg' | 'webp'> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };
+const OUTPUT_FORMATS: Record<string, 'png' | 'jpeg' | 'webp'> = {
+  '.png': 'png',
+  '.jpg': 'jpeg',
+  '.jpeg': 'jpeg',
+  '.webp': 'webp',
+};
 
 export interface ApplyOptions {
   runDir: string;
@@ -51,7 +61,12 @@ async function readPicture(path: string, what: string): Promise<Picture> {
     const meta = await image.metadata();
     if (!['png', 'jpeg', 'webp'].includes(meta.format ?? '')) throw new Error(meta.format ?? 'unknown');
     const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { width: info.width, height: info.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.length), hasAlpha: meta.hasAlpha ?? false };
+    return {
+      width: info.width,
+      height: info.height,
+      rgba: new Uint8Array(data.buffer, data.byteOffset, data.length),
+      hasAlpha: meta.hasAlpha ?? false,
+    };
   } catch (err) {
     throw new UsageError(`${what} ${path}: not a PNG, JPEG or WebP image (${(err as Error).message.split('\n')[0]})`);
   }
@@ -69,24 +84,46 @@ function toUnit(p: Picture, channels: number, background: number): Float32Array 
 }
 
 /** G's input for the picture, and the size of G's output image. */
-async function taskInput(task: ImageTask, config: TrainConfig, p: Picture, image: Float32Array, maskPath: string | undefined) {
+async function taskInput(
+  task: ImageTask,
+  config: TrainConfig,
+  p: Picture,
+  image: Float32Array,
+  maskPath: string | undefined,
+) {
   const c = config.channels;
   const { width: w, height: h } = p;
   switch (task) {
     case 'superres': {
       const s = config.srScale;
-      return { input: clampUnit(bicubicResize(image, 1, h, w, c, h * s, w * s)), height: h * s, width: w * s, masks: null };
+      return {
+        input: clampUnit(bicubicResize(image, 1, h, w, c, h * s, w * s)),
+        height: h * s,
+        width: w * s,
+        masks: null,
+      };
     }
     case 'colorize':
       return { input: c === 3 ? luma(image, 1, h, w) : image, height: h, width: w, masks: null };
     case 'translate':
       return { input: image, height: h, width: w, masks: null };
     case 'inpaint': {
-      if (maskPath == null) throw new UsageError('--mask <file> is required: an image the size of the input, white where pixels are missing');
+      if (maskPath == null)
+        throw new UsageError(
+          '--mask <file> is required: an image the size of the input, white where pixels are missing',
+        );
       const m = await readPicture(maskPath, '--mask');
-      if (m.width !== w || m.height !== h) throw new UsageError(`--mask ${maskPath} is ${m.width}×${m.height} but the input is ${w}×${h}`);
-      const masks = Float32Array.from({ length: w * h }, (_, i) => (0.299 * m.rgba[i * 4] + 0.587 * m.rgba[i * 4 + 1] + 0.114 * m.rgba[i * 4 + 2] > 127 ? 1 : 0));
-      return { input: withMaskChannel(applyMask(image, masks, 1, h, w, c, 0), masks, 1, h, w, c), height: h, width: w, masks };
+      if (m.width !== w || m.height !== h)
+        throw new UsageError(`--mask ${maskPath} is ${m.width}×${m.height} but the input is ${w}×${h}`);
+      const masks = Float32Array.from({ length: w * h }, (_, i) =>
+        0.299 * m.rgba[i * 4] + 0.587 * m.rgba[i * 4 + 1] + 0.114 * m.rgba[i * 4 + 2] > 127 ? 1 : 0,
+      );
+      return {
+        input: withMaskChannel(applyMask(image, masks, 1, h, w, c, 0), masks, 1, h, w, c),
+        height: h,
+        width: w,
+        masks,
+      };
     }
   }
 }
@@ -107,30 +144,42 @@ export async function applyToFile(task: ImageTask, options: ApplyOptions): Promi
   const { generator, config } = loadRunGenerator(options.runDir);
   try {
     if (config.task !== task) {
-      const trained = config.task === 'none' ? 'a GAN from latent noise' : `--task ${config.task} (use gantry ${TASK_COMMANDS[config.task]})`;
+      const trained =
+        config.task === 'none'
+          ? 'a GAN from latent noise'
+          : `--task ${config.task} (use gantry ${TASK_COMMANDS[config.task]})`;
       throw new UsageError(`--run ${options.runDir} was trained as ${trained}, not --task ${task}`);
     }
     const tile = config.imageSize;
     const overlap = options.overlap ?? tile / 4;
-    if (overlap < 0 || overlap >= tile) throw new UsageError(`--overlap must be between 0 and ${tile - 1} (the tile is ${tile} pixels), got ${overlap}`);
+    if (overlap < 0 || overlap >= tile)
+      throw new UsageError(`--overlap must be between 0 and ${tile - 1} (the tile is ${tile} pixels), got ${overlap}`);
     const scale = task === 'superres' ? config.srScale : 1;
     if (picture.width * picture.height * scale * scale > MAX_OUTPUT_PIXELS) {
-      throw new UsageError(`input ${options.input}: ${picture.width}×${picture.height} is too large (the output may have at most ${MAX_OUTPUT_PIXELS / 2 ** 20} megapixels)`);
+      throw new UsageError(
+        `input ${options.input}: ${picture.width}×${picture.height} is too large (the output may have at most ${MAX_OUTPUT_PIXELS / 2 ** 20} megapixels)`,
+      );
     }
-    const background = (config.data == null ? DATASETS[config.dataset].background : config.background) === 'white' ? 255 : 0;
+    const background =
+      (config.data == null ? DATASETS[config.dataset].background : config.background) === 'white' ? 255 : 0;
     const image = toUnit(picture, config.channels, background);
     const { input, width, height, masks } = await taskInput(task, config, picture, image, options.mask);
     const cIn = input.length / (width * height);
-    let output = tiledApply(input, height, width, cIn, tile, overlap, config.channels, (tiles, count) => runGenerator(generator, tiles, count));
+    let output = tiledApply(input, height, width, cIn, tile, overlap, config.channels, (tiles, count) =>
+      runGenerator(generator, tiles, count),
+    );
     if (masks != null) output = composite(output, image, masks, 1, height, width, config.channels);
     const alpha = outputAlpha(picture, width, height);
     const c = config.channels + (alpha ? 1 : 0);
     const bytes = new Uint8Array(width * height * c);
     for (let i = 0; i < width * height; i++) {
-      for (let k = 0; k < config.channels; k++) bytes[i * c + k] = Math.max(0, Math.min(255, Math.round((output[i * config.channels + k] + 1) * 127.5)));
+      for (let k = 0; k < config.channels; k++)
+        bytes[i * c + k] = Math.max(0, Math.min(255, Math.round((output[i * config.channels + k] + 1) * 127.5)));
       if (alpha) bytes[i * c + config.channels] = alpha[i];
     }
-    const encoded = await sharp(bytes, { raw: { width, height, channels: c as 1 | 2 | 3 | 4 } }).toFormat(format).toBuffer();
+    const encoded = await sharp(bytes, { raw: { width, height, channels: c as 1 | 2 | 3 | 4 } })
+      .toFormat(format)
+      .toBuffer();
     writeFileAtomic(options.output, encoded);
     return { width, height };
   } finally {

@@ -5,11 +5,11 @@ import { parseSavedConfig, type TrainConfig } from '../config.js';
 import { CheckpointError, readCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
-import { tileImages } from '../util/pixels.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
 import { assignVariables, buildGenerator } from '../train/gan.js';
 import { CHECKPOINT_FILE, type TrainState } from '../train/state.js';
+import { tileImages } from '../util/pixels.js';
 
 export interface SampleOptions {
   runDir: string;
@@ -47,7 +47,12 @@ export function sampleRun(options: SampleOptions): string[] {
   const { generator, config } = loadRunGenerator(options.runDir);
   try {
     const z = latentNoise(options.seed, options.count, config.latentDim);
-    const images = generateImages(generator, z, config.latentDim, generationLabels(config, options.count, options.classIndex));
+    const images = generateImages(
+      generator,
+      z,
+      config.latentDim,
+      generationLabels(config, options.count, options.classIndex),
+    );
     const [h, w, c] = generator.outputShape;
     const size = h * w * c;
     const written: string[] = [];

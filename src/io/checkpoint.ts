@@ -61,7 +61,8 @@ export function readCheckpoint<S>(path: string): { state: S; tensors: Map<string
   const bad = (why: string) => new CheckpointError(`checkpoint ${path} is corrupt: ${why}`);
   if (file.length < 16 || file.toString('ascii', 0, 8) !== MAGIC) throw bad('not a gantry checkpoint');
   const version = file.readUInt32LE(8);
-  if (version !== VERSION) throw new CheckpointError(`checkpoint ${path} has format version ${version}; this gantry reads ${VERSION}`);
+  if (version !== VERSION)
+    throw new CheckpointError(`checkpoint ${path} has format version ${version}; this gantry reads ${VERSION}`);
   const headerLength = file.readUInt32LE(12);
   if (16 + headerLength > file.length) throw bad('truncated header');
   let header: Header<S>;
@@ -72,12 +73,14 @@ export function readCheckpoint<S>(path: string): { state: S; tensors: Map<string
   }
   const dataStart = 16 + headerLength;
   const total = header.tensors.reduce((n, t) => n + t.length, 0);
-  if (file.length - dataStart !== total * 4) throw bad(`expected ${total * 4} data bytes, found ${file.length - dataStart}`);
+  if (file.length - dataStart !== total * 4)
+    throw bad(`expected ${total * 4} data bytes, found ${file.length - dataStart}`);
   const dataBytes = file.subarray(dataStart);
   if (createHash('sha256').update(dataBytes).digest('hex') !== header.sha256) throw bad('checksum mismatch');
   const data = new Float32Array(total);
   new Uint8Array(data.buffer).set(dataBytes);
   const tensors = new Map<string, StoredTensor>();
-  for (const t of header.tensors) tensors.set(t.name, { shape: t.shape, data: data.subarray(t.offset, t.offset + t.length) });
+  for (const t of header.tensors)
+    tensors.set(t.name, { shape: t.shape, data: data.subarray(t.offset, t.offset + t.length) });
   return { state: header.state, tensors };
 }

@@ -2,9 +2,10 @@
  * The generator in TensorFlow.js layers format (model.json + weights.bin), loadable with
  * `tf.loadLayersModel` in a browser (over HTTP) and in Node (with `fileModelLoader`, or over HTTP).
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../networks/network.js';
 import { writeFileAtomic } from './files.js';
 
@@ -25,23 +26,31 @@ export async function exportGenerator(generator: Network, dir: string, metadata:
 }
 
 /** Writes a layers model as model.json + weights.bin (the tfjs format), with gantry metadata. */
-export async function saveLayersModel(model: tf.LayersModel, dir: string, metadata: Record<string, unknown>): Promise<void> {
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData)
-      : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
-    const modelJson = {
-      format: 'layers-model',
-      generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
-      convertedBy: null,
-      modelTopology: artifacts.modelTopology,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      userDefinedMetadata: { gantry: metadata },
-    };
-    // Weights first: a model.json never points at weights from another export.
-    writeFileAtomic(join(dir, 'weights.bin'), weights);
-    writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+export async function saveLayersModel(
+  model: tf.LayersModel,
+  dir: string,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights =
+        artifacts.weightData instanceof ArrayBuffer
+          ? new Uint8Array(artifacts.weightData)
+          : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
+      const modelJson = {
+        format: 'layers-model',
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        convertedBy: null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        userDefinedMetadata: { gantry: metadata },
+      };
+      // Weights first: a model.json never points at weights from another export.
+      writeFileAtomic(join(dir, 'weights.bin'), weights);
+      writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
 }
 
 /** An IOHandler reading an exported model folder from disk, for `tf.loadLayersModel` in Node. */
@@ -51,7 +60,9 @@ export function fileModelLoader(dir: string): tf.io.IOHandler {
       const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
       const manifest = json.weightsManifest as tf.io.WeightsManifestConfig;
       const buffers = manifest.flatMap((group) => group.paths.map((p) => readFileSync(join(dir, p))));
-      const weightData = tf.io.concatenateArrayBuffers(buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)));
+      const weightData = tf.io.concatenateArrayBuffers(
+        buffers.map((b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
+      );
       return {
         modelTopology: json.modelTopology,
         weightSpecs: manifest.flatMap((group) => group.weights),

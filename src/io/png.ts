@@ -34,7 +34,9 @@ const COLOR_TYPE: Record<number, number> = { 1: 0, 3: 2, 4: 6 };
 /** Encodes height·width·channels bytes (row-major, interleaved) as a PNG file. */
 export function encodePng(width: number, height: number, channels: 1 | 3 | 4, pixels: Uint8Array): Buffer {
   if (pixels.length !== width * height * channels) {
-    throw new Error(`encodePng: expected ${width * height * channels} bytes for ${width}×${height}×${channels}, got ${pixels.length}`);
+    throw new Error(
+      `encodePng: expected ${width * height * channels} bytes for ${width}×${height}×${channels}, got ${pixels.length}`,
+    );
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);

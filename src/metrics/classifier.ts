@@ -14,7 +14,16 @@ export function buildClassifier(classes: number, seed: number): tf.Sequential {
   const init = (i: number) => tf.initializers.heNormal({ seed: seed * 16 + i });
   const model = tf.sequential({ name: 'classifier' });
   const block = (filters: number, i: number, inputShape?: number[]) => {
-    model.add(tf.layers.conv2d({ inputShape, filters, kernelSize: 3, padding: 'same', useBias: false, kernelInitializer: init(i) }));
+    model.add(
+      tf.layers.conv2d({
+        inputShape,
+        filters,
+        kernelSize: 3,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: init(i),
+      }),
+    );
     model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
     model.add(tf.layers.reLU());
     model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -25,7 +34,9 @@ export function buildClassifier(classes: number, seed: number): tf.Sequential {
   model.add(tf.layers.flatten());
   model.add(tf.layers.dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: init(3) }));
   model.add(tf.layers.dropout({ rate: 0.4, seed }));
-  model.add(tf.layers.dense({ units: classes, activation: 'softmax', name: 'probabilities', kernelInitializer: init(4) }));
+  model.add(
+    tf.layers.dense({ units: classes, activation: 'softmax', name: 'probabilities', kernelInitializer: init(4) }),
+  );
   return model;
 }
 
@@ -37,16 +48,40 @@ export function buildClassifier(classes: number, seed: number): tf.Sequential {
 export function buildRgbClassifier(classes: number, seed: number): tf.Sequential {
   const init = (i: number) => tf.initializers.heNormal({ seed: seed * 16 + i });
   const model = tf.sequential({ name: 'rgb_classifier' });
-  const blocks: [filters: number, strides: number][] = [[16, 1], [32, 2], [64, 2], [64, 1], [128, 2], [64, 2]];
+  const blocks: [filters: number, strides: number][] = [
+    [16, 1],
+    [32, 2],
+    [64, 2],
+    [64, 1],
+    [128, 2],
+    [64, 2],
+  ];
   blocks.forEach(([filters, strides], i) => {
-    model.add(tf.layers.conv2d({
-      inputShape: i === 0 ? [64, 64, 3] : undefined, filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: init(i),
-    }));
+    model.add(
+      tf.layers.conv2d({
+        inputShape: i === 0 ? [64, 64, 3] : undefined,
+        filters,
+        kernelSize: 3,
+        strides,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: init(i),
+      }),
+    );
     model.add(tf.layers.batchNormalization({ momentum: 0.9 }));
     model.add(tf.layers.reLU());
   });
   model.add(tf.layers.flatten());
-  model.add(tf.layers.dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: init(blocks.length) }));
-  model.add(tf.layers.dense({ units: classes, activation: 'softmax', name: 'probabilities', kernelInitializer: init(blocks.length + 1) }));
+  model.add(
+    tf.layers.dense({ units: 128, activation: 'relu', name: FEATURE_LAYER, kernelInitializer: init(blocks.length) }),
+  );
+  model.add(
+    tf.layers.dense({
+      units: classes,
+      activation: 'softmax',
+      name: 'probabilities',
+      kernelInitializer: init(blocks.length + 1),
+    }),
+  );
   return model;
 }

@@ -12,7 +12,7 @@ import type { Extracted, FeatureExtractor } from './extractor.js';
 import { frechetDistance, gaussianStats, rankWarning } from './fid.js';
 import { inceptionScore } from './inception_score.js';
 import { kernelInceptionDistance } from './kid.js';
-import { modeCoverage, type ModeCoverage } from './modes.js';
+import { type ModeCoverage, modeCoverage } from './modes.js';
 import { precisionRecall } from './precision_recall.js';
 
 export const METRICS = ['fid', 'kid', 'is', 'pr', 'modes'] as const;
@@ -35,24 +35,50 @@ export interface EvalResult {
   precision?: number;
   recall?: number;
   modes?: ModeCoverage;
-  protocol: { extractor: string; reference: string; real_count: number; generated_count: number; kid_subsets?: string; pr_k?: number };
+  protocol: {
+    extractor: string;
+    reference: string;
+    real_count: number;
+    generated_count: number;
+    kid_subsets?: string;
+    pr_k?: number;
+  };
   warnings: string[];
 }
 
 /** The first `count` images of a data set as a batch. */
 export function firstImages(d: ImageDataset, count: number): ImageBatch {
   const n = Math.min(count, d.count);
-  return { images: d.images.subarray(0, n * d.height * d.width * d.channels), count: n, height: d.height, width: d.width, channels: d.channels };
+  return {
+    images: d.images.subarray(0, n * d.height * d.width * d.channels),
+    count: n,
+    height: d.height,
+    width: d.width,
+    channels: d.channels,
+  };
 }
 
 /** Real features of a data set, cached on disk by (data content, extractor, count), written atomically. */
-export function realFeatures(data: ImageDataset, reference: string, count: number, extractor: FeatureExtractor, cacheDir: string): Extracted {
+export function realFeatures(
+  data: ImageDataset,
+  reference: string,
+  count: number,
+  extractor: FeatureExtractor,
+  cacheDir: string,
+): Extracted {
   const batch = firstImages(data, count);
-  const key = createHash('sha256').update(JSON.stringify([datasetHash(data), reference, extractor.id, batch.count])).digest('hex').slice(0, 32);
+  const key = createHash('sha256')
+    .update(JSON.stringify([datasetHash(data), reference, extractor.id, batch.count]))
+    .digest('hex')
+    .slice(0, 32);
   const base = join(cacheDir, 'stats', key);
   const classes = extractor.classes ?? 0;
   try {
-    const index = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as { count: number; featureDim: number; classes: number };
+    const index = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as {
+      count: number;
+      featureDim: number;
+      classes: number;
+    };
     const bytes = readFileSync(`${base}.bin`);
     const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     if (index.count === batch.count && floats.length === batch.count * (extractor.featureDim + classes)) {
@@ -67,12 +93,33 @@ export function realFeatures(data: ImageDataset, reference: string, count: numbe
   all.set(out.features);
   if (out.probs) all.set(out.probs, out.features.length);
   writeFileAtomic(`${base}.bin`, new Uint8Array(all.buffer));
-  writeFileAtomic(`${base}.json`, JSON.stringify({ reference, extractor: extractor.id, count: batch.count, featureDim: extractor.featureDim, classes }));
+  writeFileAtomic(
+    `${base}.json`,
+    JSON.stringify({
+      reference,
+      extractor: extractor.id,
+      count: batch.count,
+      featureDim: extractor.featureDim,
+      classes,
+    }),
+  );
   return out;
 }
 
-export function evaluate(real: Extracted, reference: string, generated: ImageBatch, extractor: FeatureExtractor, metrics: Set<MetricName>): EvalResult {
-  const fake = extractor.extract(generated.images, generated.count, generated.height, generated.width, generated.channels);
+export function evaluate(
+  real: Extracted,
+  reference: string,
+  generated: ImageBatch,
+  extractor: FeatureExtractor,
+  metrics: Set<MetricName>,
+): EvalResult {
+  const fake = extractor.extract(
+    generated.images,
+    generated.count,
+    generated.height,
+    generated.width,
+    generated.channels,
+  );
   const d = extractor.featureDim;
   const result: EvalResult = {
     protocol: { extractor: extractor.description, reference, real_count: real.count, generated_count: fake.count },

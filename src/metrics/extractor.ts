@@ -7,13 +7,14 @@
  * Images go in as bytes; they are converted to the model's channels (RGB→gray by the mean of the three, gray→RGB
  * by repetition), resized with bilinear interpolation (half-pixel centres) when sizes differ, then scaled.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DATASETS, isDatasetName } from '../data/registry.js';
+import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors.js';
+import { DATASETS, isDatasetName } from '../data/registry.js';
 import { fileModelLoader } from '../io/export.js';
 import { FEATURE_LAYER } from './classifier.js';
 
@@ -46,16 +47,24 @@ export function modelsDir(): string {
 export const BUILTIN_EXTRACTORS = ['mnist', 'fashion-mnist', 'emoji'] as const;
 export type BuiltinExtractorName = (typeof BUILTIN_EXTRACTORS)[number];
 
-const isBuiltin = (name: string): name is BuiltinExtractorName => (BUILTIN_EXTRACTORS as readonly string[]).includes(name);
+const isBuiltin = (name: string): name is BuiltinExtractorName =>
+  (BUILTIN_EXTRACTORS as readonly string[]).includes(name);
 
 /** The built-in classifier for a data set (its descriptor's) or classifier name; a DataError for names it does not know. */
 export function builtinExtractorName(dataset: string): BuiltinExtractorName {
   const name = isDatasetName(dataset) ? DATASETS[dataset].features : dataset;
-  if (!isBuiltin(name)) throw new DataError(`no built-in feature extractor for '${dataset}' (built in: ${BUILTIN_EXTRACTORS.join(', ')})`);
+  if (!isBuiltin(name))
+    throw new DataError(`no built-in feature extractor for '${dataset}' (built in: ${BUILTIN_EXTRACTORS.join(', ')})`);
   return name;
 }
 
-async function load(dir: string, layer: string, scale: InputScale, probabilities: string | null, label: string): Promise<FeatureExtractor> {
+async function load(
+  dir: string,
+  layer: string,
+  scale: InputScale,
+  probabilities: string | null,
+  label: string,
+): Promise<FeatureExtractor> {
   if (!existsSync(join(dir, 'model.json'))) throw new DataError(`${dir} holds no TensorFlow.js model (model.json)`);
   const model = await tf.loadLayersModel(fileModelLoader(dir));
   let featureOutput: tf.SymbolicTensor;
@@ -65,17 +74,27 @@ async function load(dir: string, layer: string, scale: InputScale, probabilities
     model.dispose();
     throw new DataError(`${dir}: no layer '${layer}' (layers: ${model.layers.map((l) => l.name).join(', ')})`);
   }
-  const outputs = probabilities ? [featureOutput, model.getLayer(probabilities).output as tf.SymbolicTensor] : [featureOutput];
+  const outputs = probabilities
+    ? [featureOutput, model.getLayer(probabilities).output as tf.SymbolicTensor]
+    : [featureOutput];
   const head = tf.model({ inputs: model.inputs, outputs });
   const [, inputSize, , inputChannels] = model.inputs[0].shape as number[];
   const featureDim = (featureOutput.shape as number[]).slice(1).reduce((a, b) => a * b, 1);
-  const classes = probabilities ? (model.getLayer(probabilities).output as tf.SymbolicTensor).shape[1] as number : null;
-  const weights = createHash('sha256').update(readFileSync(join(dir, 'weights.bin'))).digest('hex').slice(0, 12);
+  const classes = probabilities
+    ? ((model.getLayer(probabilities).output as tf.SymbolicTensor).shape[1] as number)
+    : null;
+  const weights = createHash('sha256')
+    .update(readFileSync(join(dir, 'weights.bin')))
+    .digest('hex')
+    .slice(0, 12);
   const [low, high] = scale.split(',').map(Number);
   return {
     id: `${label}:${layer}@${weights}/${inputSize}px/${scale}`,
     description: `${label}, layer '${layer}' (${featureDim}-d), input ${inputSize}×${inputSize}×${inputChannels} scaled to [${low}, ${high}], bilinear resize`,
-    inputSize, inputChannels, featureDim, classes,
+    inputSize,
+    inputChannels,
+    featureDim,
+    classes,
     extract(images, count, height, width, channels) {
       const features = new Float32Array(count * featureDim);
       const probs = classes ? new Float32Array(count * classes) : null;
@@ -83,10 +102,13 @@ async function load(dir: string, layer: string, scale: InputScale, probabilities
       for (let start = 0; start < count; start += 500) {
         const end = Math.min(count, start + 500);
         const outs = tf.tidy(() => {
-          let x: tf.Tensor4D = tf.tensor4d(images.subarray(start * size, end * size), [end - start, height, width, channels], 'int32').toFloat();
+          let x: tf.Tensor4D = tf
+            .tensor4d(images.subarray(start * size, end * size), [end - start, height, width, channels], 'int32')
+            .toFloat();
           if (channels === 3 && inputChannels === 1) x = tf.mean(x, 3, true);
           else if (channels === 1 && inputChannels === 3) x = tf.tile(x, [1, 1, 1, 3]);
-          if (height !== inputSize || width !== inputSize) x = tf.image.resizeBilinear(x, [inputSize, inputSize], false, true);
+          if (height !== inputSize || width !== inputSize)
+            x = tf.image.resizeBilinear(x, [inputSize, inputSize], false, true);
           x = tf.add(tf.mul(x, (high - low) / 255), low);
           const result = head.predict(x);
           return (Array.isArray(result) ? result : [result]).map((t) => tf.reshape(t, [end - start, -1]));
@@ -106,7 +128,13 @@ async function load(dir: string, layer: string, scale: InputScale, probabilities
 /** gantry's classifier for a data set ('mnist' serves mnist and mnist-full, 'emoji' both emoji styles), or by its name. */
 export async function builtinExtractor(dataset: string): Promise<FeatureExtractor> {
   const name = builtinExtractorName(dataset);
-  return load(join(modelsDir(), 'classifiers', name), FEATURE_LAYER, '-1,1', 'probabilities', `gantry-classifier-${name}`);
+  return load(
+    join(modelsDir(), 'classifiers', name),
+    FEATURE_LAYER,
+    '-1,1',
+    'probabilities',
+    `gantry-classifier-${name}`,
+  );
 }
 
 /** Any layers model as an extractor. */

@@ -104,25 +104,49 @@ class SsimWorkspace {
     for (let ch = 0; ch < c; ch++) {
       for (let r = 0; r < h; r++) {
         for (let col = 0; col < cols; col++) {
-          let sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+          let sx = 0,
+            sy = 0,
+            sxx = 0,
+            syy = 0,
+            sxy = 0;
           for (let k = 0, i = offset + (r * w + col) * c + ch; k <= 2 * RADIUS; k++, i += c) {
-            const x = a[i], y = b[i], wk = WEIGHTS[k];
-            sx += wk * x; sy += wk * y; sxx += wk * x * x; syy += wk * y * y; sxy += wk * x * y;
+            const x = a[i],
+              y = b[i],
+              wk = WEIGHTS[k];
+            sx += wk * x;
+            sy += wk * y;
+            sxx += wk * x * x;
+            syy += wk * y * y;
+            sxy += wk * x * y;
           }
           const o = r * cols + col;
-          mx[o] = sx; my[o] = sy; mxx[o] = sxx; myy[o] = syy; mxy[o] = sxy;
+          mx[o] = sx;
+          my[o] = sy;
+          mxx[o] = sxx;
+          myy[o] = syy;
+          mxy[o] = sxy;
         }
       }
       let sum = 0;
       for (let r = 0; r < h - 2 * RADIUS; r++) {
         for (let col = 0; col < cols; col++) {
-          let ux = 0, uy = 0, uxx = 0, uyy = 0, uxy = 0;
+          let ux = 0,
+            uy = 0,
+            uxx = 0,
+            uyy = 0,
+            uxy = 0;
           for (let k = 0, o = r * cols + col; k <= 2 * RADIUS; k++, o += cols) {
             const wk = WEIGHTS[k];
-            ux += wk * mx[o]; uy += wk * my[o]; uxx += wk * mxx[o]; uyy += wk * myy[o]; uxy += wk * mxy[o];
+            ux += wk * mx[o];
+            uy += wk * my[o];
+            uxx += wk * mxx[o];
+            uyy += wk * myy[o];
+            uxy += wk * mxy[o];
           }
           // Population (not sample) variances, as use_sample_covariance=False.
-          const vx = uxx - ux * ux, vy = uyy - uy * uy, vxy = uxy - ux * uy;
+          const vx = uxx - ux * ux,
+            vy = uyy - uy * uy,
+            vxy = uxy - ux * uy;
           sum += ((2 * ux * uy + c1) * (2 * vxy + c2)) / ((ux * ux + uy * uy + c1) * (vx + vy + c2));
         }
       }
@@ -136,16 +160,30 @@ class SsimWorkspace {
 function check(name: string, a: Pixels, b: Pixels, o: ImageQualityOptions, expectCount?: number) {
   const size = o.height * o.width * o.channels;
   if (![o.height, o.width, o.channels].every((n) => Number.isInteger(n) && n > 0)) {
-    throw new Error(`${name}: height, width and channels must be positive integers, got ${o.height}×${o.width}×${o.channels}`);
+    throw new Error(
+      `${name}: height, width and channels must be positive integers, got ${o.height}×${o.width}×${o.channels}`,
+    );
   }
-  const shape = (p: Pixels) => (p.length % size === 0 ? `[${p.length / size}, ${o.height}, ${o.width}, ${o.channels}]` : `${p.length} values (not a multiple of ${o.height}×${o.width}×${o.channels})`);
+  const shape = (p: Pixels) =>
+    p.length % size === 0
+      ? `[${p.length / size}, ${o.height}, ${o.width}, ${o.channels}]`
+      : `${p.length} values (not a multiple of ${o.height}×${o.width}×${o.channels})`;
   const count = a.length / size;
-  if (a.length !== b.length || a.length % size !== 0 || count === 0 || (expectCount !== undefined && count !== expectCount)) {
-    throw new Error(`${name}: shapes differ or do not fit ${expectCount ?? 'N'} image(s) of ${o.height}×${o.width}×${o.channels}: a is ${shape(a)}, b is ${shape(b)}`);
+  if (
+    a.length !== b.length ||
+    a.length % size !== 0 ||
+    count === 0 ||
+    (expectCount !== undefined && count !== expectCount)
+  ) {
+    throw new Error(
+      `${name}: shapes differ or do not fit ${expectCount ?? 'N'} image(s) of ${o.height}×${o.width}×${o.channels}: a is ${shape(a)}, b is ${shape(b)}`,
+    );
   }
   const range = o.dataRange ?? (a instanceof Uint8Array && b instanceof Uint8Array ? 255 : undefined);
   if (range === undefined || !(range > 0)) {
-    throw new Error(`${name}: give a positive dataRange for float images (1 for [0, 1], 2 for [−1, 1]), got ${o.dataRange}`);
+    throw new Error(
+      `${name}: give a positive dataRange for float images (1 for [0, 1], 2 for [−1, 1]), got ${o.dataRange}`,
+    );
   }
   return { size, count, range };
 }

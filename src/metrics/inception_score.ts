@@ -1,5 +1,10 @@
 /** Inception-style score: exp(mean KL(p(y|x) ‖ p(y))) over `splits` splits of the class probabilities; mean and std. */
-export function inceptionScore(probs: Float32Array, n: number, classes: number, splits = 10): { mean: number; std: number } {
+export function inceptionScore(
+  probs: Float32Array,
+  n: number,
+  classes: number,
+  splits = 10,
+): { mean: number; std: number } {
   const scores: number[] = [];
   const parts = Math.min(splits, n);
   for (let s = 0; s < parts; s++) {

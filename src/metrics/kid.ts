@@ -28,8 +28,14 @@ function diagonalSum(x: tf.Tensor2D, d: number): number {
   return tf.tidy(() => tf.sum(cube(tf.add(tf.div(tf.sum(tf.square(x), 1), d), 1))).dataSync()[0]);
 }
 
-export function kernelInceptionDistance(real: Float32Array, nReal: number, fake: Float32Array, nFake: number, d: number,
-  { subsets = 100, subsetSize = 1000, seed = 0 } = {}): KidResult {
+export function kernelInceptionDistance(
+  real: Float32Array,
+  nReal: number,
+  fake: Float32Array,
+  nFake: number,
+  d: number,
+  { subsets = 100, subsetSize = 1000, seed = 0 } = {},
+): KidResult {
   const m = Math.min(subsetSize, nReal, nFake);
   if (m < 2) throw new Error('KID needs at least 2 samples on each side');
   const rng = new Rng(seed);

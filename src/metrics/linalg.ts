@@ -148,9 +148,12 @@ function diagonalize(V: Float64Array, dd: Float64Array, e: Float64Array, n: numb
         for (let i = l + 2; i < n; i++) dd[i] -= h;
         f += h;
         p = dd[m];
-        let c = 1, c2 = c, c3 = c;
+        let c = 1,
+          c2 = c,
+          c3 = c;
         const el1 = e[l + 1];
-        let s = 0, s2 = 0;
+        let s = 0,
+          s2 = 0;
         for (let i = m - 1; i >= l; i--) {
           c3 = c2;
           c2 = c;
@@ -181,7 +184,11 @@ function diagonalize(V: Float64Array, dd: Float64Array, e: Float64Array, n: numb
   for (let i = 0; i < n - 1; i++) {
     let k = i;
     let p = dd[i];
-    for (let j = i + 1; j < n; j++) if (dd[j] < p) { k = j; p = dd[j]; }
+    for (let j = i + 1; j < n; j++)
+      if (dd[j] < p) {
+        k = j;
+        p = dd[j];
+      }
     if (k !== i) {
       dd[k] = dd[i];
       dd[i] = p;
@@ -201,7 +208,8 @@ export function matMul64(A: Float64Array, B: Float64Array, d: number): Float64Ar
     for (let k = 0; k < d; k++) {
       const a = A[i * d + k];
       if (a === 0) continue;
-      const bRow = k * d, cRow = i * d;
+      const bRow = k * d,
+        cRow = i * d;
       for (let j = 0; j < d; j++) C[cRow + j] += a * B[bRow + j];
     }
   }
@@ -229,11 +237,12 @@ export function traceSqrtProduct(sigma1: Float64Array, sigma2: Float64Array, d: 
   const s1 = sqrtPsd(sigma1, d);
   const m = matMul64(matMul64(s1, sigma2, d), s1, d);
   // Symmetrise against rounding before the eigen-decomposition.
-  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) {
-    const v = (m[i * d + j] + m[j * d + i]) / 2;
-    m[i * d + j] = v;
-    m[j * d + i] = v;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = i + 1; j < d; j++) {
+      const v = (m[i * d + j] + m[j * d + i]) / 2;
+      m[i * d + j] = v;
+      m[j * d + i] = v;
+    }
   const { values } = symmetricEigen(m, d);
   let trace = 0;
   for (const v of values) trace += Math.sqrt(Math.max(v, 0));

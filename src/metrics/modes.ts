@@ -20,7 +20,13 @@ export function classHistogram(probs: Float32Array, n: number, classes: number):
   return h;
 }
 
-export function modeCoverage(fakeProbs: Float32Array, nFake: number, realProbs: Float32Array, nReal: number, classes: number): ModeCoverage {
+export function modeCoverage(
+  fakeProbs: Float32Array,
+  nFake: number,
+  realProbs: Float32Array,
+  nReal: number,
+  classes: number,
+): ModeCoverage {
   const fake = classHistogram(fakeProbs, nFake, classes);
   const real = classHistogram(realProbs, nReal, classes);
   const eps = 1e-6;

@@ -37,7 +37,10 @@ function kthRadii(x: tf.Tensor2D, k: number): Float64Array {
         const v = d[row + j];
         if (v < best[k]) {
           let p = k;
-          while (p > 0 && best[p - 1] > v) { best[p] = best[p - 1]; p--; }
+          while (p > 0 && best[p - 1] > v) {
+            best[p] = best[p - 1];
+            p--;
+          }
           best[p] = v;
         }
       }
@@ -50,7 +53,8 @@ function kthRadii(x: tf.Tensor2D, k: number): Float64Array {
 
 /** Share of points of `query` inside some ball of `manifold` (centres with squared radii). */
 function coverage(query: tf.Tensor2D, manifold: tf.Tensor2D, radii: Float64Array): number {
-  const n = query.shape[0], m = manifold.shape[0];
+  const n = query.shape[0],
+    m = manifold.shape[0];
   const norms = tf.tidy(() => tf.reshape(tf.sum(tf.square(manifold), 1), [1, m]));
   let inside = 0;
   for (let start = 0; start < n; start += BLOCK) {
@@ -58,14 +62,25 @@ function coverage(query: tf.Tensor2D, manifold: tf.Tensor2D, radii: Float64Array
     const d = distanceBlock(query, manifold, norms, start, end);
     for (let i = 0; i < end - start; i++) {
       const row = i * m;
-      for (let j = 0; j < m; j++) if (d[row + j] <= radii[j]) { inside++; break; }
+      for (let j = 0; j < m; j++)
+        if (d[row + j] <= radii[j]) {
+          inside++;
+          break;
+        }
     }
   }
   norms.dispose();
   return inside / n;
 }
 
-export function precisionRecall(real: Float32Array, nReal: number, fake: Float32Array, nFake: number, d: number, k = 3): { precision: number; recall: number } {
+export function precisionRecall(
+  real: Float32Array,
+  nReal: number,
+  fake: Float32Array,
+  nFake: number,
+  d: number,
+  k = 3,
+): { precision: number; recall: number } {
   const r = tf.tensor2d(real, [nReal, d]);
   const f = tf.tensor2d(fake, [nFake, d]);
   try {

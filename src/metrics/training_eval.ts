@@ -3,10 +3,10 @@ import type { TrainConfig } from '../config.js';
 import type { ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadData } from '../data/index.js';
-import type { Network } from '../networks/network.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
+import type { Network } from '../networks/network.js';
 import { deriveSeed } from '../util/random.js';
-import { evaluate, realFeatures, type EvalResult } from './evaluate.js';
+import { type EvalResult, evaluate, realFeatures } from './evaluate.js';
 import { BUILTIN_EXTRACTORS, builtinExtractor } from './extractor.js';
 
 export interface TrainingEvaluator {
@@ -19,10 +19,16 @@ export interface TrainingEvaluator {
  * sets: the `emoji` classifier); an image folder against its own training images (`data`, already loaded) with
  * the classifier `evalFeatures` names.
  */
-export async function createTrainingEvaluator(config: TrainConfig, data: ImageDataset, cacheDir: string): Promise<TrainingEvaluator> {
+export async function createTrainingEvaluator(
+  config: TrainConfig,
+  data: ImageDataset,
+  cacheDir: string,
+): Promise<TrainingEvaluator> {
   const folder = config.data != null;
   if (folder && config.evalFeatures === 'auto') {
-    throw new DataError(`--eval-every on an image folder needs --eval-features ${BUILTIN_EXTRACTORS.join('|')} (whose classifier gives the features)`);
+    throw new DataError(
+      `--eval-every on an image folder needs --eval-features ${BUILTIN_EXTRACTORS.join('|')} (whose classifier gives the features)`,
+    );
   }
   const real = folder ? data : await loadData({ ...config, split: 'test' });
   const count = Math.min(config.evalCount, real.count);
@@ -36,7 +42,13 @@ export async function createTrainingEvaluator(config: TrainConfig, data: ImageDa
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
       const images = generateImages(generator, z, config.latentDim, generationLabels(config, count));
-      return evaluate(realSide, label, { images, count, height: h, width: w, channels: c }, extractor, new Set(['fid', 'kid', 'is', 'modes']));
+      return evaluate(
+        realSide,
+        label,
+        { images, count, height: h, width: w, channels: c },
+        extractor,
+        new Set(['fid', 'kid', 'is', 'modes']),
+      );
     },
     dispose: () => extractor.dispose(),
   };

@@ -16,7 +16,12 @@ export class SelfAttention {
   readonly out: Dense;
   readonly gamma: tf.Variable;
 
-  constructor(store: ParamStore, readonly name: string, readonly channels: number, options: LayerOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly channels: number,
+    options: LayerOptions = {},
+  ) {
     const key = Math.max(1, Math.floor(channels / 8));
     const value = Math.max(1, Math.floor(channels / 2));
     this.f = new Dense(store, `${name}/f`, channels, key, options);
@@ -28,7 +33,8 @@ export class SelfAttention {
 
   apply(x: tf.Tensor4D, mode: RunMode): tf.Tensor4D {
     const [n, hh, ww, c] = x.shape;
-    if (c !== this.channels) throw new Error(`${this.name}: expected ${this.channels} channels, got shape [${x.shape}]`);
+    if (c !== this.channels)
+      throw new Error(`${this.name}: expected ${this.channels} channels, got shape [${x.shape}]`);
     const p = hh * ww;
     return tf.tidy(() => {
       const flat = tf.reshape(x, [n * p, c]) as tf.Tensor2D;
@@ -52,6 +58,8 @@ export function checkAttention(spec: NetworkSpec, family: string): void {
   if (spec.attention === 0) return;
   const valid = [spec.imageSize / 4, spec.imageSize / 2];
   if (!valid.includes(spec.attention)) {
-    throw new Error(`attention ${spec.attention}: the ${family} networks at ${spec.imageSize}×${spec.imageSize} have attention sizes ${valid.join(' or ')} (or 0 for none)`);
+    throw new Error(
+      `attention ${spec.attention}: the ${family} networks at ${spec.imageSize}×${spec.imageSize} have attention sizes ${valid.join(' or ')} (or 0 for none)`,
+    );
   }
 }

@@ -14,7 +14,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
-import { BatchNorm, checkLabels, Conv2d, ConvTranspose2d, Dense, leakyRelu, minibatchStd, ParamStore, type RunMode } from './layers.js';
+import {
+  BatchNorm,
+  Conv2d,
+  ConvTranspose2d,
+  checkLabels,
+  Dense,
+  leakyRelu,
+  minibatchStd,
+  ParamStore,
+  type RunMode,
+} from './layers.js';
 import type { Family, Network, NetworkSpec } from './network.js';
 import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, LabelInput, layerOptions } from './parts.js';
 
@@ -40,7 +50,7 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
     apply(z: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
       if (conditional) checkLabels(labels, z.shape[0], 'this generator');
       return tf.tidy(() => {
-        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : z as tf.Tensor2D;
+        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : (z as tf.Tensor2D);
         let h: tf.Tensor4D = tf.reshape(dense.apply(input, mode), [-1, s0, s0, 128]);
         h = tf.relu(bn0.norm(h, mode, labels));
         if (att0) h = att0.apply(h, mode);
@@ -61,7 +71,16 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
     model.add(tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
     model.add(batchNormLayer('bn1', bn1.bn!));
     model.add(tf.layers.reLU());
-    model.add(tf.layers.conv2dTranspose({ filters: spec.channels, kernelSize: 4, strides: 2, padding: 'same', activation: 'tanh', name: 'up2' }));
+    model.add(
+      tf.layers.conv2dTranspose({
+        filters: spec.channels,
+        kernelSize: 4,
+        strides: 2,
+        padding: 'same',
+        activation: 'tanh',
+        name: 'up2',
+      }),
+    );
     const weights: Record<string, tf.Tensor[]> = {
       dense: [dense.kernel, dense.bias],
       bn0: [bn0.bn!.gamma, bn0.bn!.beta, bn0.bn!.runningMean, bn0.bn!.runningVar],

@@ -65,7 +65,12 @@ export class ParamStore {
   weight(name: string, shape: number[], init: Init, bound: number): tf.Variable {
     const size = shape.reduce((a, b) => a * b, 1);
     if (init === 'pytorch') return this.uniform(name, shape, bound);
-    if (init === 'normal') return this.param(name, shape, this.rng.normals(size).map((v) => v * 0.02));
+    if (init === 'normal')
+      return this.param(
+        name,
+        shape,
+        this.rng.normals(size).map((v) => v * 0.02),
+      );
     const cols = shape[shape.length - 1];
     return this.param(name, shape, orthogonal(this.rng, size / cols, cols));
   }
@@ -84,7 +89,13 @@ export class ParamStore {
     for (const v of this.all().values()) v.dispose();
   }
 
-  private add(into: Map<string, tf.Variable>, name: string, shape: number[], values: Float32Array, trainable: boolean): tf.Variable {
+  private add(
+    into: Map<string, tf.Variable>,
+    name: string,
+    shape: number[],
+    values: Float32Array,
+    trainable: boolean,
+  ): tf.Variable {
     if (this.params.has(name) || this.buffers.has(name)) throw new Error(`duplicate parameter name ${name}`);
     const initial = tf.tensor(values, shape, 'float32');
     const v = tf.variable(initial, trainable);
@@ -148,7 +159,11 @@ export class SpectralNorm {
   readonly rows: number;
   readonly cols: number;
 
-  constructor(store: ParamStore, readonly name: string, readonly weight: tf.Variable) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly weight: tf.Variable,
+  ) {
     this.cols = weight.shape[weight.rank - 1];
     this.rows = weight.size / this.cols;
     const u = normalise(store.rng.normals(this.cols));
@@ -167,7 +182,9 @@ export class SpectralNorm {
   sigma(): tf.Scalar {
     return tf.tidy(() => {
       const w2 = tf.reshape(this.weight, [this.rows, this.cols]) as tf.Tensor2D;
-      return tf.sum(tf.mul(tf.matMul(w2, tf.reshape(this.u, [this.cols, 1]) as tf.Tensor2D), tf.reshape(this.v, [this.rows, 1])));
+      return tf.sum(
+        tf.mul(tf.matMul(w2, tf.reshape(this.u, [this.cols, 1]) as tf.Tensor2D), tf.reshape(this.v, [this.rows, 1])),
+      );
     });
   }
 
@@ -187,7 +204,12 @@ export class SpectralNorm {
 }
 
 /** The layer's weight, or W / σ(W) with spectral norm; the spectral norm needs the run mode. */
-function effectiveWeight(name: string, weight: tf.Variable, sn: SpectralNorm | null, mode: RunMode | undefined): tf.Tensor {
+function effectiveWeight(
+  name: string,
+  weight: tf.Variable,
+  sn: SpectralNorm | null,
+  mode: RunMode | undefined,
+): tf.Tensor {
   if (sn == null) return weight;
   if (mode == null) throw new Error(`${name}: a spectrally normalised layer needs the run mode`);
   return sn.apply(mode);
@@ -211,8 +233,13 @@ export class Dense {
   readonly bias: tf.Variable;
   readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, readonly inFeatures: number, readonly outFeatures: number,
-    options: LayerOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: LayerOptions = {},
+  ) {
     const bound = 1 / Math.sqrt(inFeatures);
     const init = options.init ?? 'pytorch';
     this.kernel = store.weight(`${name}/kernel`, [inFeatures, outFeatures], init, bound);
@@ -223,14 +250,23 @@ export class Dense {
   /** `mode` is needed with spectral norm. */
   apply(x: tf.Tensor2D, mode?: RunMode): tf.Tensor2D {
     if (this.sn == null) return tf.add(tf.matMul(x, this.kernel as tf.Tensor2D), this.bias);
-    return tf.tidy(() => tf.add(tf.matMul(x, effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor2D), this.bias));
+    return tf.tidy(() =>
+      tf.add(tf.matMul(x, effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor2D), this.bias),
+    );
   }
 }
 
 export type Padding = 'same' | 'valid' | number;
 
 function explicitPad(p: Padding): 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]] {
-  return typeof p === 'number' ? [[0, 0], [p, p], [p, p], [0, 0]] : p;
+  return typeof p === 'number'
+    ? [
+        [0, 0],
+        [p, p],
+        [p, p],
+        [0, 0],
+      ]
+    : p;
 }
 
 /** A 2-D convolution; `padding` as a number pads every side by that much, as PyTorch's `padding=p`. */
@@ -239,8 +275,16 @@ export class Conv2d {
   readonly bias: tf.Variable;
   readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, readonly inChannels: number, readonly filters: number,
-    readonly kernelSize: number, readonly stride: number, readonly padding: Padding, options: LayerOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly inChannels: number,
+    readonly filters: number,
+    readonly kernelSize: number,
+    readonly stride: number,
+    readonly padding: Padding,
+    options: LayerOptions = {},
+  ) {
     const bound = 1 / Math.sqrt(inChannels * kernelSize * kernelSize);
     const init = options.init ?? 'pytorch';
     this.kernel = store.weight(`${name}/kernel`, [kernelSize, kernelSize, inChannels, filters], init, bound);
@@ -253,7 +297,8 @@ export class Conv2d {
     if (x.shape[3] !== this.inChannels) {
       throw new Error(`${this.name}: expected [N, H, W, ${this.inChannels}], got [${x.shape}]`);
     }
-    if (this.sn == null) return tf.add(tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, explicitPad(this.padding)), this.bias);
+    if (this.sn == null)
+      return tf.add(tf.conv2d(x, this.kernel as tf.Tensor4D, this.stride, explicitPad(this.padding)), this.bias);
     return tf.tidy(() => {
       const kernel = effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor4D;
       return tf.add(tf.conv2d(x, kernel, this.stride, explicitPad(this.padding)), this.bias);
@@ -271,8 +316,15 @@ export class ConvTranspose2d {
   readonly bias: tf.Variable;
   readonly sn: SpectralNorm | null;
 
-  constructor(store: ParamStore, readonly name: string, inChannels: number, readonly filters: number,
-    readonly kernelSize: number, readonly stride: number, options: LayerOptions = {}) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    inChannels: number,
+    readonly filters: number,
+    readonly kernelSize: number,
+    readonly stride: number,
+    options: LayerOptions = {},
+  ) {
     const bound = 1 / Math.sqrt(filters * kernelSize * kernelSize);
     const init = options.init ?? 'pytorch';
     this.kernel = store.weight(`${name}/kernel`, [kernelSize, kernelSize, filters, inChannels], init, bound);
@@ -284,7 +336,8 @@ export class ConvTranspose2d {
   apply(x: tf.Tensor4D, mode?: RunMode): tf.Tensor4D {
     const [n, h, w] = x.shape;
     const out: [number, number, number, number] = [n, h * this.stride, w * this.stride, this.filters];
-    if (this.sn == null) return tf.add(tf.conv2dTranspose(x, this.kernel as tf.Tensor4D, out, this.stride, 'same'), this.bias);
+    if (this.sn == null)
+      return tf.add(tf.conv2dTranspose(x, this.kernel as tf.Tensor4D, out, this.stride, 'same'), this.bias);
     return tf.tidy(() => {
       const kernel = effectiveWeight(this.name, this.kernel, this.sn, mode) as tf.Tensor4D;
       return tf.add(tf.conv2dTranspose(x, kernel, out, this.stride, 'same'), this.bias);
@@ -314,8 +367,13 @@ export class BatchNorm implements NormStats {
   readonly runningMean: tf.Variable;
   readonly runningVar: tf.Variable;
 
-  constructor(store: ParamStore, readonly name: string, readonly channels: number,
-    readonly momentum = 0.1, readonly epsilon = 1e-5) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly channels: number,
+    readonly momentum = 0.1,
+    readonly epsilon = 1e-5,
+  ) {
     this.gamma = store.param(`${name}/gamma`, [channels], new Float32Array(channels).fill(1));
     this.beta = store.param(`${name}/beta`, [channels], new Float32Array(channels));
     this.runningMean = store.buffer(`${name}/running_mean`, [channels], new Float32Array(channels));
@@ -339,7 +397,9 @@ function batchNorm(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor
     });
   }
   const updateStats = mode.updateStats ?? true;
-  return mode.secondOrder ? batchNormPlain(s, x, gamma, beta, updateStats) : batchNormFast(s, x, gamma, beta, updateStats);
+  return mode.secondOrder
+    ? batchNormPlain(s, x, gamma, beta, updateStats)
+    : batchNormFast(s, x, gamma, beta, updateStats);
 }
 
 function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: number): void {
@@ -349,7 +409,13 @@ function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: nu
 }
 
 /** Training mode with plain ops: the tape derives the gradient, and the gradient's gradient. */
-function batchNormPlain(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor {
+function batchNormPlain(
+  s: NormStats,
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  updateStats: boolean,
+): tf.Tensor {
   return tf.tidy(() => {
     const c = s.channels;
     const m = x.size / c;
@@ -408,7 +474,12 @@ export class ConditionalBatchNorm implements NormStats {
   readonly momentum = 0.1;
   readonly epsilon = 1e-5;
 
-  constructor(store: ParamStore, readonly name: string, readonly channels: number, readonly numClasses: number) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    readonly channels: number,
+    readonly numClasses: number,
+  ) {
     this.gamma = store.param(`${name}/gamma`, [numClasses, channels], new Float32Array(numClasses * channels).fill(1));
     this.beta = store.param(`${name}/beta`, [numClasses, channels], new Float32Array(numClasses * channels));
     this.runningMean = store.buffer(`${name}/running_mean`, [channels], new Float32Array(channels));
@@ -466,12 +537,24 @@ export class Embedding {
   readonly sn: SpectralNorm | null;
 
   /** `scale`: the standard deviation of the default N(0, scale²) table. */
-  constructor(store: ParamStore, readonly name: string, numClasses: number, features: number, options: LayerOptions = {}, scale = 1) {
+  constructor(
+    store: ParamStore,
+    readonly name: string,
+    numClasses: number,
+    features: number,
+    options: LayerOptions = {},
+    scale = 1,
+  ) {
     const init = options.init ?? 'pytorch';
     const shape = [numClasses, features];
-    this.table = init === 'pytorch'
-      ? store.param(`${name}/table`, shape, store.rng.normals(numClasses * features).map((v) => v * scale))
-      : store.weight(`${name}/table`, shape, init, 0);
+    this.table =
+      init === 'pytorch'
+        ? store.param(
+            `${name}/table`,
+            shape,
+            store.rng.normals(numClasses * features).map((v) => v * scale),
+          )
+        : store.weight(`${name}/table`, shape, init, 0);
     this.sn = options.spectralNorm ? new SpectralNorm(store, name, this.table) : null;
   }
 

@@ -4,7 +4,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { checkAttention } from './attention.js';
-import { BatchNorm, checkLabels, ConditionalBatchNorm, Dense, Embedding, ParamStore, type LayerOptions, type RunMode } from './layers.js';
+import {
+  BatchNorm,
+  ConditionalBatchNorm,
+  checkLabels,
+  Dense,
+  Embedding,
+  type LayerOptions,
+  type ParamStore,
+  type RunMode,
+} from './layers.js';
 import type { NetworkSpec } from './network.js';
 
 /** Whether the spec makes class-conditional networks (numClasses > 0 with a conditioning other than 'none'). */
@@ -21,7 +30,12 @@ export function layerOptions(spec: NetworkSpec, of: 'g' | 'd'): LayerOptions {
 /** G's normalisation: BatchNorm, or conditional BatchNorm in a conditional G. */
 export type GeneratorNorm = (x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
 
-export function generatorNorm(store: ParamStore, name: string, channels: number, spec: NetworkSpec): { norm: GeneratorNorm; bn: BatchNorm | null } {
+export function generatorNorm(
+  store: ParamStore,
+  name: string,
+  channels: number,
+  spec: NetworkSpec,
+): { norm: GeneratorNorm; bn: BatchNorm | null } {
   if (!isConditional(spec)) {
     const bn = new BatchNorm(store, name, channels);
     return { norm: (x, mode) => bn.apply(x, mode), bn };
@@ -55,13 +69,19 @@ export class DiscriminatorHead {
   readonly embed: Embedding | null = null;
   readonly classes: Dense | null = null;
 
-  constructor(store: ParamStore, readonly features: number, readonly spec: NetworkSpec) {
+  constructor(
+    store: ParamStore,
+    readonly features: number,
+    readonly spec: NetworkSpec,
+  ) {
     const options = layerOptions(spec, 'd');
     this.out = new Dense(store, 'out', features, 1, options);
     // N(0, 1/F): the projection term ⟨embed(y), φ(x)⟩ starts at the scale of the plain logit (N(0, 1) made
     // D separate real from fake at once and G stop learning).
-    if (isConditional(spec) && spec.conditioning === 'projection') this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
-    if (isConditional(spec) && spec.conditioning === 'acgan') this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
+    if (isConditional(spec) && spec.conditioning === 'projection')
+      this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
+    if (isConditional(spec) && spec.conditioning === 'acgan')
+      this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
   }
 
   get outputShape(): number[] {
@@ -81,9 +101,11 @@ export class DiscriminatorHead {
 
 /** The checks every family shares: image size, channels, classes and attention. */
 export function checkFamilySpec(spec: NetworkSpec, family: string, sizes: readonly number[]): void {
-  if (!sizes.includes(spec.imageSize)) throw new Error(`the ${family} architecture makes ${sizes.join(', ')} pixel images, not ${spec.imageSize}`);
+  if (!sizes.includes(spec.imageSize))
+    throw new Error(`the ${family} architecture makes ${sizes.join(', ')} pixel images, not ${spec.imageSize}`);
   if (spec.channels !== 1 && spec.channels !== 3) throw new Error(`channels must be 1 or 3, got ${spec.channels}`);
-  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 0) throw new Error(`numClasses must be an integer ≥ 0, got ${spec.numClasses}`);
+  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 0)
+    throw new Error(`numClasses must be an integer ≥ 0, got ${spec.numClasses}`);
   checkAttention(spec, family);
 }
 

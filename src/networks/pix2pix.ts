@@ -30,9 +30,11 @@ const INNERMOST = 4;
 export const PIX2PIX_SIZES = [16, 32, 64, 128, 256];
 
 function checkSpec(spec: NetworkSpec): void {
-  if (!PIX2PIX_SIZES.includes(spec.imageSize)) throw new Error(`the pix2pix architecture takes ${PIX2PIX_SIZES.join(', ')} pixel images, not ${spec.imageSize}`);
+  if (!PIX2PIX_SIZES.includes(spec.imageSize))
+    throw new Error(`the pix2pix architecture takes ${PIX2PIX_SIZES.join(', ')} pixel images, not ${spec.imageSize}`);
   if ((spec.conditionChannels ?? 0) < 1) throw new Error('the pix2pix architecture needs an input image (a --task)');
-  if (spec.numClasses > 0 || spec.attention !== 0) throw new Error('the pix2pix architecture has no class conditioning or attention');
+  if (spec.numClasses > 0 || spec.attention !== 0)
+    throw new Error('the pix2pix architecture has no class conditioning or attention');
 }
 
 const width = (level: number) => Math.min(MAX_WIDTH, BASE_WIDTH * 2 ** (level - 1));
@@ -96,7 +98,8 @@ export function pix2pixGenerator(spec: NetworkSpec, seed: number): Network {
 export function patchStrides(imageSize: number): number {
   const target = (70 / 256) * imageSize;
   let best = 1;
-  for (let s = 1; s <= 6; s++) if (Math.abs(patchReceptiveField(s) - target) < Math.abs(patchReceptiveField(best) - target)) best = s;
+  for (let s = 1; s <= 6; s++)
+    if (Math.abs(patchReceptiveField(s) - target) < Math.abs(patchReceptiveField(best) - target)) best = s;
   return best;
 }
 

@@ -18,9 +18,27 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
-import { avgPool2, checkLabels, Conv2d, Dense, minibatchStd, ParamStore, upsample2, type LayerOptions, type RunMode } from './layers.js';
+import {
+  avgPool2,
+  Conv2d,
+  checkLabels,
+  Dense,
+  type LayerOptions,
+  minibatchStd,
+  ParamStore,
+  type RunMode,
+  upsample2,
+} from './layers.js';
 import type { Family, Network, NetworkSpec } from './network.js';
-import { checkFamilySpec, DiscriminatorHead, generatorNorm, isConditional, LabelInput, layerOptions, type GeneratorNorm } from './parts.js';
+import {
+  checkFamilySpec,
+  DiscriminatorHead,
+  type GeneratorNorm,
+  generatorNorm,
+  isConditional,
+  LabelInput,
+  layerOptions,
+} from './parts.js';
 
 /** Even sizes down to the last block (28 → 14 → 7, 32 → 16 → 8, 64 → 32 → 16). */
 const SIZES = [28, 32, 64];
@@ -60,8 +78,15 @@ class DownBlock {
   readonly shortcut: Conv2d | null;
 
   /** `first`: the optimized first block (no ReLU before conv1); `down`: average pooling at the end. */
-  constructor(store: ParamStore, name: string, inC: number, outC: number, readonly first: boolean, readonly down: boolean,
-    options: LayerOptions) {
+  constructor(
+    store: ParamStore,
+    name: string,
+    inC: number,
+    outC: number,
+    readonly first: boolean,
+    readonly down: boolean,
+    options: LayerOptions,
+  ) {
     this.conv1 = new Conv2d(store, `${name}/conv1`, inC, outC, 3, 1, 1, options);
     this.conv2 = new Conv2d(store, `${name}/conv2`, outC, outC, 3, 1, 1, options);
     this.shortcut = inC !== outC || down ? new Conv2d(store, `${name}/shortcut`, inC, outC, 1, 1, 0, options) : null;
@@ -101,7 +126,7 @@ export function resnetGenerator(spec: NetworkSpec, seed: number): Network {
     apply(z: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor {
       if (conditional) checkLabels(labels, z.shape[0], 'this generator');
       return tf.tidy(() => {
-        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : z as tf.Tensor2D;
+        const input = labelInput ? labelInput.apply(z as tf.Tensor2D, labels!, mode) : (z as tf.Tensor2D);
         let h = tf.reshape(dense.apply(input, mode), [-1, s, s, w0]) as tf.Tensor4D;
         if (att0) h = att0.apply(h, mode);
         h = block1.apply(h, mode, labels);

@@ -3,12 +3,11 @@
  * and G's weights (EMA or raw) for the playground. Cached per file version.
  */
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { parseSavedConfig, type TrainConfig } from '../config.js';
+import { readCheckpoint } from '../io/checkpoint.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { runFile, statOrNull } from './files.js';
 import { finite } from './metrics.js';
-import { parseSavedConfig, type TrainConfig } from '../config.js';
-import { readCheckpoint } from '../io/checkpoint.js';
-
 
 export interface CheckpointInfo {
   epoch: number;
@@ -46,7 +45,8 @@ function readCheckpointHeader(path: string): CheckpointInfo {
   try {
     const size = fstatSync(fd).size;
     const prefix = Buffer.alloc(16);
-    if (size < 16 || readSync(fd, prefix, 0, 16, 0) !== 16 || prefix.toString('latin1', 0, 8) !== 'GANTRYCK') throw new Error('not a gantry checkpoint');
+    if (size < 16 || readSync(fd, prefix, 0, 16, 0) !== 16 || prefix.toString('latin1', 0, 8) !== 'GANTRYCK')
+      throw new Error('not a gantry checkpoint');
     const version = prefix.readUInt32LE(8);
     if (version !== 1) throw new Error(`format version ${version} (this gantry reads 1)`);
     const length = prefix.readUInt32LE(12);
@@ -59,7 +59,13 @@ function readCheckpointHeader(path: string): CheckpointInfo {
     } catch {
       throw new Error('unreadable header');
     }
-    if (header == null || typeof header !== 'object' || !Array.isArray(header.tensors) || header.state == null || typeof header.state !== 'object') {
+    if (
+      header == null ||
+      typeof header !== 'object' ||
+      !Array.isArray(header.tensors) ||
+      header.state == null ||
+      typeof header.state !== 'object'
+    ) {
       throw new Error('unreadable header');
     }
     let total = 0;
@@ -67,19 +73,24 @@ function readCheckpointHeader(path: string): CheckpointInfo {
       if (typeof t?.name !== 'string' || typeof t.length !== 'number') throw new Error('unreadable header');
       total += t.length;
     }
-    if (size - 16 - length !== total * 4) throw new Error(`expected ${total * 4} data bytes, found ${size - 16 - length}`);
+    if (size - 16 - length !== total * 4)
+      throw new Error(`expected ${total * 4} data bytes, found ${size - 16 - length}`);
     const state = header.state;
-    const config = state.config != null && typeof state.config === 'object' && !Array.isArray(state.config) ? state.config as Record<string, unknown> : null;
+    const config =
+      state.config != null && typeof state.config === 'object' && !Array.isArray(state.config)
+        ? (state.config as Record<string, unknown>)
+        : null;
     return {
-      epoch: finite(state.epoch) ?? 1, globalStep: finite(state.globalStep) ?? 0, bestFid: finite(state.bestFid), config,
+      epoch: finite(state.epoch) ?? 1,
+      globalStep: finite(state.globalStep) ?? 0,
+      bestFid: finite(state.bestFid),
+      config,
       names: header.tensors.map((t) => t.name as string),
     };
   } finally {
     closeSync(fd);
   }
 }
-
-
 
 export interface GeneratorTensor {
   name: string;
@@ -99,7 +110,10 @@ export interface GeneratorWeights {
 
 /** Why a run's generator cannot be served: `status` is the HTTP status to answer with. */
 export class GeneratorError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -114,7 +128,8 @@ const MAX_CACHED_GENERATORS = 3;
 export function readGeneratorWeights(dir: string, weights?: 'ema' | 'raw'): GeneratorWeights {
   const path = runFile(dir, CHECKPOINT_FILE);
   const stats = path == null || path === 'outside' ? null : statOrNull(path);
-  if (path == null || path === 'outside' || stats == null || !stats.isFile()) throw new GeneratorError(404, 'this run has no checkpoint.bin yet');
+  if (path == null || path === 'outside' || stats == null || !stats.isFile())
+    throw new GeneratorError(404, 'this run has no checkpoint.bin yet');
   const key = fileKey(stats);
   let entry = generators.get(path);
   if (entry?.key !== key) {
@@ -138,12 +153,16 @@ export function readGeneratorWeights(dir: string, weights?: 'ema' | 'raw'): Gene
   }
   const choice = weights ?? (entry.picked.has('ema') ? 'ema' : 'raw');
   const picked = entry.picked.get(choice);
-  if (picked == null) throw new GeneratorError(404, 'this run keeps no EMA generator (trained without --ema); ask for weights=raw');
+  if (picked == null)
+    throw new GeneratorError(404, 'this run keeps no EMA generator (trained without --ema); ask for weights=raw');
   return picked;
 }
 
 /** The tensors under `prefix`, minus optimizer slots ("adam.m/<name>" where "<name>" is a tensor too), packed. */
-function pickGenerator(stored: Map<string, { shape: number[]; data: Float32Array }>, prefix: string): Pick<GeneratorWeights, 'tensors' | 'data'> {
+function pickGenerator(
+  stored: Map<string, { shape: number[]; data: Float32Array }>,
+  prefix: string,
+): Pick<GeneratorWeights, 'tensors' | 'data'> {
   const names = [...stored.keys()].filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
   const all = new Set(names);
   const isSlot = (name: string) => {

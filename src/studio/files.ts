@@ -2,10 +2,11 @@
  * Which files the studio may read: safe names, and real paths that stay inside a run folder (a symbolic link that
  * leads out of it is never followed).
  */
-import { realpathSync, statSync, type Stats } from 'node:fs';
+import { realpathSync, type Stats, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** A name of a file or folder the studio will look at: no dot files, separators or control characters. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this pattern refuses
 const SAFE_NAME = /^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*$/;
 const SAMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*\.png$/;
 
@@ -38,4 +39,3 @@ export function runFile(dir: string, ...parts: string[]): string | null | 'outsi
   }
   return isInside(real, dir) && real !== dir ? real : 'outside';
 }
-

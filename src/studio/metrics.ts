@@ -7,7 +7,6 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { EvalLine, EvalScores, MetricsLine, StepLine } from '../train/metrics_log.js';
 import { statOrNull } from './files.js';
 
-
 export interface MetricsChunk {
   /** Complete, parseable lines (JSON objects), as written: their values are not checked. */
   lines: MetricsLine[];
@@ -36,12 +35,20 @@ export function readMetrics(path: string, from: number, maxBytes = 16 << 20): Me
     }
     const out: MetricsChunk = { lines: [], bytes: from, skipped: 0 };
     if (reset) out.reset = true;
-    scanLines(fd, from, Math.min(size, from + maxBytes), (line) => {
-      const value = parseLine(line);
-      if (value === undefined) return;
-      if (value === null) out.skipped++;
-      else out.lines.push(value as unknown as MetricsLine);
-    }, (end) => { out.bytes = end; });
+    scanLines(
+      fd,
+      from,
+      Math.min(size, from + maxBytes),
+      (line) => {
+        const value = parseLine(line);
+        if (value === undefined) return;
+        if (value === null) out.skipped++;
+        else out.lines.push(value as unknown as MetricsLine);
+      },
+      (end) => {
+        out.bytes = end;
+      },
+    );
     if (out.bytes === from && size - from > maxBytes) {
       // No line end within maxBytes: not a metrics file we can show.
       out.bytes = from + maxBytes;
@@ -59,14 +66,22 @@ function parseLine(line: Buffer): Record<string, unknown> | null | undefined {
   if (text === '') return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return value != null && typeof value === 'object' && !Array.isArray(value) ? value as Record<string, unknown> : null;
+    return value != null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
 }
 
 /** Calls `onLine` for each complete line in bytes [from, end) of fd and `onEnd` with the offset after each. */
-function scanLines(fd: number, from: number, end: number, onLine: (line: Buffer) => void, onEnd: (offset: number) => void): void {
+function scanLines(
+  fd: number,
+  from: number,
+  end: number,
+  onLine: (line: Buffer) => void,
+  onEnd: (offset: number) => void,
+): void {
   let carry: Buffer = Buffer.alloc(0);
   let position = from;
   const buffer = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(1, end - from)));
@@ -113,23 +128,44 @@ export function digestMetrics(path: string): MetricsDigest | null {
   }
   let d = digests.get(path);
   if (d == null || d.ino !== stats.ino || stats.size < d.bytes) {
-    d = { ino: stats.ino, bytes: 0, lines: 0, bad: 0, firstBad: 0, maxEpoch: 0, maxStep: new Map(), evalEpoch: 0, globalStep: 0, bestFid: null, lastEval: null, tail: 0 };
+    d = {
+      ino: stats.ino,
+      bytes: 0,
+      lines: 0,
+      bad: 0,
+      firstBad: 0,
+      maxEpoch: 0,
+      maxStep: new Map(),
+      evalEpoch: 0,
+      globalStep: 0,
+      bestFid: null,
+      lastEval: null,
+      tail: 0,
+    };
     digests.set(path, d);
   }
   const digest = d;
   if (stats.size > digest.bytes) {
     const fd = openSync(path, 'r');
     try {
-      scanLines(fd, digest.bytes, stats.size, (line) => {
-        const value = parseLine(line);
-        if (value === undefined) return;
-        digest.lines++;
-        if (value === null) {
-          if (digest.bad++ === 0) digest.firstBad = digest.lines;
-          return;
-        }
-        addLine(digest, value);
-      }, (end) => { digest.bytes = end; });
+      scanLines(
+        fd,
+        digest.bytes,
+        stats.size,
+        (line) => {
+          const value = parseLine(line);
+          if (value === undefined) return;
+          digest.lines++;
+          if (value === null) {
+            if (digest.bad++ === 0) digest.firstBad = digest.lines;
+            return;
+          }
+          addLine(digest, value);
+        },
+        (end) => {
+          digest.bytes = end;
+        },
+      );
     } finally {
       closeSync(fd);
     }
@@ -160,4 +196,3 @@ function addLine(d: MetricsDigest, line: UncheckedLine): void {
   d.maxEpoch = Math.max(d.maxEpoch, epoch);
   d.maxStep.set(epoch, Math.max(d.maxStep.get(epoch) ?? 0, step));
 }
-

@@ -5,8 +5,8 @@
  */
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHECKPOINT_FILE, STATUS_FILE, type RunStatus } from '../train/state.js';
-import { checkpointInfo, type CheckpointInfo } from './checkpoints.js';
+import { CHECKPOINT_FILE, type RunStatus, STATUS_FILE } from '../train/state.js';
+import { type CheckpointInfo, checkpointInfo } from './checkpoints.js';
 import { isInside, isSafeName, isSampleName, runFile, statOrNull } from './files.js';
 import { digestMetrics, finite } from './metrics.js';
 
@@ -58,7 +58,9 @@ export function findRuns(root: string): string[] {
   const ids: string[] = [];
   const folders = (dir: string) => {
     try {
-      return readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && isSafeName(d.name)).map((d) => d.name);
+      return readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && isSafeName(d.name))
+        .map((d) => d.name);
     } catch {
       return [];
     }
@@ -68,7 +70,8 @@ export function findRuns(root: string): string[] {
       ids.push(name);
       continue;
     }
-    for (const inner of folders(join(root, name))) if (isRunFolder(join(root, name, inner))) ids.push(`${name}/${inner}`);
+    for (const inner of folders(join(root, name)))
+      if (isRunFolder(join(root, name, inner))) ids.push(`${name}/${inner}`);
   }
   return ids.sort();
 }
@@ -127,9 +130,28 @@ const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 /** The summary of the run in folder `dir` (a real path); never throws. */
 export function summarizeRun(id: string, dir: string): RunSummary {
   const summary: RunSummary = {
-    id, status: 'unknown', dataset: null, data: null, preset: null, task: null, architecture: null, conditioning: null,
-    numClasses: null, latentDim: null, imageSize: null, channels: null, epochs: null, epoch: 0, globalStep: 0,
-    stepsPerEpoch: null, bestFid: null, lastEval: null, hasCheckpoint: false, hasEma: false, samples: [], updated: 0,
+    id,
+    status: 'unknown',
+    dataset: null,
+    data: null,
+    preset: null,
+    task: null,
+    architecture: null,
+    conditioning: null,
+    numClasses: null,
+    latentDim: null,
+    imageSize: null,
+    channels: null,
+    epochs: null,
+    epoch: 0,
+    globalStep: 0,
+    stepsPerEpoch: null,
+    bestFid: null,
+    lastEval: null,
+    hasCheckpoint: false,
+    hasEma: false,
+    samples: [],
+    updated: 0,
   };
   const broken: string[] = [];
   try {
@@ -177,7 +199,8 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
       broken.push(`${CHECKPOINT_FILE} is unreadable: ${(err as Error).message}`);
     }
   }
-  if (config == null && configFile == null && !broken.some((b) => b.startsWith('config.json'))) broken.push('config.json is missing');
+  if (config == null && configFile == null && !broken.some((b) => b.startsWith('config.json')))
+    broken.push('config.json is missing');
 
   if (config != null) {
     s.dataset = text(config.dataset);
@@ -197,12 +220,16 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
   const metricsFile = file(METRICS_FILE, true);
   const metrics = metricsFile == null ? null : digestMetrics(metricsFile.path);
   if (metrics != null) {
-    if (metrics.bad > 0) broken.push(`${METRICS_FILE} has ${metrics.bad} malformed line${metrics.bad === 1 ? '' : 's'} (first: line ${metrics.firstBad})`);
-    if (metrics.tail > (4 << 20)) broken.push(`${METRICS_FILE} ends in ${metrics.tail} bytes without a line end`);
+    if (metrics.bad > 0)
+      broken.push(
+        `${METRICS_FILE} has ${metrics.bad} malformed line${metrics.bad === 1 ? '' : 's'} (first: line ${metrics.firstBad})`,
+      );
+    if (metrics.tail > 4 << 20) broken.push(`${METRICS_FILE} ends in ${metrics.tail} bytes without a line end`);
     const earlier = [...metrics.maxStep.entries()].filter(([e]) => e < metrics.maxEpoch).map(([, n]) => n);
     s.stepsPerEpoch = earlier.length > 0 ? Math.max(...earlier) : null;
     let completed = Math.max(metrics.evalEpoch, metrics.maxEpoch - 1);
-    if (s.stepsPerEpoch != null && (metrics.maxStep.get(metrics.maxEpoch) ?? 0) >= s.stepsPerEpoch) completed = Math.max(completed, metrics.maxEpoch);
+    if (s.stepsPerEpoch != null && (metrics.maxStep.get(metrics.maxEpoch) ?? 0) >= s.stepsPerEpoch)
+      completed = Math.max(completed, metrics.maxEpoch);
     s.epoch = Math.max(0, completed);
     s.globalStep = metrics.globalStep;
     s.bestFid = metrics.bestFid;
@@ -212,13 +239,20 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
     s.epoch = Math.max(s.epoch, checkpoint.epoch - 1);
     s.globalStep = Math.max(s.globalStep, checkpoint.globalStep);
     s.bestFid ??= checkpoint.bestFid;
-    if (s.stepsPerEpoch == null && metrics != null && s.epoch >= metrics.maxEpoch && metrics.maxEpoch > 0) s.stepsPerEpoch = metrics.maxStep.get(metrics.maxEpoch) ?? null;
+    if (s.stepsPerEpoch == null && metrics != null && s.epoch >= metrics.maxEpoch && metrics.maxEpoch > 0)
+      s.stepsPerEpoch = metrics.maxStep.get(metrics.maxEpoch) ?? null;
   }
 
   file('fid.png', false);
   const samples = file('samples', false);
   try {
-    s.samples = samples == null ? [] : readdirSync(samples.path, { withFileTypes: true }).filter((d) => d.isFile() && isSampleName(d.name)).map((d) => d.name).sort();
+    s.samples =
+      samples == null
+        ? []
+        : readdirSync(samples.path, { withFileTypes: true })
+            .filter((d) => d.isFile() && isSampleName(d.name))
+            .map((d) => d.name)
+            .sort();
   } catch {
     s.samples = [];
   }
@@ -249,4 +283,3 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
   }
   s.updated = Math.round(s.updated);
 }
-

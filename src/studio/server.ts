@@ -7,15 +7,24 @@
  * Requests are GET or HEAD without a body, with short URLs and headers; paths are decoded once and refused when
  * they could leave the folder in any encoding, and the real path of every file served is checked to lie inside.
  */
-import { createReadStream, existsSync, openSync, closeSync, fstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fstatSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodePath } from './paths.js';
 import { GeneratorError, readGeneratorWeights } from './checkpoints.js';
 import { isInside, isSampleName, runFile } from './files.js';
 import { readMetrics } from './metrics.js';
+import { decodePath } from './paths.js';
 import { findRuns, METRICS_FILE, resolveRun, summarizeRun } from './runs.js';
 
 export interface StudioOptions {
@@ -74,8 +83,16 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** For HTML: scripts only from the studio itself (plus WebAssembly compilation for tfjs's wasm backend). */
 const CSP = [
-  "default-src 'self'", "script-src 'self' 'wasm-unsafe-eval'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data: blob:",
-  "connect-src 'self'", "worker-src 'self' blob:", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "worker-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
 ].join('; ');
 
 const NOT_BUILT = `<!doctype html>
@@ -85,13 +102,18 @@ The API works: <a href="/api/runs">/api/runs</a>.</p></body></html>
 `;
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
 
 /** A loopback address or name (the studio is then reachable from this machine only). */
-export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 export async function startStudio(options: StudioOptions): Promise<Studio> {
   const root = resolve(options.runsDir);
@@ -101,26 +123,49 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     if (!statSync(rootReal).isDirectory()) throw new StudioError(`${options.runsDir} is not a folder`);
   } catch (err) {
     if (err instanceof StudioError) throw err;
-    throw new StudioError(`runs folder ${options.runsDir} does not exist (train a run first: gantry train --out ${join(options.runsDir, 'first')})`);
+    throw new StudioError(
+      `runs folder ${options.runsDir} does not exist (train a run first: gantry train --out ${join(options.runsDir, 'first')})`,
+    );
   }
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 7860;
-  const context: Context = { root, rootReal, webDir: options.webDir ?? defaultWebDir(), wasmDir: wasmDir(), loopback: isLoopback(host), streams: new Set() };
+  const context: Context = {
+    root,
+    rootReal,
+    webDir: options.webDir ?? defaultWebDir(),
+    wasmDir: wasmDir(),
+    loopback: isLoopback(host),
+    streams: new Set(),
+  };
 
-  const server = createServer({ maxHeaderSize: 8192, requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 }, (req, res) => {
-    try {
-      handle(context, req, res);
-    } catch (err) {
-      fail(req, res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${(err as Error).message.split('\n')[0]}`));
-    }
-  });
+  const server = createServer(
+    { maxHeaderSize: 8192, requestTimeout: 15_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 },
+    (req, res) => {
+      try {
+        handle(context, req, res);
+      } catch (err) {
+        fail(
+          req,
+          res,
+          err instanceof HttpError
+            ? err
+            : new HttpError(500, `internal error: ${(err as Error).message.split('\n')[0]}`),
+        );
+      }
+    },
+  );
   server.maxConnections = 256;
   server.setTimeout(60_000);
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') rejectListen(new StudioError(`port ${port} is in use (pick another with --port, or --port 0 for any free port)`));
-      else if (err.code === 'EACCES') rejectListen(new StudioError(`no permission to listen on ${host}:${port} (pick a port above 1023)`));
-      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') rejectListen(new StudioError(`cannot listen on host ${host} (not an address of this machine)`));
+      if (err.code === 'EADDRINUSE')
+        rejectListen(
+          new StudioError(`port ${port} is in use (pick another with --port, or --port 0 for any free port)`),
+        );
+      else if (err.code === 'EACCES')
+        rejectListen(new StudioError(`no permission to listen on ${host}:${port} (pick a port above 1023)`));
+      else if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+        rejectListen(new StudioError(`cannot listen on host ${host} (not an address of this machine)`));
       else rejectListen(err);
     });
     server.listen(port, host, () => resolveListen());
@@ -131,11 +176,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   return {
     url: `http://${urlHost}:${boundPort}/`,
     port: boundPort,
-    close: () => new Promise<void>((resolveClose) => {
-      for (const stop of context.streams) stop();
-      server.close(() => resolveClose());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        for (const stop of context.streams) stop();
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -155,12 +201,17 @@ function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Referrer-Policy', 'no-referrer');
   const raw = req.url ?? '';
   if (raw.length > MAX_URL) throw new HttpError(414, `the URL is longer than ${MAX_URL} characters`);
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'the studio is read-only: only GET and HEAD', { Allow: 'GET, HEAD' });
+  if (req.method !== 'GET' && req.method !== 'HEAD')
+    throw new HttpError(405, 'the studio is read-only: only GET and HEAD', { Allow: 'GET, HEAD' });
   const length = req.headers['content-length'];
-  if ((length != null && length !== '0') || req.headers['transfer-encoding'] != null) throw new HttpError(413, 'requests take no body', { Connection: 'close' });
+  if ((length != null && length !== '0') || req.headers['transfer-encoding'] != null)
+    throw new HttpError(413, 'requests take no body', { Connection: 'close' });
   if (ctx.loopback && req.headers.host != null) {
-    const name = req.headers.host.startsWith('[') ? req.headers.host.slice(0, req.headers.host.indexOf(']') + 1) : req.headers.host.split(':')[0];
-    if (!isLoopback(name.toLowerCase())) throw new HttpError(403, `the studio answers only requests to localhost, not to ${name}`);
+    const name = req.headers.host.startsWith('[')
+      ? req.headers.host.slice(0, req.headers.host.indexOf(']') + 1)
+      : req.headers.host.split(':')[0];
+    if (!isLoopback(name.toLowerCase()))
+      throw new HttpError(403, `the studio answers only requests to localhost, not to ${name}`);
   }
   const q = raw.indexOf('?');
   const path = decodePath(q === -1 ? raw : raw.slice(0, q));
@@ -170,17 +221,20 @@ function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): void {
   if (path[0] === 'api') {
     if (path[1] !== 'runs') throw new HttpError(404, 'no such API (see /api/runs)');
     if (path.length === 2) {
-      const runs = findRuns(ctx.rootReal).map((id) => {
-        const dir = resolveRun(ctx.rootReal, id);
-        return dir == null ? null : summarizeRun(id, dir);
-      }).filter((s) => s != null);
+      const runs = findRuns(ctx.rootReal)
+        .map((id) => {
+          const dir = resolveRun(ctx.rootReal, id);
+          return dir == null ? null : summarizeRun(id, dir);
+        })
+        .filter((s) => s != null);
       return sendJson(req, res, 200, { root: ctx.root, runs });
     }
     return runRoute(ctx, req, res, path.slice(2), query);
   }
   if (path[0] === 'tfjs-wasm') {
     const name = path.length === 2 ? path[1] : '';
-    if (ctx.wasmDir == null || !name.endsWith('.wasm') || !readdirSync(ctx.wasmDir).includes(name)) throw new HttpError(404, 'no such wasm file');
+    if (ctx.wasmDir == null || !name.endsWith('.wasm') || !readdirSync(ctx.wasmDir).includes(name))
+      throw new HttpError(404, 'no such wasm file');
     return sendFile(req, res, join(ctx.wasmDir, name), ctx.wasmDir, { cache: 'public, max-age=86400' });
   }
   return staticRoute(ctx, req, res, path);
@@ -190,16 +244,30 @@ const ACTIONS = new Set(['metrics', 'events', 'generator', 'generator.bin']);
 const RUN_FILES = new Set(['fid.png', 'config.json', METRICS_FILE]);
 
 /** /api/runs/<id>[/<action> | /files/<relpath>], where <id> is one or two names. */
-function runRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, rest: string[], query: URLSearchParams): void {
+function runRoute(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rest: string[],
+  query: URLSearchParams,
+): void {
   for (const k of [1, 2]) {
     if (rest.length < k) break;
-    const action = rest.length === k ? '' : rest.length === k + 1 && ACTIONS.has(rest[k]) ? rest[k] : rest[k] === 'files' && rest.length > k + 1 ? 'files' : null;
+    const action =
+      rest.length === k
+        ? ''
+        : rest.length === k + 1 && ACTIONS.has(rest[k])
+          ? rest[k]
+          : rest[k] === 'files' && rest.length > k + 1
+            ? 'files'
+            : null;
     if (action == null) continue;
     const id = rest.slice(0, k).join('/');
     const dir = resolveRun(ctx.rootReal, id);
     if (dir == null) continue;
     switch (action) {
-      case '': return sendJson(req, res, 200, summarizeRun(id, dir));
+      case '':
+        return sendJson(req, res, 200, summarizeRun(id, dir));
       case 'metrics': {
         const path = runFile(dir, METRICS_FILE);
         const from = offsetParam(query);
@@ -207,13 +275,21 @@ function runRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, rest:
         const chunk = path != null ? readMetrics(path, from) : { lines: [], bytes: 0, skipped: 0 };
         return sendJson(req, res, 200, chunk);
       }
-      case 'events': return openEvents(ctx, req, res, id, dir, offsetParam(query, req.headers['last-event-id']));
+      case 'events':
+        return openEvents(ctx, req, res, id, dir, offsetParam(query, req.headers['last-event-id']));
       case 'generator':
-      case 'generator.bin': return sendGenerator(req, res, dir, action === 'generator.bin', query);
+      case 'generator.bin':
+        return sendGenerator(req, res, dir, action === 'generator.bin', query);
       case 'files': {
         const rel = rest.slice(k + 1);
-        const allowed = (rel.length === 1 && RUN_FILES.has(rel[0])) || (rel.length === 2 && rel[0] === 'samples' && isSampleName(rel[1]));
-        if (!allowed) throw new HttpError(404, 'not a run file the studio serves (samples/*.png, fid.png, config.json, metrics.jsonl)');
+        const allowed =
+          (rel.length === 1 && RUN_FILES.has(rel[0])) ||
+          (rel.length === 2 && rel[0] === 'samples' && isSampleName(rel[1]));
+        if (!allowed)
+          throw new HttpError(
+            404,
+            'not a run file the studio serves (samples/*.png, fid.png, config.json, metrics.jsonl)',
+          );
         return sendFile(req, res, join(dir, ...rel), dir, { cache: 'no-cache' });
       }
     }
@@ -225,14 +301,22 @@ function runRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, rest:
 function offsetParam(query: URLSearchParams, lastEventId?: string | string[]): number {
   const value = query.get('from') ?? (typeof lastEventId === 'string' ? lastEventId : null);
   if (value == null) return 0;
-  if (!/^\d{1,15}$/.test(value)) throw new HttpError(400, `from must be a byte offset (a whole number), got '${value.slice(0, 40)}'`);
+  if (!/^\d{1,15}$/.test(value))
+    throw new HttpError(400, `from must be a byte offset (a whole number), got '${value.slice(0, 40)}'`);
   return Number(value);
 }
 
-function sendGenerator(req: IncomingMessage, res: ServerResponse, dir: string, binary: boolean, query: URLSearchParams): void {
+function sendGenerator(
+  req: IncomingMessage,
+  res: ServerResponse,
+  dir: string,
+  binary: boolean,
+  query: URLSearchParams,
+): void {
   const weights = query.get('weights');
-  if (weights != null && weights !== 'ema' && weights !== 'raw') throw new HttpError(400, `weights must be ema or raw, got '${weights.slice(0, 40)}'`);
-  let generator;
+  if (weights != null && weights !== 'ema' && weights !== 'raw')
+    throw new HttpError(400, `weights must be ema or raw, got '${weights.slice(0, 40)}'`);
+  let generator: ReturnType<typeof readGeneratorWeights>;
   try {
     generator = readGeneratorWeights(dir, weights ?? undefined);
   } catch (err) {
@@ -266,8 +350,13 @@ function staticRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, pa
   }
   const segments = path.length === 0 ? ['index.html'] : path;
   if (webReal == null || (path.length === 0 && !existsSync(join(webReal, 'index.html')))) {
-    if (path.length !== 0 && !(path.length === 1 && path[0] === 'index.html')) throw new HttpError(404, 'not found (the front end is not built)');
-    res.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html'], 'Content-Security-Policy': CSP, 'Cache-Control': 'no-cache' });
+    if (path.length !== 0 && !(path.length === 1 && path[0] === 'index.html'))
+      throw new HttpError(404, 'not found (the front end is not built)');
+    res.writeHead(200, {
+      'Content-Type': CONTENT_TYPES['.html'],
+      'Content-Security-Policy': CSP,
+      'Cache-Control': 'no-cache',
+    });
     res.end(req.method === 'HEAD' ? undefined : NOT_BUILT);
     return;
   }
@@ -275,7 +364,13 @@ function staticRoute(ctx: Context, req: IncomingMessage, res: ServerResponse, pa
 }
 
 /** Sends a regular file whose real path lies inside `inside` (a real path); anything else is a 404. */
-function sendFile(req: IncomingMessage, res: ServerResponse, path: string, inside: string, options: { cache: string }): void {
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  inside: string,
+  options: { cache: string },
+): void {
   let real: string;
   try {
     real = realpathSync(path);
@@ -295,7 +390,12 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, insid
     if (!stats.isFile()) throw new HttpError(404, 'not found');
     const type = CONTENT_TYPES[extname(real).toLowerCase()] ?? 'application/octet-stream';
     const etag = `W/"${stats.size.toString(16)}-${Math.round(stats.mtimeMs).toString(16)}"`;
-    const headers: Record<string, string | number> = { 'Content-Type': type, 'Cache-Control': options.cache, ETag: etag, 'Last-Modified': stats.mtime.toUTCString() };
+    const headers: Record<string, string | number> = {
+      'Content-Type': type,
+      'Cache-Control': options.cache,
+      ETag: etag,
+      'Last-Modified': stats.mtime.toUTCString(),
+    };
     if (type.startsWith('text/html')) headers['Content-Security-Policy'] = CSP;
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, headers).end();
@@ -323,9 +423,21 @@ function sendFile(req: IncomingMessage, res: ServerResponse, path: string, insid
  * metrics.jsonl, `status` (the run's summary) when its status, samples, checkpoint or evaluation change, and a
  * keep-alive comment every 15 s. The file is polled every 300 ms.
  */
-function openEvents(ctx: Context, req: IncomingMessage, res: ServerResponse, id: string, dir: string, from: number): void {
-  if (ctx.streams.size >= MAX_STREAMS) throw new HttpError(503, `too many open event streams (${MAX_STREAMS})`, { 'Retry-After': '5' });
-  res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+function openEvents(
+  ctx: Context,
+  req: IncomingMessage,
+  res: ServerResponse,
+  id: string,
+  dir: string,
+  from: number,
+): void {
+  if (ctx.streams.size >= MAX_STREAMS)
+    throw new HttpError(503, `too many open event streams (${MAX_STREAMS})`, { 'Retry-After': '5' });
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    'X-Accel-Buffering': 'no',
+  });
   if (req.method === 'HEAD') {
     res.end();
     return;
@@ -353,7 +465,12 @@ function openEvents(ctx: Context, req: IncomingMessage, res: ServerResponse, id:
       const chunk = readMetrics(metricsPath as string, offset, 1 << 20);
       if (chunk.bytes === offset && !chunk.reset) break; // only a half-written line so far
       offset = chunk.bytes;
-      if (chunk.lines.length > 0 || chunk.reset) send('metrics', { lines: chunk.lines, bytes: chunk.bytes, ...(chunk.reset ? { reset: true } : {}) }, chunk.bytes);
+      if (chunk.lines.length > 0 || chunk.reset)
+        send(
+          'metrics',
+          { lines: chunk.lines, bytes: chunk.bytes, ...(chunk.reset ? { reset: true } : {}) },
+          chunk.bytes,
+        );
       if (chunk.reset && chunk.bytes === 0) break;
     }
     const summary = summarizeRun(id, dir);
@@ -398,6 +515,10 @@ function fail(req: IncomingMessage, res: ServerResponse, err: HttpError): void {
   for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
   if ((req.url ?? '').startsWith('/api/')) return sendJson(req, res, err.status, { error: err.message });
   const body = Buffer.from(`${err.message}\n`);
-  res.writeHead(err.status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store' });
+  res.writeHead(err.status, {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': body.length,
+    'Cache-Control': 'no-store',
+  });
   res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -26,7 +26,9 @@ export class Adam extends tf.Optimizer {
   }
 
   override applyGradients(gradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
-    const list = Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
+    const list = Array.isArray(gradients)
+      ? gradients
+      : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
     this.step += 1;
     const { lr, beta1, beta2, epsilon } = this.options;
     const stepSize = lr / (1 - beta1 ** this.step);

@@ -22,12 +22,23 @@ function color(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
 /** Shifts each image by up to 1/8 of its size in each direction, filling with zeros (one gather). */
 function translation(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  const sh = Math.floor(h * 0.125 + 0.5), sw = Math.floor(w * 0.125 + 0.5);
-  const hp = h + 2 * sh, wp = w + 2 * sw;
-  const padded = tf.reshape(tf.pad(x, [[0, 0], [sh, sh], [sw, sw], [0, 0]]), [n * hp * wp, c]);
+  const sh = Math.floor(h * 0.125 + 0.5),
+    sw = Math.floor(w * 0.125 + 0.5);
+  const hp = h + 2 * sh,
+    wp = w + 2 * sw;
+  const padded = tf.reshape(
+    tf.pad(x, [
+      [0, 0],
+      [sh, sh],
+      [sw, sw],
+      [0, 0],
+    ]),
+    [n * hp * wp, c],
+  );
   const index = new Int32Array(n * h * w);
   for (let i = 0; i < n; i++) {
-    const dy = rng.int(2 * sh + 1) - sh, dx = rng.int(2 * sw + 1) - sw;
+    const dy = rng.int(2 * sh + 1) - sh,
+      dx = rng.int(2 * sw + 1) - sw;
     for (let y = 0; y < h; y++) {
       for (let xx = 0; xx < w; xx++) index[(i * h + y) * w + xx] = (i * hp + y + sh - dy) * wp + xx + sw - dx;
     }
@@ -38,10 +49,12 @@ function translation(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
 /** Zeroes a square of half the image size at a random place in each image (it may stick out of the image). */
 function cutout(x: tf.Tensor4D, rng: Rng): tf.Tensor4D {
   const [n, h, w] = x.shape;
-  const ch = Math.floor(h * 0.5 + 0.5), cw = Math.floor(w * 0.5 + 0.5);
+  const ch = Math.floor(h * 0.5 + 0.5),
+    cw = Math.floor(w * 0.5 + 0.5);
   const mask = new Float32Array(n * h * w).fill(1);
   for (let i = 0; i < n; i++) {
-    const cy = rng.int(h + (1 - (ch % 2))) - Math.floor(ch / 2), cx = rng.int(w + (1 - (cw % 2))) - Math.floor(cw / 2);
+    const cy = rng.int(h + (1 - (ch % 2))) - Math.floor(ch / 2),
+      cx = rng.int(w + (1 - (cw % 2))) - Math.floor(cw / 2);
     for (let y = Math.max(0, cy); y < Math.min(h, cy + ch); y++) {
       for (let xx = Math.max(0, cx); xx < Math.min(w, cx + cw); xx++) mask[(i * h + y) * w + xx] = 0;
     }

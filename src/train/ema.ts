@@ -29,13 +29,26 @@ export function updateEma(ema: Network, source: Network, decay: number, step = N
  * seeded noise (and labels 0…K−1 in turn for a conditional G) with the running averages updating; 40 passes at
  * momentum 0.1 leave 1.5% of the old statistics.
  */
-export function standingStatistics(generator: Network, latentDim: number, numClasses: number, seed: number, passes = 40, batch = 64): void {
+export function standingStatistics(
+  generator: Network,
+  latentDim: number,
+  numClasses: number,
+  seed: number,
+  passes = 40,
+  batch = 64,
+): void {
   if (generator.store.buffers.size === 0) return;
   const rng = new Rng(seed);
   for (let i = 0; i < passes; i++) {
     tf.tidy(() => {
       const z = tf.tensor2d(rng.normals(batch * latentDim), [batch, latentDim]);
-      const labels = numClasses > 0 ? tf.tensor1d(Int32Array.from({ length: batch }, (_, j) => j % numClasses), 'int32') : undefined;
+      const labels =
+        numClasses > 0
+          ? tf.tensor1d(
+              Int32Array.from({ length: batch }, (_, j) => j % numClasses),
+              'int32',
+            )
+          : undefined;
       generator.apply(z, { training: true, updateStats: true }, labels);
     });
   }

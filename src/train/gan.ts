@@ -57,7 +57,8 @@ export function createGan(config: TrainConfig): Gan {
  * sample badly); `label` seeds the noise. Nothing to do without EMA.
  */
 export function refreshEmaStatistics(gan: Gan, config: TrainConfig, label: string): void {
-  if (gan.generatorEma != null) standingStatistics(gan.generatorEma, config.latentDim, classCount(config), deriveSeed(config.seed, label));
+  if (gan.generatorEma != null)
+    standingStatistics(gan.generatorEma, config.latentDim, classCount(config), deriveSeed(config.seed, label));
 }
 
 /** The generator that samples and is exported: the EMA one when the run keeps it. */
@@ -78,13 +79,21 @@ function networkVariables(prefix: string, net: Network, optimizer: Optimizer): M
   const params = [...net.store.params];
   const slots = optimizer.slotNames;
   const state = optimizer.state(params.map(([, v]) => v));
-  params.forEach(([name], i) => slots.forEach((slot, j) => out.set(`${prefix}/${slot}/${name}`, state[slots.length * i + j])));
+  params.forEach(([name], i) =>
+    slots.forEach((slot, j) => out.set(`${prefix}/${slot}/${name}`, state[slots.length * i + j])),
+  );
   return out;
 }
 
 export function ganVariables(gan: Gan): Map<string, tf.Variable> {
-  const ema = gan.generatorEma ? [...gan.generatorEma.store.all()].map(([name, v]) => [`G_ema/${name}`, v] as const) : [];
-  return new Map([...networkVariables('G', gan.generator, gan.gOptimizer), ...networkVariables('D', gan.discriminator, gan.dOptimizer), ...ema]);
+  const ema = gan.generatorEma
+    ? [...gan.generatorEma.store.all()].map(([name, v]) => [`G_ema/${name}`, v] as const)
+    : [];
+  return new Map([
+    ...networkVariables('G', gan.generator, gan.gOptimizer),
+    ...networkVariables('D', gan.discriminator, gan.dOptimizer),
+    ...ema,
+  ]);
 }
 
 export function readVariables(variables: Map<string, tf.Variable>): Map<string, StoredTensor> {
@@ -94,11 +103,16 @@ export function readVariables(variables: Map<string, tf.Variable>): Map<string, 
 }
 
 /** Assigns stored values to variables; every variable must be present with its shape. */
-export function assignVariables(variables: Map<string, tf.Variable>, stored: Map<string, StoredTensor>, where: string): void {
+export function assignVariables(
+  variables: Map<string, tf.Variable>,
+  stored: Map<string, StoredTensor>,
+  where: string,
+): void {
   for (const [name, v] of variables) {
     const t = stored.get(name);
     if (t == null) throw new Error(`${where}: missing tensor ${name}`);
-    if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${where}: ${name} has shape [${t.shape}], expected [${v.shape}]`);
+    if (t.shape.join(',') !== v.shape.join(','))
+      throw new Error(`${where}: ${name} has shape [${t.shape}], expected [${v.shape}]`);
     tf.tidy(() => v.assign(tf.tensor(t.data, t.shape)));
   }
 }

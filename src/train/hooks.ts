@@ -19,7 +19,8 @@ import { refreshEmaStatistics, samplingGenerator } from './gan.js';
 import type { EpochHook } from './plugins.js';
 
 const gridName = (epoch: number) => `epoch-${String(epoch).padStart(3, '0')}.png`;
-const evaluated = (config: TrainConfig, epoch: number) => config.evalEvery > 0 && (epoch % config.evalEvery === 0 || epoch === config.epochs);
+const evaluated = (config: TrainConfig, epoch: number) =>
+  config.evalEvery > 0 && (epoch % config.evalEvery === 0 || epoch === config.epochs);
 
 function writeGrid(file: string, images: Uint8Array, n: number, config: TrainConfig, columns: number): void {
   const grid = tileImages(images, n, config.imageSize, config.imageSize, config.channels, columns);
@@ -36,8 +37,19 @@ export const emaStatistics: EpochHook = ({ gan, config, epoch }) => {
 export function sampleGrid(config: TrainConfig): EpochHook {
   const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
   return ({ gan, runDir, epoch }) => {
-    const images = generateImages(samplingGenerator(gan), gridNoise, config.latentDim, generationLabels(config, config.sampleGridSize));
-    writeGrid(join(runDir, 'samples', gridName(epoch)), images, config.sampleGridSize, config, Math.round(Math.sqrt(config.sampleGridSize)));
+    const images = generateImages(
+      samplingGenerator(gan),
+      gridNoise,
+      config.latentDim,
+      generationLabels(config, config.sampleGridSize),
+    );
+    writeGrid(
+      join(runDir, 'samples', gridName(epoch)),
+      images,
+      config.sampleGridSize,
+      config,
+      Math.round(Math.sqrt(config.sampleGridSize)),
+    );
     return undefined;
   };
 }
@@ -47,9 +59,11 @@ export function classGrid(config: TrainConfig): EpochHook {
   const side = Math.round(Math.sqrt(config.sampleGridSize));
   const gridNoise = latentNoise(deriveSeed(config.seed, 'sample-grid'), config.sampleGridSize, config.latentDim);
   return ({ gan, runDir, epoch }) => {
-    const k = classCount(config), perClass = Math.min(10, side * 2);
+    const k = classCount(config),
+      perClass = Math.min(10, side * 2);
     const z = new Float32Array(k * perClass * config.latentDim);
-    for (let row = 0; row < k; row++) z.set(gridNoise.subarray(0, perClass * config.latentDim), row * perClass * config.latentDim);
+    for (let row = 0; row < k; row++)
+      z.set(gridNoise.subarray(0, perClass * config.latentDim), row * perClass * config.latentDim);
     const labels = Int32Array.from({ length: k * perClass }, (_, i) => Math.floor(i / perClass));
     const images = generateImages(samplingGenerator(gan), z, config.latentDim, labels);
     writeGrid(join(runDir, 'samples', `classes-${gridName(epoch)}`), images, k * perClass, config, perClass);
@@ -62,7 +76,11 @@ export const exportLayers: EpochHook = async ({ gan, config, runDir, epoch }) =>
   const generator = samplingGenerator(gan);
   if (generator.layers == null) return undefined; // sampling works from the checkpoint
   await exportGenerator(generator, join(runDir, 'generator'), {
-    architecture: config.architecture, latentDim: config.latentDim, imageSize: config.imageSize, channels: config.channels, epoch,
+    architecture: config.architecture,
+    latentDim: config.latentDim,
+    imageSize: config.imageSize,
+    channels: config.channels,
+    epoch,
   });
   return undefined;
 };
@@ -98,7 +116,9 @@ export function heldOutEvaluation(heldOut: ImageDataset): EpochHook {
     if (!evaluated(config, epoch)) return undefined;
     const scores = evaluateHeldOut(gan.generator, config, heldOut);
     record({ epoch, global_step: state.globalStep, eval: scores });
-    info(`epoch ${epoch}: held-out PSNR ${scores.psnr.toFixed(2)} dB, SSIM ${scores.ssim.toFixed(4)} (baseline ${scores.baseline_psnr.toFixed(2)} dB, ${scores.baseline_ssim.toFixed(4)})`);
+    info(
+      `epoch ${epoch}: held-out PSNR ${scores.psnr.toFixed(2)} dB, SSIM ${scores.ssim.toFixed(4)} (baseline ${scores.baseline_psnr.toFixed(2)} dB, ${scores.baseline_ssim.toFixed(4)})`,
+    );
     return undefined;
   };
 }

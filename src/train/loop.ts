@@ -6,9 +6,10 @@
  *
  * Run folder: config.json, metrics.jsonl, status.json, samples/epoch-NNN.png, checkpoint.bin, generator/model.json.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { nativeLibrariesInUse, useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
 import { batchTensor, epochOrder, stepsPerEpoch } from '../data/dataset.js';
@@ -70,7 +71,14 @@ export interface TrainResult {
 /** A loss became NaN or infinite: the run stops (its last checkpoint is the end of the previous epoch). */
 export class TrainingDivergedError extends Error {}
 
-export function formatLossLine(epoch: number, epochs: number, step: number, steps: number, dLoss: number, gLoss: number): string {
+export function formatLossLine(
+  epoch: number,
+  epochs: number,
+  step: number,
+  steps: number,
+  dLoss: number,
+  gLoss: number,
+): string {
   return `Epoch [${epoch}/${epochs}], Step [${step}/${steps}], D_loss: ${dLoss.toFixed(4)}, G_loss: ${gLoss.toFixed(4)}`;
 }
 
@@ -92,26 +100,43 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (options.config == null) throw new Error('train: a new run needs a config');
     const config = { ...options.config };
     state = {
-      config, backend: '', epoch: 1, step: 0, globalStep: 0, gOptimizerStep: 0, dOptimizerStep: 0,
-      noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(), metricsBytes: 0, fidHistory: [], bestFid: null,
+      config,
+      backend: '',
+      epoch: 1,
+      step: 0,
+      globalStep: 0,
+      gOptimizerStep: 0,
+      dOptimizerStep: 0,
+      noiseRng: new Rng(deriveSeed(config.seed, 'noise')).state(),
+      metricsBytes: 0,
+      fidHistory: [],
+      bestFid: null,
     };
   }
   const config = state.config;
 
   const backend = await useBackend(config.backend);
   if (options.resume && state.backend !== backend) {
-    info(`note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`);
+    info(
+      `note: this run trained on '${state.backend}' and continues on '${backend}'; results will differ slightly from an uninterrupted run`,
+    );
   }
   state.backend = backend;
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const plan = await planRun(config, {
-    cacheDir, runDir, resumed: options.resume ?? false, warn: (m: string) => info(`warning: ${m}`), progress: options.dataProgress,
+    cacheDir,
+    runDir,
+    resumed: options.resume ?? false,
+    warn: (m: string) => info(`warning: ${m}`),
+    progress: options.dataProgress,
   });
   const { data } = plan;
   const hash = datasetHash(data);
   if (options.resume && config.dataHash != null && config.dataHash !== hash) {
     plan.dispose();
-    throw new DataError(`${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`);
+    throw new DataError(
+      `${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`,
+    );
   }
   config.dataHash = hash;
   const examples = data.count * (config.mirror ? 2 : 1);
@@ -132,19 +157,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       assignVariables(variables, stored, checkpointPath);
       gan.gOptimizer.step = state.gOptimizerStep;
       gan.dOptimizer.step = state.dOptimizerStep;
-      if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes) truncateSync(metricsPath, state.metricsBytes);
+      if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes)
+        truncateSync(metricsPath, state.metricsBytes);
       // config.json shows what the run now does (e.g. more --epochs than it started with).
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
-      info(state.epoch > config.epochs
-        ? `${runDir} already finished its ${config.epochs} epoch(s); pass --epochs N to train further`
-        : `resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`);
+      info(
+        state.epoch > config.epochs
+          ? `${runDir} already finished its ${config.epochs} epoch(s); pass --epochs N to train further`
+          : `resuming ${runDir} at epoch ${state.epoch}, step ${state.step}/${steps} (backend ${backend})`,
+      );
     } else {
       mkdirSync(join(runDir, 'samples'), { recursive: true });
       writeFileAtomic(join(runDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
       writeFileSync(metricsPath, '');
       const images = `${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch`;
       const libraries = backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend;
-      info(`training ${config.architecture}${plan.description} on ${data.name} (${images}) with backend ${libraries} into ${runDir}`);
+      info(
+        `training ${config.architecture}${plan.description} on ${data.name} (${images}) with backend ${libraries} into ${runDir}`,
+      );
     }
 
     writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
@@ -178,14 +208,21 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         tf.dispose([real, ...batch.tensors]);
         if (!Number.isNaN(losses.gLoss)) lastGLoss = losses.gLoss;
         if (!Number.isFinite(losses.dLoss) || (updateG && !Number.isFinite(losses.gLoss))) {
-          throw new TrainingDivergedError(`training diverged at epoch ${state.epoch}, step ${state.step + 1}: D loss ${losses.dLoss}, G loss ${losses.gLoss} (try a lower --lr or another --preset)`);
+          throw new TrainingDivergedError(
+            `training diverged at epoch ${state.epoch}, step ${state.step + 1}: D loss ${losses.dLoss}, G loss ${losses.gLoss} (try a lower --lr or another --preset)`,
+          );
         }
         state.step++;
         state.globalStep++;
         const stepMs = performance.now() - stepStart;
         record({
-          epoch: state.epoch, step: state.step, global_step: state.globalStep,
-          d_loss: losses.dLoss, g_loss: updateG ? losses.gLoss : null, step_ms: Math.round(stepMs * 10) / 10, images: real.shape[0],
+          epoch: state.epoch,
+          step: state.step,
+          global_step: state.globalStep,
+          d_loss: losses.dLoss,
+          g_loss: updateG ? losses.gLoss : null,
+          step_ms: Math.round(stepMs * 10) / 10,
+          images: real.shape[0],
         });
         if (state.step % config.logEvery === 0 || state.step === steps) {
           options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));
@@ -193,13 +230,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const done = state.globalStep - startStep;
         const rate = done / ((performance.now() - started) / 1000);
         options.progress?.({
-          epoch: state.epoch, epochs: config.epochs, step: state.step, steps, globalStep: state.globalStep, totalSteps,
-          stepsPerSecond: rate, etaSeconds: (totalSteps - state.globalStep) / rate, dLoss: losses.dLoss, gLoss: lastGLoss,
+          epoch: state.epoch,
+          epochs: config.epochs,
+          step: state.step,
+          steps,
+          globalStep: state.globalStep,
+          totalSteps,
+          stepsPerSecond: rate,
+          etaSeconds: (totalSteps - state.globalStep) / rate,
+          dLoss: losses.dLoss,
+          gLoss: lastGLoss,
         });
         // Let signal handlers (Ctrl-C) and stream writes run: a step is synchronous.
         await new Promise((resolveTick) => setImmediate(resolveTick));
         stopping = options.shouldStop?.() ?? false;
-        if (state.step < steps && (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))) {
+        if (
+          state.step < steps &&
+          (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))
+        ) {
           saveCheckpoint();
         }
         if (stopping && state.step < steps) return finish(false);
@@ -218,7 +266,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outcome = { state: 'failed', error: (err as Error).message.split('\n')[0] };
     throw err;
   } finally {
-    if (existsSync(runDir)) writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
+    if (existsSync(runDir))
+      writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
     disposeGan(gan);
     plan.dispose();
   }

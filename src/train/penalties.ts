@@ -17,7 +17,12 @@ function inputGradientSquares(critic: Critic, x: tf.Tensor4D): tf.Tensor1D {
  * WGAN-GP (Gulrajani et al. 2017): mean_i (‖∇D(x̂_i)‖₂ − 1)² on x̂ = ε·real + (1 − ε)·fake, with one ε ~ U(0, 1)
  * per image (`epsilons`, [N]); the caller multiplies by λ.
  */
-export function gradientPenalty(critic: Critic, real: tf.Tensor4D, fake: tf.Tensor4D, epsilons: Float32Array): tf.Scalar {
+export function gradientPenalty(
+  critic: Critic,
+  real: tf.Tensor4D,
+  fake: tf.Tensor4D,
+  epsilons: Float32Array,
+): tf.Scalar {
   return tf.tidy(() => {
     const eps = tf.tensor4d(epsilons, [epsilons.length, 1, 1, 1]);
     const mixed = tf.add(tf.mul(eps, real), tf.mul(tf.sub(1, eps), fake)) as tf.Tensor4D;

@@ -8,7 +8,15 @@ import { DataError } from '../data/errors.js';
 import { type LoadHooks, loadData } from '../data/index.js';
 import { loadTaskData } from '../image2image/training.js';
 import { createTrainingEvaluator } from '../metrics/training_eval.js';
-import { classGrid, emaStatistics, exportLayers, fidEvaluation, heldOutEvaluation, pairGrid, sampleGrid } from './hooks.js';
+import {
+  classGrid,
+  emaStatistics,
+  exportLayers,
+  fidEvaluation,
+  heldOutEvaluation,
+  pairGrid,
+  sampleGrid,
+} from './hooks.js';
 import type { EpochHook, RunPlan } from './plugins.js';
 import { conditionalSource, latentSource, taskSource } from './sources.js';
 
@@ -40,15 +48,23 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
   const conditional = config.conditioning !== 'none';
   if (conditional) {
     if (data.labels == null) {
-      throw new DataError(`--conditioning ${config.conditioning} (preset ${config.preset}) needs labelled data; ${data.name} has no labels (image folders: one subfolder per class)`);
+      throw new DataError(
+        `--conditioning ${config.conditioning} (preset ${config.preset}) needs labelled data; ${data.name} has no labels (image folders: one subfolder per class)`,
+      );
     }
     const classes = data.classNames?.length ?? Math.max(...data.labels) + 1;
-    if (context.resumed && config.numClasses !== classes) throw new DataError(`${context.runDir} was trained on ${config.numClasses} classes; ${data.name} has ${classes}`);
+    if (context.resumed && config.numClasses !== classes)
+      throw new DataError(`${context.runDir} was trained on ${config.numClasses} classes; ${data.name} has ${classes}`);
     if (classes < 2) throw new DataError(`a conditional GAN needs at least 2 classes; ${data.name} has ${classes}`);
     config.numClasses = classes;
   }
   const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
-  const hooks: EpochHook[] = [emaStatistics, sampleGrid(config), ...(conditional ? [classGrid(config)] : []), exportLayers];
+  const hooks: EpochHook[] = [
+    emaStatistics,
+    sampleGrid(config),
+    ...(conditional ? [classGrid(config)] : []),
+    exportLayers,
+  ];
   if (evaluator != null) hooks.push(fidEvaluation(evaluator));
   return {
     data,

@@ -40,7 +40,9 @@ export interface EpochContext {
 }
 
 /** Runs at each epoch's end, before the checkpoint; `best` marks this epoch's checkpoint as the best so far. */
-export type EpochHook = (context: EpochContext) => Promise<{ best: boolean } | undefined> | { best: boolean } | undefined;
+export type EpochHook = (
+  context: EpochContext,
+) => Promise<{ best: boolean } | undefined> | { best: boolean } | undefined;
 
 /** A run's data and plug-ins. */
 export interface RunPlan {

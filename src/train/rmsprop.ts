@@ -24,7 +24,9 @@ export class Rmsprop extends tf.Optimizer {
   }
 
   override applyGradients(gradients: tf.NamedTensorMap | { name: string; tensor: tf.Tensor }[]): void {
-    const list = Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
+    const list = Array.isArray(gradients)
+      ? gradients
+      : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }));
     this.step += 1;
     const { lr, epsilon } = this.options;
     const alpha = this.options.alpha ?? 0.99;

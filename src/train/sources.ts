@@ -11,7 +11,8 @@ import type { Network } from '../networks/network.js';
 import type { Rng } from '../util/random.js';
 import type { BatchSource } from './plugins.js';
 
-const noise = (config: TrainConfig, n: number, rng: Rng) => tf.tensor2d(rng.normals(n * config.latentDim), [n, config.latentDim]);
+const noise = (config: TrainConfig, n: number, rng: Rng) =>
+  tf.tensor2d(rng.normals(n * config.latentDim), [n, config.latentDim]);
 
 export function latentSource(config: TrainConfig): BatchSource {
   return {
@@ -29,7 +30,10 @@ export function conditionalSource(config: TrainConfig, data: ImageDataset): Batc
       const n = real.shape[0];
       const z = noise(config, n, rng);
       const realLabels = batchLabels(data, order, step, config.batchSize)!;
-      const fakeLabels = tf.tensor1d(Int32Array.from({ length: n }, () => rng.int(config.numClasses)), 'int32');
+      const fakeLabels = tf.tensor1d(
+        Int32Array.from({ length: n }, () => rng.int(config.numClasses)),
+        'int32',
+      );
       return { input: z, options: { realLabels, fakeLabels }, tensors: [z, realLabels, fakeLabels] };
     },
   };
@@ -40,7 +44,11 @@ export function taskSource(config: TrainConfig, data: ImageDataset, discriminato
   return {
     next(real, order, step, rng) {
       const condition = taskInput(config, data, order, step, real, rng);
-      return { input: condition, options: { condition, generatorTerm: taskGeneratorTerm(discriminator, config, condition) }, tensors: [condition] };
+      return {
+        input: condition,
+        options: { condition, generatorTerm: taskGeneratorTerm(discriminator, config, condition) },
+        tensors: [condition],
+      };
     },
   };
 }

@@ -56,7 +56,12 @@ const TRAIN = { training: true } as const;
 const PENALTY = { training: true, updateStats: false, secondOrder: true } as const;
 
 /** D as penalties see it: one real/fake logit per image, batch statistics without updating any buffer. */
-export function penaltyCritic(d: Network, labels: tf.Tensor1D | undefined, acgan: boolean, condition?: tf.Tensor4D): (x: tf.Tensor4D) => tf.Tensor {
+export function penaltyCritic(
+  d: Network,
+  labels: tf.Tensor1D | undefined,
+  acgan: boolean,
+  condition?: tf.Tensor4D,
+): (x: tf.Tensor4D) => tf.Tensor {
   return (x) => split(d.apply(paired(x, condition), PENALTY, labels), acgan)[0];
 }
 
@@ -72,7 +77,13 @@ function split(logits: tf.Tensor, acgan: boolean): [tf.Tensor, tf.Tensor | null]
  * over D's variables only, so the fake batch acts as a constant for D. The outer gradient reaches G's
  * variables only through D(fake) after D's update, exactly as in the reference loop.
  */
-export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor, z: tf.Tensor, options: StepOptions = {}): StepLosses {
+export function trainStep(
+  models: GanModels,
+  losses: GanLosses,
+  real: tf.Tensor,
+  z: tf.Tensor,
+  options: StepOptions = {},
+): StepLosses {
   const { generator: g, discriminator: d } = models;
   const o = options;
   const acgan = o.acgan ?? false;
@@ -86,9 +97,17 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
     const [r, rc] = judge(real, o.realLabels);
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.discriminator(r, f);
-    if (rc != null && fc != null) loss = tf.add(loss, tf.add(classCrossEntropy(rc, o.realLabels!), classCrossEntropy(fc, o.fakeLabels!))) as tf.Scalar;
-    const penalty = o.dPenalty?.(penaltyCritic(d, o.realLabels, acgan, o.condition), real as tf.Tensor4D, fake as tf.Tensor4D);
-    return penalty != null ? tf.add(loss, penalty) as tf.Scalar : loss;
+    if (rc != null && fc != null)
+      loss = tf.add(
+        loss,
+        tf.add(classCrossEntropy(rc, o.realLabels!), classCrossEntropy(fc, o.fakeLabels!)),
+      ) as tf.Scalar;
+    const penalty = o.dPenalty?.(
+      penaltyCritic(d, o.realLabels, acgan, o.condition),
+      real as tf.Tensor4D,
+      fake as tf.Tensor4D,
+    );
+    return penalty != null ? (tf.add(loss, penalty) as tf.Scalar) : loss;
   };
 
   if (o.updateG === false) {
@@ -101,15 +120,19 @@ export function trainStep(models: GanModels, losses: GanLosses, real: tf.Tensor,
   }
 
   let dLoss: tf.Scalar | null = null;
-  const gLoss = models.gOptimizer.minimize((): tf.Scalar => {
-    const fake = g.apply(z, TRAIN, o.fakeLabels);
-    dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
-    o.afterDStep?.();
-    const [f, fc] = judge(fake, o.fakeLabels);
-    let loss = losses.generator(f);
-    if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
-    return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D)) : loss;
-  }, true, gVars)!;
+  const gLoss = models.gOptimizer.minimize(
+    (): tf.Scalar => {
+      const fake = g.apply(z, TRAIN, o.fakeLabels);
+      dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
+      o.afterDStep?.();
+      const [f, fc] = judge(fake, o.fakeLabels);
+      let loss = losses.generator(f);
+      if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
+      return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D)) : loss;
+    },
+    true,
+    gVars,
+  )!;
   o.afterGStep?.();
   const result = { dLoss: dLoss!.dataSync()[0], gLoss: gLoss.dataSync()[0] };
   tf.dispose([dLoss!, gLoss]);

@@ -16,16 +16,20 @@ export function stepOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: (
   const options: StepOptions = { acgan: config.conditioning === 'acgan' };
   if (config.diffAugment !== 'none' || config.instanceNoise > 0) {
     options.dInput = (x) =>
-      tf.tidy(() => instanceNoise(diffAugment(x, config.diffAugment, rng), config.instanceNoise * Math.max(0, 1 - progress()), rng));
+      tf.tidy(() =>
+        instanceNoise(diffAugment(x, config.diffAugment, rng), config.instanceNoise * Math.max(0, 1 - progress()), rng),
+      );
   }
   if (config.gpWeight > 0 || config.r1Gamma > 0) {
     options.dPenalty = (critic, real, fake) => {
       // D's optimizer counts D steps and is checkpointed, so a resumed run keeps the lazy schedule.
       const dSteps = gan.dOptimizer.step + 1;
       const terms: tf.Scalar[] = [];
-      if (config.gpWeight > 0) terms.push(tf.mul(config.gpWeight, gradientPenalty(critic, real, fake, rng.uniforms(real.shape[0], 0, 1))));
+      if (config.gpWeight > 0)
+        terms.push(tf.mul(config.gpWeight, gradientPenalty(critic, real, fake, rng.uniforms(real.shape[0], 0, 1))));
       // Lazy R1: every r1Every-th D step, scaled by r1Every so the penalty's average strength stays γ/2.
-      if (config.r1Gamma > 0 && dSteps % config.r1Every === 0) terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(critic, real)));
+      if (config.r1Gamma > 0 && dSteps % config.r1Every === 0)
+        terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(critic, real)));
       return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
     };
   }

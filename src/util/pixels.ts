@@ -11,8 +11,15 @@ export function toBytes(values: Float32Array): Uint8Array {
  * Tiles n images (each h·w·c bytes) into a grid `columns` wide with a `gap`-pixel dark border, as one
  * image; returns its pixels and size.
  */
-export function tileImages(images: Uint8Array, n: number, h: number, w: number, c: number, columns: number, gap = 2):
-  { pixels: Uint8Array; width: number; height: number } {
+export function tileImages(
+  images: Uint8Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  columns: number,
+  gap = 2,
+): { pixels: Uint8Array; width: number; height: number } {
   const rows = Math.ceil(n / columns);
   const width = columns * (w + gap) + gap;
   const height = rows * (h + gap) + gap;

@@ -11,7 +11,8 @@ function emojiSet(style: Style, partner: string): DatasetDescriptor {
     channels: 3,
     // Always composited on white (--background applies to image folders).
     background: 'white',
-    splits: 'test: a fixed 358 held out by a hash of the emoji (skin-tone variants stay together; the same emoji in both styles); train: the other 3,428',
+    splits:
+      'test: a fixed 358 held out by a hash of the emoji (skin-tone variants stay together; the same emoji in both styles); train: the other 3,428',
     heldOut: 'test',
     features: 'emoji',
     async load(split, context) {
@@ -23,7 +24,9 @@ function emojiSet(style: Style, partner: string): DatasetDescriptor {
       load(source, split, context) {
         const sourceStyle = STYLE_OF[source];
         if (sourceStyle == null) return null;
-        return import('../emoji.js').then(({ loadEmojiPairs }) => loadEmojiPairs(sourceStyle, style, split, context.cacheDir));
+        return import('../emoji.js').then(({ loadEmojiPairs }) =>
+          loadEmojiPairs(sourceStyle, style, split, context.cacheDir),
+        );
       },
     },
   };

@@ -29,5 +29,10 @@ export const fashionMnist: DatasetDescriptor = {
   heldOut: 'test',
   features: 'fashion-mnist',
   load: (split, context) =>
-    loadIdxSet('fashion-mnist', split, context, 'apt-get install dataset-fashion-mnist, or gantry data download fashion-mnist'),
+    loadIdxSet(
+      'fashion-mnist',
+      split,
+      context,
+      'apt-get install dataset-fashion-mnist, or gantry data download fashion-mnist',
+    ),
 };
