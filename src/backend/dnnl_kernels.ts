@@ -10,6 +10,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type Dnnl, DnnlOp } from './dnnl.js';
 import {
+  callReplaced,
+  conv2dInfo,
   type Info,
   type KernelArgs,
   nativeThreads,
@@ -22,9 +24,7 @@ const ACTIVATIONS: Record<string, number> = { linear: 0, relu: 1, leakyrelu: 2, 
 const replaced = new Map<string, tf.KernelConfig>();
 let dnnl: Dnnl | null = null;
 
-function fallback(name: string, args: KernelArgs): Info {
-  return replaced.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
-}
+const fallback = (name: string, args: KernelArgs): Info => callReplaced(replaced, name, args);
 
 /** The addon's params for a tfjs convolution, or null when oneDNN's output-size rule disagrees with tfjs's. */
 function convParams(c: tf.backend_util.Conv2DInfo, activation: number): number[] | null {
@@ -63,26 +63,6 @@ function convParams(c: tf.backend_util.Conv2DInfo, activation: number): number[]
     c.outWidth,
     activation,
   ];
-}
-
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  strides: tf.Conv2DAttrs['strides'],
-  dilations: tf.Conv2DAttrs['dilations'],
-  pad: tf.Conv2DAttrs['pad'],
-  rounding: tf.Conv2DAttrs['dimRoundingMode'],
-) {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    rounding,
-    false,
-    'channelsLast',
-  );
 }
 
 /** Runs one pass into a new wasm tensor of `shape`; views are taken after the allocation (which may move the heap). */
@@ -125,7 +105,7 @@ function conv2D(fused: boolean) {
       x.dtype !== 'float32'
     )
       return fallback(name, args);
-    const c = convInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
+    const c = conv2dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
     const params = convParams(c, activation);
     if (params == null) return fallback(name, args);
     return run(args.backend, DnnlOp.Forward, params, x, filter, bias ?? null, attrs.leakyreluAlpha ?? 0.2, c.outShape);
@@ -136,7 +116,7 @@ function conv2DBackpropInput(args: KernelArgs): Info {
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropInput, args);
-  const c = convInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = conv2dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const params = convParams(c, 0);
   if (params == null || !tf.util.arraysEqual(c.outShape, dy.shape)) return fallback(tf.Conv2DBackpropInput, args);
   return run(args.backend, DnnlOp.BackwardData, params, dy, filter, null, 0, attrs.inputShape);
@@ -146,7 +126,7 @@ function conv2DBackpropFilter(args: KernelArgs): Info {
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropFilter, args);
-  const c = convInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = conv2dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const params = convParams(c, 0);
   if (params == null || !tf.util.arraysEqual(c.outShape, dy.shape)) return fallback(tf.Conv2DBackpropFilter, args);
   return run(args.backend, DnnlOp.BackwardWeights, params, x, dy, null, 0, attrs.filterShape);

@@ -78,3 +78,29 @@ export function restoreKernels(replaced: Map<string, tf.KernelConfig>): void {
   }
   replaced.clear();
 }
+
+/** Calls the kernel an override set replaced: the fallback for what the set does not take (NCHW, other attrs). */
+export function callReplaced(replaced: Map<string, tf.KernelConfig>, name: string, args: KernelArgs): Info {
+  return replaced.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+/** tfjs's convolution geometry for NHWC tensors. */
+export function conv2dInfo(
+  xShape: number[],
+  filterShape: number[],
+  strides: tf.Conv2DAttrs['strides'],
+  dilations: tf.Conv2DAttrs['dilations'],
+  pad: tf.Conv2DAttrs['pad'],
+  rounding: tf.Conv2DAttrs['dimRoundingMode'],
+) {
+  return tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    rounding,
+    false,
+    'channelsLast',
+  );
+}

@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
+  callReplaced,
+  conv2dInfo,
   type Info,
   type KernelArgs,
   nativeThreads,
@@ -92,29 +94,7 @@ function activationNodes(
   }
 }
 
-function fallback(name: string, args: KernelArgs): Info {
-  return replaced.get(name)!.kernelFunc(args as unknown as Parameters<tf.KernelFunc>[0]) as Info;
-}
-
-function convInfo(
-  xShape: number[],
-  filterShape: number[],
-  strides: tf.Conv2DAttrs['strides'],
-  dilations: tf.Conv2DAttrs['dilations'],
-  pad: tf.Conv2DAttrs['pad'],
-  rounding: tf.Conv2DAttrs['dimRoundingMode'],
-) {
-  return tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number],
-    filterShape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    rounding,
-    false,
-    'channelsLast',
-  );
-}
+const fallback = (name: string, args: KernelArgs): Info => callReplaced(replaced, name, args);
 
 /** ONNX pads [top, left, bottom, right] of a tfjs convolution. */
 const onnxPads = (c: tf.backend_util.Conv2DInfo) => [c.padInfo.top, c.padInfo.left, c.padInfo.bottom, c.padInfo.right];
@@ -141,7 +121,7 @@ function conv2D(fused: boolean) {
       (bias != null && tf.util.sizeFromShape(bias.shape) !== channels)
     )
       return fallback(name, args);
-    const c = convInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
+    const c = conv2dInfo(x.shape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode);
     const key = `conv ${x.shape} ${filter.shape} ${onnxPads(c)} ${c.strideHeight},${c.strideWidth} ${c.dilationHeight},${c.dilationWidth} ${bias != null} ${attrs.activation} ${attrs.leakyreluAlpha}`;
     const build = (): OnnxGraph => ({
       nodes: [
@@ -175,7 +155,7 @@ function conv2DBackpropInput(args: KernelArgs): Info {
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropInput, args);
-  const c = convInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = conv2dInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   // ConvTranspose's full output spans (out − 1)·stride + kernel; crop the top/left padding, then the
   // bottom/right down to the input size, or extend it with zeros (rows the convolution never read).
   const full = [(c.outHeight - 1) * c.strideHeight + c.filterHeight, (c.outWidth - 1) * c.strideWidth + c.filterWidth];
@@ -212,7 +192,7 @@ function conv2DBackpropFilter(args: KernelArgs): Info {
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (attrs.dataFormat !== 'NHWC') return fallback(tf.Conv2DBackpropFilter, args);
-  const c = convInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const c = conv2dInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const reach = [
     c.inHeight + c.padInfo.top + c.padInfo.bottom - c.strideHeight * (c.outHeight - 1),
     c.inWidth + c.padInfo.left + c.padInfo.right - c.strideWidth * (c.outWidth - 1),

@@ -11,22 +11,8 @@ import { applyMask, composite, meanFill, randomMasks, withMaskChannel } from './
 
 export type ImageTask = Exclude<Task, 'none'>;
 
-/** Channels of G's input for a task on images of `channels` channels. */
-export function taskInputChannels(task: ImageTask, channels: number): number {
-  switch (task) {
-    case 'superres':
-      return channels;
-    case 'colorize':
-      return 1;
-    case 'inpaint':
-      return channels + 1;
-    case 'translate':
-      return channels;
-  }
-}
-
 export interface Pairs {
-  /** G's input [n, h, w, taskInputChannels]. */
+  /** G's input [n, h, w, taskInputChannels] (config.ts). */
   input: Float32Array;
   /** The baseline's answer [n, h, w, c]. */
   baseline: Float32Array;
