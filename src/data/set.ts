@@ -9,6 +9,13 @@ import type { ImageDataset } from './dataset.js';
 
 export type Split = 'train' | 'test';
 
+/**
+ * Imports a Node-only reader (`path` relative to the calling descriptor's file, `from` its import.meta.url) when a
+ * loader runs. The specifier is made at run time so that the studio's browser bundle leaves the reader out;
+ * `T` (a `typeof import(...)`, erased at compile time) keeps the call typed.
+ */
+export const importReader = <T>(path: string, from: string): Promise<T> => import(new URL(path, from).href);
+
 /** Where loaders cache decoded images, and how they report. */
 export interface LoadContext {
   cacheDir: string;

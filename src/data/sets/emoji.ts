@@ -1,5 +1,7 @@
 /** The emoji sets: the same 3,786 64×64 emoji drawn in two styles (npm emoji-datasource-twitter / -google). */
-import type { DatasetDescriptor } from '../set.js';
+import { type DatasetDescriptor, importReader } from '../set.js';
+
+type Reader = typeof import('../emoji.js');
 
 type Style = 'twitter' | 'google';
 const STYLE_OF: Record<string, Style> = { 'emoji-twitter': 'twitter', 'emoji-google': 'google' };
@@ -16,7 +18,7 @@ function emojiSet(style: Style, partner: string): DatasetDescriptor {
     heldOut: 'test',
     features: 'emoji',
     async load(split, context) {
-      const { loadEmoji } = await import('../emoji.js');
+      const { loadEmoji } = await importReader<Reader>('../emoji.js', import.meta.url);
       return loadEmoji(style, split, context.cacheDir, context);
     },
     pairs: {
@@ -24,7 +26,7 @@ function emojiSet(style: Style, partner: string): DatasetDescriptor {
       load(source, split, context) {
         const sourceStyle = STYLE_OF[source];
         if (sourceStyle == null) return null;
-        return import('../emoji.js').then(({ loadEmojiPairs }) =>
+        return importReader<Reader>('../emoji.js', import.meta.url).then(({ loadEmojiPairs }) =>
           loadEmojiPairs(sourceStyle, style, split, context.cacheDir),
         );
       },

