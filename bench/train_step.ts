@@ -1,11 +1,14 @@
 /**
- * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend auto|native|wasm|cpu] [--no-pytorch] [--profile]`
+ * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend auto|native|wasm|cpu] [--no-pytorch] [--profile]
+ *   [--processes P]`
  *
  * Times one training step and sampling of the reference DCGAN at batch 64 on random data (compute only,
  * not data loading), and, side by side on the same machine, PyTorch's best run of the same model
  * (../shared/reference/seed_dcgan_bench.py with 1 and 2 threads). On the native backend it also times the plain
  * wasm backend, to show what the native kernels bring. Rounds alternate between them so that a noisy machine
- * affects all alike; each reports its best round.
+ * affects all alike; each reports its best round. With `--processes P`, each round also times gantry's data-parallel
+ * step over P processes (mpirun, bench/train_step_parallel.ts) and PyTorch's DistributedDataParallel over P
+ * processes (../shared/reference/seed_dcgan_ddp_bench.py, gloo, one thread each), at the same global batch.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -31,8 +34,10 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'auto' },
     'no-pytorch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    processes: { type: 'string' },
   },
 });
+const processes = args.processes == null ? null : Number(args.processes);
 const steps = Number(args.steps);
 const rounds = Number(args.rounds);
 const batch = 64;
@@ -108,6 +113,44 @@ function timePytorch(threads: number): TorchResult | null {
   return JSON.parse(line) as TorchResult;
 }
 
+interface ParallelResult {
+  train_img_per_s: number;
+  train_step_ms: number;
+  allreduce_bytes_per_step: number;
+  allreduce_ms_per_step: number;
+  allreduce_ms_by_bytes: Record<string, number>;
+  mpi: string;
+}
+/** gantry's data-parallel step over `n` processes under mpirun. */
+function timeGantryParallel(n: number): ParallelResult | null {
+  const worker = resolve('dist', 'bench', 'train_step_parallel.js');
+  const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
+  const r = spawnSync('mpirun', ['-np', String(n), process.execPath, worker, '--steps', String(steps), '--backend', args.backend!], {
+    encoding: 'utf8',
+    env,
+  });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || line == null || !line.startsWith('{')) {
+    log(`  gantry over ${n} processes failed: ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-3).join(' ')}`);
+    return null;
+  }
+  return JSON.parse(line) as ParallelResult;
+}
+const ddpScript = resolve('..', 'shared', 'reference', 'seed_dcgan_ddp_bench.py');
+/** PyTorch's DistributedDataParallel over `n` processes. */
+function timePytorchDdp(n: number): number | null {
+  if (args['no-pytorch'] || !existsSync(ddpScript) || !existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', [ddpScript, '--processes', String(n), '--steps', '30'], { encoding: 'utf8' });
+  const line = r.stdout?.trim().split('\n').pop();
+  if (r.status !== 0 || line == null || !line.startsWith('{')) return null;
+  return (JSON.parse(line) as { train_img_per_s: number }).train_img_per_s;
+}
+const parallel: ParallelResult[] = [];
+const ddp: number[] = [];
+/** Per round: gantry on P processes over gantry on one, and over PyTorch DDP on P. */
+const scalingRatios: number[] = [];
+const ddpRatios: number[] = [];
+
 log(`gantry bench: reference DCGAN, batch ${batch}, backend ${backend}, ${steps} steps x ${rounds} rounds`);
 const ours: number[] = [];
 const wasmBaseline: number[] = [];
@@ -135,6 +178,22 @@ for (let r = 0; r < rounds; r++) {
     torchThisRound = Math.max(torchThisRound, t.train_img_per_s);
   }
   if (torchThisRound > 0) roundRatios.push(batch / (ms / 1000) / torchThisRound);
+  if (processes != null) {
+    const p = timeGantryParallel(processes);
+    if (p != null) {
+      parallel.push(p);
+      scalingRatios.push(p.train_img_per_s / (batch / (ms / 1000)));
+      log(
+        `  round ${r + 1}: gantry over ${processes} processes ${p.train_step_ms} ms/step (${p.train_img_per_s} img/s; allreduce ${p.allreduce_ms_per_step} ms/step)`,
+      );
+    }
+    const d = timePytorchDdp(processes);
+    if (d != null) {
+      ddp.push(d);
+      log(`  round ${r + 1}: pytorch DDP over ${processes} processes: ${d} img/s`);
+      if (p != null) ddpRatios.push(p.train_img_per_s / d);
+    }
+  }
 }
 const bestMs = Math.min(...ours);
 const trainImgPerS = batch / (bestMs / 1000);
@@ -186,6 +245,17 @@ const result = {
   pytorch_sample_img_per_s: torchBest?.sample_img_per_s ?? null,
   ratio_to_pytorch: torchBest ? Math.round((trainImgPerS / torchBest.train_img_per_s) * 1000) / 1000 : null,
   ratio_to_pytorch_median_round: roundRatios.length ? Math.round(median(roundRatios) * 1000) / 1000 : null,
+  ...(processes != null && {
+    processes,
+    parallel_train_img_per_s: parallel.length ? Math.max(...parallel.map((p) => p.train_img_per_s)) : null,
+    pytorch_ddp_train_img_per_s: ddp.length ? Math.max(...ddp) : null,
+    parallel_over_single_median_round: scalingRatios.length ? Math.round(median(scalingRatios) * 1000) / 1000 : null,
+    parallel_over_ddp_median_round: ddpRatios.length ? Math.round(median(ddpRatios) * 1000) / 1000 : null,
+    allreduce_bytes_per_step: parallel[0]?.allreduce_bytes_per_step ?? null,
+    allreduce_ms_per_step: parallel.length ? median(parallel.map((p) => p.allreduce_ms_per_step)) : null,
+    allreduce_ms_by_bytes: parallel[parallel.length - 1]?.allreduce_ms_by_bytes ?? null,
+    mpi: parallel[0]?.mpi ?? null,
+  }),
   date: new Date().toISOString(),
 };
 log(
@@ -203,6 +273,10 @@ if (torchBest)
     `pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch} (best rounds), ${result.ratio_to_pytorch_median_round} (median of per-round ratios)`,
   );
 else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
+if (processes != null)
+  log(
+    `over ${processes} processes: gantry ${result.parallel_train_img_per_s} img/s (${result.parallel_over_single_median_round}x one process, median round), pytorch DDP ${result.pytorch_ddp_train_img_per_s} img/s (gantry/DDP ${result.parallel_over_ddp_median_round}, median round)`,
+  );
 if (args.json) console.log(JSON.stringify(result));
 disposeGan(gan);
 real.dispose();

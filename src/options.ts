@@ -205,6 +205,12 @@ export const OPTIONS = {
   // The run
   seed: int(0, 0, 2 ** 32 - 1, 'random seed: weight init, noise, data order and the fixed sample noise'),
   backend: choice(BACKENDS, 'auto', 'compute backend', { resumable: true }),
+  syncBatchnorm: bool(false, 'data-parallel runs: BatchNorm uses the moments of the whole batch over all processes', {
+    resumable: true,
+  }),
+  verifyEvery: int(0, 0, 1e9, "data-parallel runs: also compare the processes' weights every N steps (0: each epoch)", {
+    resumable: true,
+  }),
   logEvery: int(100, 1, 1e9, 'steps between loss lines (and the last step of each epoch)', { resumable: true }),
   checkpointEvery: int(0, 0, 1e9, 'steps between checkpoints (0: each epoch)', { resumable: true }),
   sampleGridSize: int(64, 1, 1024, 'images in each epoch grid (a square number)', { flag: 'grid-size' }),

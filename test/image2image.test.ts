@@ -100,6 +100,9 @@ test('pix2pix steps with L1, feature matching and a gradient penalty on pairs: f
 
 test('an inpainting run stopped mid-epoch and resumed ends bit-identical (masks come from the checkpointed RNG)', async () => {
   const config = resolveConfig({
+    // wasm: bit-exact. On native, a reported loss can differ in its last bit between the straight and the resumed
+    // process while the weights agree (seen on 2026-12-02 with the code from before and after issue 14).
+    backend: 'wasm',
     task: 'inpaint',
     dataset: 'emoji-twitter',
     limit: 32,

@@ -8,7 +8,9 @@ import { UsageError } from '../errors.js';
 import { OPTION_NAMES, type OptionName, optionOf, PRESET_NAMES, PRESETS, RESUMABLE_OPTIONS } from '../options.js';
 import { train } from '../train/loop.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
+import { broadcastText } from '../train/distributed.js';
 import { type CommandHelp, formatHelp, type OptionSpec, parseOptions } from './options.js';
+import { joinProcesses, launchProcesses, withoutProcesses } from './processes.js';
 import { ProgressBar } from './progress.js';
 
 /** The flag of an option: its own name, or its name in kebab case. */
@@ -42,6 +44,13 @@ export const trainHelp: CommandHelp = {
   options: {
     ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, configFlag(key)])),
     'dry-run': { type: 'boolean', help: 'print the resolved config (preset and flags applied) as JSON and exit' },
+    processes: {
+      type: 'int',
+      min: 1,
+      max: 4096,
+      placeholder: 'n',
+      help: 'data-parallel over n processes on this machine (starts mpirun; or run mpirun -np n gantry train)',
+    },
     out: { type: 'string', placeholder: 'dir', help: 'run folder (default: runs/NNNNN-<architecture>-<dataset>)' },
     resume: { type: 'string', placeholder: 'dir', help: 'continue the run in this folder from its checkpoint' },
   },
@@ -79,6 +88,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stdout.write(formatHelp(trainHelp));
     return 0;
   }
+  const processes = values.processes as number | undefined;
+  if (processes != null && processes > 1) return launchProcesses(processes, withoutProcesses(argv));
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   const overrides: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
@@ -98,9 +109,14 @@ export async function trainCommand(argv: string[]): Promise<number> {
     process.stderr.write(`preset ${config.preset}: ${PRESETS[config.preset].summary}\n`);
     return 0;
   }
+  // Under mpirun: rank 0 checks the flags' folders and chooses the run folder; the others take its choice.
+  const mpi = joinProcesses();
+  const leader = mpi == null || mpi.rank === 0;
   const resumeDir = values.resume as string | undefined;
-  let runDir: string;
-  if (resumeDir != null) {
+  let runDir = '';
+  if (!leader) {
+    // Rank 0 checks the folders.
+  } else if (resumeDir != null) {
     if (given.has('out'))
       throw new UsageError('--out cannot be used with --resume (the run continues in its own folder)');
     const fixed = [...given].filter((f) => f in FLAG_TO_CONFIG && !RESUMABLE.has(f));
@@ -120,6 +136,15 @@ export async function trainCommand(argv: string[]): Promise<number> {
     }
   }
 
+  const collective = mpi != null && mpi.size > 1 ? mpi : undefined;
+  if (collective != null) {
+    runDir = broadcastText(collective, runDir);
+    if (leader) process.stderr.write(`data-parallel over ${collective.size} processes (${collective.version})\n`);
+  } else {
+    mpi?.finalize();
+  }
+  // Rank 0 reports; the other processes are silent but for their errors.
+  const quiet = () => {};
   const bar = new ProgressBar();
   let stopRequested = false;
   const onSigint = () => {
@@ -135,19 +160,26 @@ export async function trainCommand(argv: string[]): Promise<number> {
       resume: resumeDir != null,
       config: resumeDir != null ? undefined : resolveConfig(overrides),
       resumeOverrides: overrides,
-      log: (line) => {
-        bar.clear();
-        process.stdout.write(`${line}\n`);
-      },
-      info: (line) => {
-        bar.clear();
-        process.stderr.write(`${line}\n`);
-      },
-      progress: (p) => bar.update(p),
-      dataProgress: (done, total) => bar.task('decoding images', done, total),
+      log: leader
+        ? (line) => {
+            bar.clear();
+            process.stdout.write(`${line}\n`);
+          }
+        : quiet,
+      info: leader
+        ? (line) => {
+            bar.clear();
+            process.stderr.write(`${line}\n`);
+          }
+        : quiet,
+      progress: leader ? (p) => bar.update(p) : quiet,
+      dataProgress: leader ? (done, total) => bar.task('decoding images', done, total) : quiet,
       shouldStop: () => stopRequested,
+      collective,
     });
     bar.clear();
+    collective?.finalize();
+    if (!leader) return result.completed ? 0 : 130;
     if (!result.completed) {
       process.stderr.write(`stopped at step ${result.globalStep}; continue with: gantry train --resume ${runDir}\n`);
       return 130;

@@ -130,9 +130,8 @@ export function taskInput(
 export function taskGeneratorTerm(
   discriminator: Network,
   config: TrainConfig,
-  condition: tf.Tensor4D,
-): (fake: tf.Tensor4D, real: tf.Tensor4D) => tf.Scalar {
-  return (fake, real) => {
+): (fake: tf.Tensor4D, real: tf.Tensor4D, condition: tf.Tensor4D | undefined) => tf.Scalar {
+  return (fake, real, condition) => {
     let term = tf.mul(config.l1Weight, tf.mean(tf.abs(tf.sub(fake, real)))) as tf.Scalar;
     const features = discriminator.features;
     if (config.featureMatching > 0 && features != null) {

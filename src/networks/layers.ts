@@ -29,6 +29,12 @@ export interface RunMode {
    * own derivative treats the batch statistics as constants.
    */
   secondOrder?: boolean;
+  /**
+   * Sums a small tensor over the processes of a data-parallel run (--sync-batchnorm): training-mode BatchNorm then
+   * normalises with the global batch's moments, and its gradient uses the global sums. Not used by `secondOrder`
+   * passes (penalties), which keep their process's batch statistics.
+   */
+  reduce?: (t: tf.Tensor) => tf.Tensor;
 }
 
 /** Per-layer options; the defaults are the reference behaviour (PyTorch init, no spectral norm). */
@@ -399,7 +405,7 @@ function batchNorm(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor
   const updateStats = mode.updateStats ?? true;
   return mode.secondOrder
     ? batchNormPlain(s, x, gamma, beta, updateStats)
-    : batchNormFast(s, x, gamma, beta, updateStats);
+    : batchNormFast(s, x, gamma, beta, updateStats, mode.reduce);
 }
 
 function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: number): void {
@@ -430,15 +436,25 @@ function batchNormPlain(
 }
 
 /** Training mode with the hand-written gradient: fast, but its own derivative misses the batch statistics' terms. */
-function batchNormFast(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, updateStats: boolean): tf.Tensor {
+function batchNormFast(
+  s: NormStats,
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  updateStats: boolean,
+  reduce?: (t: tf.Tensor) => tf.Tensor,
+): tf.Tensor {
   const c = s.channels;
-  const m = x.size / c;
+  const local = x.size / c;
+  // With `reduce`, the moments and the gradient's sums are the global batch's (m images over all processes).
+  const m = reduce ? reduce(tf.scalar(local)).dataSync()[0] : local;
+  const total = (t: tf.Tensor) => (reduce ? reduce(t) : t);
   const eps = s.epsilon;
   const f = tf.customGrad((xIn, g, b, save) => {
-    const x2 = tf.reshape(xIn as tf.Tensor, [m, c]) as tf.Tensor2D;
-    const mean = tf.div(channelSum(x2), m);
+    const x2 = tf.reshape(xIn as tf.Tensor, [local, c]) as tf.Tensor2D;
+    const mean = tf.div(total(channelSum(x2)), m);
     const centered = tf.sub(x2, mean);
-    const variance = tf.div(channelSum(tf.square(centered) as tf.Tensor2D), m);
+    const variance = tf.div(total(channelSum(tf.square(centered) as tf.Tensor2D)), m);
     const invStd = tf.rsqrt(tf.add(variance, eps));
     const normalized = tf.mul(centered, invStd);
     if (updateStats) updateRunning(s, mean, variance, m);
@@ -448,11 +464,12 @@ function batchNormFast(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Te
       value: tf.reshape(y, (xIn as tf.Tensor).shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xhat, inv, gam] = saved;
-        const dy2 = tf.reshape(dy, [m, c]) as tf.Tensor2D;
+        const dy2 = tf.reshape(dy, [local, c]) as tf.Tensor2D;
         const dBeta = channelSum(dy2);
         const dGamma = channelSum(tf.mul(dy2, xhat) as tf.Tensor2D);
-        // dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂))
-        const inner = tf.sub(tf.sub(tf.mul(dy2, m), dBeta), tf.mul(xhat, dGamma));
+        // dx = gamma·invStd/m · (m·dy − Σdy − x̂·Σ(dy·x̂)), the sums over the global batch; γ's and β's gradients
+        // stay this process's (they are averaged with the other parameters' gradients).
+        const inner = tf.sub(tf.sub(tf.mul(dy2, m), total(dBeta)), tf.mul(xhat, total(dGamma)));
         const dx = tf.mul(inner, tf.div(tf.mul(gam, inv), m));
         return [tf.reshape(dx, dy.shape), dGamma, dBeta];
       },

@@ -21,6 +21,16 @@ import { writeFileAtomic } from '../io/files.js';
 import type { ResumableOption } from '../options.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { assignVariables, createGan, disposeGan, ganVariables, readVariables, refreshEmaStatistics } from './gan.js';
+import {
+  averageGradients,
+  broadcastVariables,
+  type Collective,
+  disagreements,
+  shardBatch,
+  shardOf,
+  sumOverProcesses,
+  weightsFingerprint,
+} from './distributed.js';
 import { formatMetricsLine, type MetricsLine } from './metrics_log.js';
 import { planRun } from './plan.js';
 import type { EpochContext } from './plugins.js';
@@ -59,6 +69,11 @@ export interface TrainOptions {
   progress?: (p: Progress) => void;
   /** Polled after each step; true stops the run after writing a checkpoint. */
   shouldStop?: () => boolean;
+  /**
+   * The processes of a data-parallel run (distributed.ts; `gantry train` under mpirun passes MPI's): they split
+   * each batch and average their gradients; rank 0 alone writes the run folder and reports.
+   */
+  collective?: Collective;
 }
 
 export interface TrainResult {
@@ -84,10 +99,15 @@ export function formatLossLine(
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { runDir } = options;
-  const info = options.info ?? (() => {});
+  const processes = options.collective != null && options.collective.size > 1 ? options.collective : null;
+  // Rank 0 alone writes the run folder (logs, grids, checkpoints, status, evaluations) and reports.
+  const writer = processes == null || processes.rank === 0;
+  const info = (writer ? options.info : undefined) ?? (() => {});
   const checkpointPath = join(runDir, CHECKPOINT_FILE);
   const metricsPath = join(runDir, 'metrics.jsonl');
-  const record = (line: MetricsLine) => appendFileSync(metricsPath, formatMetricsLine(line));
+  const record = (line: MetricsLine) => {
+    if (writer) appendFileSync(metricsPath, formatMetricsLine(line));
+  };
 
   let state: TrainState;
   let stored: ReturnType<typeof readCheckpoint<TrainState>>['tensors'] | null = null;
@@ -127,6 +147,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     cacheDir,
     runDir,
     resumed: options.resume ?? false,
+    evaluate: writer,
     warn: (m: string) => info(`warning: ${m}`),
     progress: options.dataProgress,
   });
@@ -138,6 +159,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       `${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`,
     );
   }
+  if (processes != null && disagreements(processes, hash) > 0) {
+    plan.dispose();
+    throw new DataError(`the processes of this run read different data (${data.name} has hash ${hash} here, rank ${processes.rank})`);
+  }
   config.dataHash = hash;
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
@@ -146,17 +171,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   state.bestFid ??= null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
+  // This process's share of the step's global batch: its gradients' weight in the average.
+  let share = 1;
+  if (processes != null) {
+    averageGradients(gan.gOptimizer, processes, () => share);
+    averageGradients(gan.dOptimizer, processes, () => share);
+  }
   const startedAt = new Date().toISOString();
   let outcome: Pick<RunStatus, 'state' | 'error'> = { state: 'failed' };
+  let checked = () => 0;
   const finish = (completed: boolean): TrainResult => {
     outcome = { state: completed ? 'finished' : 'stopped' };
+    if (processes != null) info(`the ${processes.size} processes' weights agreed at ${checked()} check(s)`);
     return { runDir, backend, globalStep: state.globalStep, completed };
   };
   try {
-    if (stored != null) {
-      assignVariables(variables, stored, checkpointPath);
-      gan.gOptimizer.step = state.gOptimizerStep;
-      gan.dOptimizer.step = state.dOptimizerStep;
+    if (stored != null) assignVariables(variables, stored, checkpointPath);
+    // Every process starts from rank 0's weights (and optimiser state).
+    if (processes != null) broadcastVariables(processes, [...variables.values()]);
+    if (!writer) {
+      // Nothing to write or say.
+    } else if (stored != null) {
       if (existsSync(metricsPath) && statSync(metricsPath).size > state.metricsBytes)
         truncateSync(metricsPath, state.metricsBytes);
       // config.json shows what the run now does (e.g. more --epochs than it started with).
@@ -177,13 +212,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
     }
 
-    writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
+    if (stored != null) {
+      gan.gOptimizer.step = state.gOptimizerStep;
+      gan.dOptimizer.step = state.dOptimizerStep;
+    }
+    if (writer) writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
     const noise = new Rng(state.noiseRng);
     const saveCheckpoint = () => {
+      // Every process takes the RNG's state (which drops its spare normal), so their streams stay the same.
+      state.noiseRng = noise.state();
+      if (!writer) return;
       // Mid-epoch, the EMA generator still holds G's BatchNorm statistics: measure its own, so that sampling from
       // this checkpoint matches the epoch-end ones (training overwrites them at the next step: no other effect).
       if (state.step > 0) refreshEmaStatistics(gan, config, `standing-statistics-${state.epoch}-${state.step}`);
-      state.noiseRng = noise.state();
       state.gOptimizerStep = gan.gOptimizer.step;
       state.dOptimizerStep = gan.dOptimizer.step;
       state.metricsBytes = existsSync(metricsPath) ? statSync(metricsPath).size : 0;
@@ -191,8 +232,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
 
     const totalSteps = steps * config.epochs;
-    const regularisers = stepOptions(gan, config, noise, () => state.globalStep / totalSteps);
+    // The step's own draws (augmentation, noise on D's inputs, penalties): the run's RNG in one process; with
+    // several, a stream per process and step, seeded from the run's RNG, which so stays the same everywhere.
+    const stepRng = processes == null ? noise : new Rng(0);
+    const regularisers = {
+      ...stepOptions(gan, config, stepRng, () => state.globalStep / totalSteps),
+      ...(processes != null && config.syncBatchnorm ? { reduce: sumOverProcesses(processes) } : {}),
+    };
     const source = plan.source(gan);
+    // Every epoch (and every --verify-every steps) the processes check that they hold the same weights.
+    let checks = 0;
+    const verify = (when: string) => {
+      if (processes == null) return;
+      if (disagreements(processes, weightsFingerprint([...variables.values()])) > 0) {
+        throw new Error(
+          `the processes' weights differ after ${when} (rank ${processes.rank} of ${processes.size}); resume from the last checkpoint`,
+        );
+      }
+      checks++;
+    };
+    checked = () => checks;
     let lastGLoss = Number.NaN;
     const started = performance.now();
     const startStep = state.globalStep;
@@ -201,11 +260,31 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const order = epochOrder(examples, config.seed, state.epoch);
       while (state.step < steps) {
         const stepStart = performance.now();
-        const real = batchTensor(data, order, state.step + 1, config.batchSize);
-        const batch = source.next(real, order, state.step + 1, noise);
+        const whole = batchTensor(data, order, state.step + 1, config.batchSize);
+        let batch = source.next(whole, order, state.step + 1, noise);
+        let real = whole;
+        const images = whole.shape[0];
+        if (processes != null) {
+          // Every process made the whole batch (and drew its noise); each trains on its own rows of it.
+          const [lo, hi] = shardOf(images, processes.rank, processes.size);
+          share = (hi - lo) / images;
+          batch = shardBatch(batch, lo, hi);
+          real = tf.slice(whole, [lo, 0, 0, 0], [hi - lo, -1, -1, -1]);
+          stepRng.restart(deriveSeed(noise.nextUint32(), 'step', processes.rank));
+        }
         const updateG = (state.globalStep + 1) % config.nCritic === 0;
-        const losses = trainStep(gan, gan.losses, real, batch.input, { ...regularisers, ...batch.options, updateG });
-        tf.dispose([real, ...batch.tensors]);
+        const own = trainStep(gan, gan.losses, real, batch.input, { ...regularisers, ...batch.options, updateG });
+        tf.dispose([whole, real, ...batch.tensors]);
+        let stop = false;
+        let losses = own;
+        if (processes != null) {
+          stop = options.shouldStop?.() ?? false;
+          // The global batch's losses (each process's weighted by its share), and whether any process stops.
+          const sums = new Float64Array([own.dLoss * share, own.gLoss * share, stop ? 1 : 0]);
+          processes.allreduce(sums);
+          losses = { dLoss: sums[0], gLoss: sums[1] };
+          stop = sums[2] > 0;
+        }
         if (!Number.isNaN(losses.gLoss)) lastGLoss = losses.gLoss;
         if (!Number.isFinite(losses.dLoss) || (updateG && !Number.isFinite(losses.gLoss))) {
           throw new TrainingDivergedError(
@@ -214,6 +293,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         state.step++;
         state.globalStep++;
+        if (config.verifyEvery > 0 && state.globalStep % config.verifyEvery === 0) verify(`step ${state.globalStep}`);
         const stepMs = performance.now() - stepStart;
         record({
           epoch: state.epoch,
@@ -222,7 +302,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           d_loss: losses.dLoss,
           g_loss: updateG ? losses.gLoss : null,
           step_ms: Math.round(stepMs * 10) / 10,
-          images: real.shape[0],
+          images,
         });
         if (state.step % config.logEvery === 0 || state.step === steps) {
           options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));
@@ -243,7 +323,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         });
         // Let signal handlers (Ctrl-C) and stream writes run: a step is synchronous.
         await new Promise((resolveTick) => setImmediate(resolveTick));
-        stopping = options.shouldStop?.() ?? false;
+        stopping = processes == null ? (options.shouldStop?.() ?? false) : stop;
         if (
           state.step < steps &&
           (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))
@@ -252,13 +332,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         if (stopping && state.step < steps) return finish(false);
       }
+      verify(`epoch ${state.epoch}`);
       const context: EpochContext = { gan, config, runDir, epoch: state.epoch, state, info, record };
       let best = false;
-      for (const hook of plan.hooks) best = (await hook(context))?.best === true || best;
+      if (writer) for (const hook of plan.hooks) best = (await hook(context))?.best === true || best;
       state.epoch++;
       state.step = 0;
       saveCheckpoint();
-      if (best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
+      if (writer && best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
       if (stopping && state.epoch <= config.epochs) return finish(false);
     }
     return finish(true);
@@ -266,7 +347,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outcome = { state: 'failed', error: (err as Error).message.split('\n')[0] };
     throw err;
   } finally {
-    if (existsSync(runDir))
+    if (writer && existsSync(runDir))
       writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
     disposeGan(gan);
     plan.dispose();

@@ -25,6 +25,8 @@ export interface PlanContext extends LoadHooks {
   /** The run folder; a resumed run's data must match what it recorded. */
   runDir: string;
   resumed: boolean;
+  /** Whether this process evaluates (rank 0 of a data-parallel run: the others skip building the evaluator). */
+  evaluate: boolean;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     if (classes < 2) throw new DataError(`a conditional GAN needs at least 2 classes; ${data.name} has ${classes}`);
     config.numClasses = classes;
   }
-  const evaluator = config.evalEvery > 0 ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
+  const evaluator = config.evalEvery > 0 && context.evaluate ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
   const hooks: EpochHook[] = [
     emaStatistics,
     sampleGrid(config),

@@ -41,12 +41,13 @@ export function conditionalSource(config: TrainConfig, data: ImageDataset): Batc
 
 /** The task's input made from the real batch, which D also sees beside each image. */
 export function taskSource(config: TrainConfig, data: ImageDataset, discriminator: Network): BatchSource {
+  const generatorTerm = taskGeneratorTerm(discriminator, config);
   return {
     next(real, order, step, rng) {
       const condition = taskInput(config, data, order, step, real, rng);
       return {
         input: condition,
-        options: { condition, generatorTerm: taskGeneratorTerm(discriminator, config, condition) },
+        options: { condition, generatorTerm },
         tensors: [condition],
       };
     },

@@ -37,7 +37,9 @@ export interface StepOptions {
    */
   condition?: tf.Tensor4D;
   /** A term added to G's loss given its output and the real batch (L1 to the truth, feature matching). */
-  generatorTerm?: (fake: tf.Tensor4D, real: tf.Tensor4D) => tf.Scalar;
+  generatorTerm?: (fake: tf.Tensor4D, real: tf.Tensor4D, condition: tf.Tensor4D | undefined) => tf.Scalar;
+  /** Sums a small tensor over the processes of a data-parallel run: BatchNorm then uses the global batch's moments. */
+  reduce?: (t: tf.Tensor) => tf.Tensor;
   /** D outputs [N, 1 + K]: its class logits add ACGAN's cross-entropy to both losses. */
   acgan?: boolean;
   /** Runs after D's update (weight clipping) and after G's (EMA). */
@@ -51,7 +53,6 @@ export interface StepLosses {
   gLoss: number;
 }
 
-const TRAIN = { training: true } as const;
 /** Penalty passes use batch statistics but leave BatchNorm's running statistics alone, and need second order. */
 const PENALTY = { training: true, updateStats: false, secondOrder: true } as const;
 
@@ -86,6 +87,7 @@ export function trainStep(
 ): StepLosses {
   const { generator: g, discriminator: d } = models;
   const o = options;
+  const TRAIN = { training: true, reduce: o.reduce };
   const acgan = o.acgan ?? false;
   const dVars = [...d.store.params.values()];
   const gVars = [...g.store.params.values()];
@@ -128,7 +130,7 @@ export function trainStep(
       const [f, fc] = judge(fake, o.fakeLabels);
       let loss = losses.generator(f);
       if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
-      return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D)) : loss;
+      return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition)) : loss;
     },
     true,
     gVars,

@@ -14,21 +14,28 @@ export class Rng {
   private spare: number | null = null;
 
   constructor(seed: number | RngState) {
+    this.a = this.b = this.c = this.d = 0;
     if (typeof seed === 'number') {
-      // splitmix32 spreads any integer seed over the four state words.
-      let s = seed >>> 0;
-      const next = () => {
-        s = (s + 0x9e3779b9) >>> 0;
-        let z = s;
-        z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-        z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-        return (z ^ (z >>> 16)) >>> 0;
-      };
-      [this.a, this.b, this.c, this.d] = [next(), next(), next(), next()];
-      for (let i = 0; i < 12; i++) this.nextUint32();
+      this.restart(seed);
     } else {
       [this.a, this.b, this.c, this.d] = seed;
     }
+  }
+
+  /** Starts the stream `new Rng(seed)` would give, in place. */
+  restart(seed: number): void {
+    this.spare = null;
+    // splitmix32 spreads any integer seed over the four state words.
+    let s = seed >>> 0;
+    const next = () => {
+      s = (s + 0x9e3779b9) >>> 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) >>> 0;
+    };
+    [this.a, this.b, this.c, this.d] = [next(), next(), next(), next()];
+    for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
   /** The state to restore this generator with `new Rng(state)`; the spare normal is dropped first. */

@@ -1,0 +1,150 @@
+/**
+ * Data-parallel training: P processes (launched by mpirun) split each global batch, average their gradients in
+ * one allreduce per network per step and apply the same optimiser update, so their weights stay identical. Every
+ * process draws the whole batch's noise and labels from the run's one RNG and keeps its own slice, so together they
+ * see exactly what one process would see; the RNG's state stays the same in all of them, and a checkpoint written by
+ * rank 0 resumes with any number of processes.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { Network } from '../networks/network.js';
+import type { Batch } from './plugins.js';
+
+/** The collectives a data-parallel run needs (backend/mpi.ts provides them over MPI). */
+export interface Collective {
+  rank: number;
+  size: number;
+  /** The sum over all processes, in place. */
+  allreduce(view: Float32Array | Float64Array): void;
+  /** Rank `root`'s values into every process's view, in place. */
+  broadcast(view: Float32Array | Float64Array | Uint8Array, root: number): void;
+}
+
+/** The rows [lo, hi) of an n-image global batch that process `rank` of `size` trains on. */
+export function shardOf(n: number, rank: number, size: number): [number, number] {
+  return [Math.floor((rank * n) / size), Math.floor(((rank + 1) * n) / size)];
+}
+
+const rows = <T extends tf.Tensor>(t: T, lo: number, hi: number): T =>
+  tf.slice(t, [lo, ...t.shape.slice(1).map(() => 0)], [hi - lo, ...t.shape.slice(1).map(() => -1)]) as T;
+
+/** This process's slice of a batch: G's input and every per-image tensor of its options. */
+export function shardBatch(batch: Batch, lo: number, hi: number): Batch {
+  const { input, options } = batch;
+  const sliced = {
+    input: rows(input, lo, hi),
+    realLabels: options.realLabels && rows(options.realLabels, lo, hi),
+    fakeLabels: options.fakeLabels && rows(options.fakeLabels, lo, hi),
+    condition: options.condition && (options.condition === input ? undefined : rows(options.condition, lo, hi)),
+  };
+  const condition = options.condition === input ? (sliced.input as tf.Tensor4D) : sliced.condition;
+  const made = [sliced.input, sliced.realLabels, sliced.fakeLabels, sliced.condition].filter((t) => t != null);
+  return {
+    input: sliced.input,
+    options: { ...options, realLabels: sliced.realLabels, fakeLabels: sliced.fakeLabels, condition },
+    tensors: [...batch.tensors, ...made],
+  };
+}
+
+/** A tensor's float32 values as a view this process may change in place: the wasm heap itself, or a copy. */
+function viewOf(t: tf.Tensor): { view: Float32Array; result: () => tf.Tensor } {
+  if (tf.getBackend() === 'wasm') {
+    const view = (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
+    return { view, result: () => t };
+  }
+  const view = t.dataSync().slice() as Float32Array;
+  return { view, result: () => tf.tensor(view, t.shape) };
+}
+
+/**
+ * Makes `optimizer` average its gradients over the processes before it applies them: each process's gradients
+ * (of its slice's mean loss) weighted by its share of the global batch, summed in one allreduce of one flat
+ * buffer. `share()` is this process's images over the global batch's, for the step at hand.
+ */
+export function averageGradients(optimizer: tf.Optimizer, collective: Collective, share: () => number): void {
+  const apply = optimizer.applyGradients.bind(optimizer);
+  optimizer.applyGradients = (gradients) => {
+    const list = (
+      Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }))
+    ).filter((g) => g.tensor != null);
+    const flat = tf.tidy(() => tf.mul(tf.concat(list.map((g) => tf.reshape(g.tensor, [-1]))), share()));
+    const { view, result } = viewOf(flat);
+    collective.allreduce(view);
+    const summed = result();
+    const averaged = tf.tidy(() =>
+      tf.split(summed, list.map((g) => g.tensor.size)).map((t, i) => ({ name: list[i].name, tensor: tf.reshape(t, list[i].tensor.shape) })),
+    );
+    tf.dispose(summed === flat ? flat : [flat, summed]);
+    apply(averaged);
+    tf.dispose(averaged.map((g) => g.tensor));
+  };
+}
+
+/** The sum over processes of a small tensor (BatchNorm's batch moments and their gradients, --sync-batchnorm). */
+export function sumOverProcesses(collective: Collective): (t: tf.Tensor) => tf.Tensor {
+  return (t) => {
+    const values = t.dataSync().slice() as Float32Array;
+    collective.allreduce(values);
+    return tf.tensor(values, t.shape);
+  };
+}
+
+/** Every process takes rank 0's values of these variables (weights at the start of a run). */
+export function broadcastVariables(collective: Collective, variables: tf.Variable[]): void {
+  if (variables.length === 0) return;
+  const flat = tf.tidy(() => tf.concat(variables.map((v) => tf.reshape(v, [-1]))));
+  const { view, result } = viewOf(flat);
+  collective.broadcast(view, 0);
+  const values = result();
+  tf.tidy(() => {
+    const parts = tf.split(values, variables.map((v) => v.size));
+    variables.forEach((v, i) => {
+      v.assign(tf.reshape(parts[i], v.shape));
+    });
+  });
+  tf.dispose(values === flat ? flat : [flat, values]);
+}
+
+/** Parameters and buffers of networks, in a fixed order. */
+export const networkVariables = (...networks: (Network | null)[]): tf.Variable[] =>
+  networks.flatMap((n) => (n == null ? [] : [...n.store.all()].map(([, v]) => v)));
+
+/** FNV-1a over text: a 32-bit fingerprint that fits a float64 exactly. */
+function fingerprint(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** FNV-1a over the float32 bits of variables. */
+export function weightsFingerprint(variables: tf.Variable[]): string {
+  let h = 0x811c9dc5;
+  for (const v of variables) {
+    const bits = new Uint32Array((v.dataSync() as Float32Array).slice().buffer);
+    for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * Checks that every process holds the same `value` (a data hash, a weights fingerprint); returns how many
+ * processes differ from rank 0 (0: all agree).
+ */
+export function disagreements(collective: Collective, value: string): number {
+  const mine = fingerprint(value);
+  const root = new Float64Array([mine]);
+  collective.broadcast(root, 0);
+  const differ = new Float64Array([root[0] === mine ? 0 : 1]);
+  collective.allreduce(differ);
+  return differ[0];
+}
+
+/** Rank 0's text (e.g. the run folder it chose) in every process. */
+export function broadcastText(collective: Collective, text: string): string {
+  const length = new Float64Array([Buffer.byteLength(text)]);
+  collective.broadcast(length, 0);
+  const bytes = new Uint8Array(length[0]);
+  if (collective.rank === 0) bytes.set(Buffer.from(text));
+  collective.broadcast(bytes, 0);
+  return Buffer.from(bytes).toString('utf8');
+}
