@@ -125,10 +125,14 @@ interface ParallelResult {
 function timeGantryParallel(n: number): ParallelResult | null {
   const worker = resolve('dist', 'bench', 'train_step_parallel.js');
   const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1' };
-  const r = spawnSync('mpirun', ['-np', String(n), process.execPath, worker, '--steps', String(steps), '--backend', args.backend!], {
-    encoding: 'utf8',
-    env,
-  });
+  const r = spawnSync(
+    'mpirun',
+    ['-np', String(n), process.execPath, worker, '--steps', String(steps), '--backend', args.backend!],
+    {
+      encoding: 'utf8',
+      env,
+    },
+  );
   const line = r.stdout?.trim().split('\n').pop();
   if (r.status !== 0 || line == null || !line.startsWith('{')) {
     log(`  gantry over ${n} processes failed: ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-3).join(' ')}`);

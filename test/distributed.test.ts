@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -59,42 +59,65 @@ function weights(run: string): Map<string, Float32Array> {
   return new Map([...tensors].map(([name, t]) => [name, t.data]));
 }
 
-function maxDifference(a: Map<string, Float32Array>, b: Map<string, Float32Array>, only: RegExp): number {
-  let max = 0;
-  for (const [name, values] of a) {
-    if (!only.test(name)) continue;
-    const other = b.get(name)!;
-    for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i] - other[i]));
+test('with --sync-batchnorm, a 2-process step is the 1-process step up to float rounding, and so is the curve', async () => {
+  // One step from the same weights: the losses agree to rounding, and every weight within 1e-4 but those whose
+  // gradient is zero up to rounding (a bias before BatchNorm), which Adam moves by up to ±lr on the rounding alone.
+  const [oneStep, twoStep] = [join(dir, 'one-step'), join(dir, 'two-step')];
+  const first = ['--limit', '64', '--batch-size', '64', '--backend', 'wasm', '--grid-size', '4', '--epochs', '1'];
+  assert.equal(gantry(['train', ...first, '--out', oneStep], dir).status, 0);
+  const r = await mpirun(['-np', '2', ...train(...first, '--sync-batchnorm', '--out', twoStep)]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /data-parallel over 2 processes \(Open MPI/);
+  const [l1, l2] = [losses(oneStep)[0], losses(twoStep)[0]];
+  assert.ok(
+    Math.abs(l1.d - l2.d) < 1e-6 && Math.abs(l1.g! - l2.g!) < 1e-6,
+    `${JSON.stringify(l1)} vs ${JSON.stringify(l2)}`,
+  );
+  const [w1, w2] = [weights(oneStep), weights(twoStep)];
+  let compared = 0;
+  for (const [name, values] of w1) {
+    const match = /^([GD])\/(?!adam)(.*)$/.exec(name);
+    if (match == null || /running_/.test(name)) continue;
+    const moment = w1.get(`${match[1]}/adam.m/${match[2]}`)!;
+    const other = w2.get(name)!;
+    for (let i = 0; i < values.length; i++) {
+      if (Math.abs(moment[i]) < 1e-7) continue; // gradient at rounding level
+      assert.ok(Math.abs(values[i] - other[i]) < 1e-4, `${name}[${i}]: ${values[i]} vs ${other[i]}`);
+      compared++;
+    }
   }
-  return max;
-}
+  assert.ok(compared > 800_000, `compared ${compared} weights`);
 
-test('with --sync-batchnorm, 2 processes take the steps one process takes (losses and weights within 1e-4 over 20 steps)', async () => {
-  const one = join(dir, 'one');
-  const r1 = gantry(['train', ...SMALL, '--epochs', '2', '--out', one], dir);
-  assert.equal(r1.status, 0, r1.stderr);
-  const two = join(dir, 'two');
-  const r2 = await mpirun(['-np', '2', ...train(...SMALL, '--epochs', '2', '--sync-batchnorm', '--out', two)]);
+  // 20 steps: rounding grows with the GAN's dynamics (about 5× a step here: one process on two backends differs by
+  // 1e-3 within 8 steps, by 2e-2 after 20), yet the curves stay together.
+  const [one, two] = [join(dir, 'one'), join(dir, 'two')];
+  const twenty = [...SMALL, '--epochs', '2'];
+  assert.equal(gantry(['train', ...twenty, '--out', one], dir).status, 0);
+  const r2 = await mpirun(['-np', '2', ...train(...twenty, '--sync-batchnorm', '--out', two)]);
   assert.equal(r2.status, 0, r2.stderr);
-  assert.match(r2.stderr, /data-parallel over 2 processes \(Open MPI/);
   const [a, b] = [losses(one), losses(two)];
   assert.equal(b.length, 20, 'rank 0 alone wrote the step lines');
   for (let i = 0; i < a.length; i++) {
-    assert.ok(Math.abs(a[i].d - b[i].d) < 1e-4, `step ${i + 1}: D loss ${a[i].d} vs ${b[i].d}`);
-    assert.ok(Math.abs(a[i].g! - b[i].g!) < 1e-4, `step ${i + 1}: G loss ${a[i].g} vs ${b[i].g}`);
+    const tolerance = i < 3 ? 1e-4 : 3e-2;
+    assert.ok(Math.abs(a[i].d - b[i].d) < tolerance, `step ${i + 1}: D loss ${a[i].d} vs ${b[i].d}`);
+    assert.ok(Math.abs(a[i].g! - b[i].g!) < tolerance, `step ${i + 1}: G loss ${a[i].g} vs ${b[i].g}`);
   }
-  const params = /^[GD]\/(?!adam)/;
-  const difference = maxDifference(weights(one), weights(two), params);
-  assert.ok(difference < 1e-4, `weights differ by up to ${difference}`);
 });
 
-test("without it, both processes hold identical weights after every step; rank 0 alone writes; a resumed run continues on another count", async () => {
+test('without it, both processes hold identical weights after every step; rank 0 alone writes; a resumed run continues on another count', async () => {
   const run = join(dir, 'per-process');
   const r = await mpirun(['-np', '2', ...train(...SMALL, '--epochs', '1', '--verify-every', '1', '--out', run)]);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /the 2 processes' weights agreed at 11 check\(s\)/); // 10 steps and the epoch's end
   assert.equal(losses(run).length, 10);
-  assert.deepEqual(readdirSync(run).sort(), ['checkpoint.bin', 'config.json', 'generator', 'metrics.jsonl', 'samples', 'status.json']);
+  assert.deepEqual(readdirSync(run).sort(), [
+    'checkpoint.bin',
+    'config.json',
+    'generator',
+    'metrics.jsonl',
+    'samples',
+    'status.json',
+  ]);
   const status = JSON.parse(readFileSync(join(run, 'status.json'), 'utf8')) as { state: string };
   assert.equal(status.state, 'finished');
   // The same run continued by one process for a second epoch.
@@ -127,11 +150,26 @@ test('a rank whose data fails stops the whole job within 10 s with its error', a
   writeFileSync(join(broken, 'not-an-image.png'), 'text');
   // Each rank reads `images/` relative to its own working folder: a folder of digits for rank 0, junk for rank 1.
   mkdirSync(join(good, 'images'));
-  execFileSync(process.execPath, [GANTRY, 'data', 'info', 'mnist', '--grid', join(good, 'images', 'a.png')], { env: MPI_ENV });
-  for (const n of ['b', 'c', 'd']) writeFileSync(join(good, 'images', `${n}.png`), readFileSync(join(good, 'images', 'a.png')));
+  execFileSync(process.execPath, [GANTRY, 'data', 'info', 'mnist', '--grid', join(good, 'images', 'a.png')], {
+    env: MPI_ENV,
+  });
+  for (const n of ['b', 'c', 'd'])
+    writeFileSync(join(good, 'images', `${n}.png`), readFileSync(join(good, 'images', 'a.png')));
   mkdirSync(join(broken, 'images'));
   writeFileSync(join(broken, 'images', 'a.png'), 'not a picture');
-  const args = train('--data', 'images', '--strict', '--resolution', '28', '--channels', '1', '--batch-size', '2', '--out', join(dir, 'failing'));
+  const args = train(
+    '--data',
+    'images',
+    '--strict',
+    '--resolution',
+    '28',
+    '--channels',
+    '1',
+    '--batch-size',
+    '2',
+    '--out',
+    join(dir, 'failing'),
+  );
   const r = await mpirun(['-np', '1', '-wdir', good, ...args, ':', '-np', '1', '-wdir', broken, ...args]);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /gantry train: error: .*a\.png/);
@@ -139,7 +177,7 @@ test('a rank whose data fails stops the whole job within 10 s with its error', a
 });
 
 test('a rank killed with kill -9 stops the job; --resume then ends with the weights of an uninterrupted run', async () => {
-  const args = [...SMALL, '--epochs', '3', '--checkpoint-every', '4'];
+  const args = [...SMALL, '--epochs', '2', '--checkpoint-every', '4'];
   const straight = join(dir, 'straight');
   const s = await mpirun(['-np', '2', ...train(...args, '--out', straight)]);
   assert.equal(s.status, 0, s.stderr);
@@ -150,11 +188,14 @@ test('a rank killed with kill -9 stops the job; --resume then ends with the weig
   const r = await mpirun(['-np', '2', ...train(...args, '--out', killed)], dir, (child) => {
     const poll = setInterval(() => {
       const metrics = join(killed, 'metrics.jsonl');
-      if (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 14) return;
+      if (!existsSync(metrics) || readFileSync(metrics, 'utf8').trim().split('\n').length < 12) return;
       clearInterval(poll);
       // The two ranks are mpirun's children; rank 0's pid is in status.json.
       const rank0 = (JSON.parse(readFileSync(join(killed, 'status.json'), 'utf8')) as { pid: number }).pid;
-      const ranks = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+      const ranks = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .map(Number);
       const rank1 = ranks.find((p) => p !== rank0)!;
       process.kill(rank1, 'SIGKILL');
       killedAt = performance.now();
@@ -179,4 +220,13 @@ test('--processes starts mpirun itself; without Open MPI it says so in one line'
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /data-parallel over 2 processes/);
   assert.equal(losses(run).length, 10);
+  // A machine without mpirun on its PATH.
+  const bare = spawnSync(process.execPath, [GANTRY, 'train', '--processes', '2', '--out', join(dir, 'none')], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...MPI_ENV, PATH: '/nonexistent' },
+  });
+  assert.equal(bare.status, 2);
+  assert.equal(bare.stderr.trim().split('\n').length, 1, bare.stderr);
+  assert.match(bare.stderr, /--processes needs Open MPI's mpirun \(apt-get install openmpi-bin libopenmpi-dev/);
 });

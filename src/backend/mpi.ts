@@ -35,7 +35,9 @@ let loaded: Mpi | null = null;
 export function loadMpi(): Mpi {
   if (loaded) return loaded;
   if (!existsSync(MPI_ADDON)) {
-    throw new Error('the MPI addon is not built (apt-get install libopenmpi-dev openmpi-bin, then npm run build:native)');
+    throw new Error(
+      'the MPI addon is not built (apt-get install libopenmpi-dev openmpi-bin, then npm run build:native)',
+    );
   }
   type Addon = Omit<Mpi, 'version' | 'rank' | 'size'> & { init(): [number, number]; version(): string };
   const addon = createRequire(import.meta.url)(MPI_ADDON) as Addon;

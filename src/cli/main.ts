@@ -1,5 +1,6 @@
 /** The `gantry` command: dispatches to one thin command module; user mistakes exit 2 with one line. */
 import { UsageError, UserError } from '../errors.js';
+import { ProcessesDifferError } from '../train/distributed.js';
 import { TrainingDivergedError } from '../train/loop.js';
 import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
@@ -60,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${entry ? name : 'gantry'}: error: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof TrainingDivergedError) {
+    if (err instanceof TrainingDivergedError || err instanceof ProcessesDifferError) {
       process.stderr.write(`${name}: ${err.message}\n`);
       return 1;
     }

@@ -36,8 +36,10 @@ export async function launchProcesses(processes: number, args: string[]): Promis
     throw new UsageError('--processes starts mpirun itself; under mpirun the process count is mpirun -np');
   }
   const probe = spawnSync('mpirun', ['--version'], { encoding: 'utf8', env: mpirunEnv() });
-  if (probe.error != null || probe.status !== 0) throw new UsageError(`--processes needs Open MPI's mpirun (${INSTALL})`);
-  if (!existsSync(MPI_ADDON)) throw new UsageError(`--processes needs gantry's MPI addon, which is not built (${INSTALL})`);
+  if (probe.error != null || probe.status !== 0)
+    throw new UsageError(`--processes needs Open MPI's mpirun (${INSTALL})`);
+  if (!existsSync(MPI_ADDON))
+    throw new UsageError(`--processes needs gantry's MPI addon, which is not built (${INSTALL})`);
   const mpirunArgs = [
     '-np',
     String(processes),

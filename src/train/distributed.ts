@@ -72,7 +72,12 @@ export function averageGradients(optimizer: tf.Optimizer, collective: Collective
     collective.allreduce(view);
     const summed = result();
     const averaged = tf.tidy(() =>
-      tf.split(summed, list.map((g) => g.tensor.size)).map((t, i) => ({ name: list[i].name, tensor: tf.reshape(t, list[i].tensor.shape) })),
+      tf
+        .split(
+          summed,
+          list.map((g) => g.tensor.size),
+        )
+        .map((t, i) => ({ name: list[i].name, tensor: tf.reshape(t, list[i].tensor.shape) })),
     );
     tf.dispose(summed === flat ? flat : [flat, summed]);
     apply(averaged);
@@ -97,7 +102,10 @@ export function broadcastVariables(collective: Collective, variables: tf.Variabl
   collective.broadcast(view, 0);
   const values = result();
   tf.tidy(() => {
-    const parts = tf.split(values, variables.map((v) => v.size));
+    const parts = tf.split(
+      values,
+      variables.map((v) => v.size),
+    );
     variables.forEach((v, i) => {
       v.assign(tf.reshape(parts[i], v.shape));
     });
@@ -105,9 +113,19 @@ export function broadcastVariables(collective: Collective, variables: tf.Variabl
   tf.dispose(values === flat ? flat : [flat, values]);
 }
 
-/** Parameters and buffers of networks, in a fixed order. */
-export const networkVariables = (...networks: (Network | null)[]): tf.Variable[] =>
-  networks.flatMap((n) => (n == null ? [] : [...n.store.all()].map(([, v]) => v)));
+/** The processes of a data-parallel run hold different weights (or data): the run stops with this. */
+export class ProcessesDifferError extends Error {}
+
+/**
+ * What must be the same in every process: the networks' parameters and their optimisers' state (BatchNorm's
+ * running statistics are each process's own unless --sync-batchnorm).
+ */
+export function sharedVariables(...pairs: [Network, tf.Optimizer & { state(v: tf.Variable[]): tf.Variable[] }][]) {
+  return pairs.flatMap(([network, optimizer]) => {
+    const params = [...network.store.params.values()];
+    return [...params, ...optimizer.state(params)];
+  });
+}
 
 /** FNV-1a over text: a 32-bit fingerprint that fits a float64 exactly. */
 function fingerprint(text: string): number {

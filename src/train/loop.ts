@@ -20,17 +20,19 @@ import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { ResumableOption } from '../options.js';
 import { deriveSeed, Rng } from '../util/random.js';
-import { assignVariables, createGan, disposeGan, ganVariables, readVariables, refreshEmaStatistics } from './gan.js';
 import {
   averageGradients,
   broadcastVariables,
   type Collective,
   disagreements,
+  ProcessesDifferError,
   shardBatch,
   shardOf,
+  sharedVariables,
   sumOverProcesses,
   weightsFingerprint,
 } from './distributed.js';
+import { assignVariables, createGan, disposeGan, ganVariables, readVariables, refreshEmaStatistics } from './gan.js';
 import { formatMetricsLine, type MetricsLine } from './metrics_log.js';
 import { planRun } from './plan.js';
 import type { EpochContext } from './plugins.js';
@@ -161,7 +163,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   if (processes != null && disagreements(processes, hash) > 0) {
     plan.dispose();
-    throw new DataError(`the processes of this run read different data (${data.name} has hash ${hash} here, rank ${processes.rank})`);
+    throw new DataError(
+      `the processes of this run read different data (${data.name} has hash ${hash} here, rank ${processes.rank})`,
+    );
   }
   config.dataHash = hash;
   const examples = data.count * (config.mirror ? 2 : 1);
@@ -233,7 +237,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
     const totalSteps = steps * config.epochs;
     // The step's own draws (augmentation, noise on D's inputs, penalties): the run's RNG in one process; with
-    // several, a stream per process and step, seeded from the run's RNG, which so stays the same everywhere.
+    // several, a stream per process and step (a function of the seed and the step, so resumable), leaving the
+    // run's RNG to the batch's noise, which is then what one process would draw.
     const stepRng = processes == null ? noise : new Rng(0);
     const regularisers = {
       ...stepOptions(gan, config, stepRng, () => state.globalStep / totalSteps),
@@ -244,8 +249,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let checks = 0;
     const verify = (when: string) => {
       if (processes == null) return;
-      if (disagreements(processes, weightsFingerprint([...variables.values()])) > 0) {
-        throw new Error(
+      const shared = sharedVariables([gan.generator, gan.gOptimizer], [gan.discriminator, gan.dOptimizer]);
+      if (disagreements(processes, weightsFingerprint(shared)) > 0) {
+        throw new ProcessesDifferError(
           `the processes' weights differ after ${when} (rank ${processes.rank} of ${processes.size}); resume from the last checkpoint`,
         );
       }
@@ -270,7 +276,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           share = (hi - lo) / images;
           batch = shardBatch(batch, lo, hi);
           real = tf.slice(whole, [lo, 0, 0, 0], [hi - lo, -1, -1, -1]);
-          stepRng.restart(deriveSeed(noise.nextUint32(), 'step', processes.rank));
+          stepRng.restart(deriveSeed(config.seed, 'step', state.globalStep, processes.rank));
         }
         const updateG = (state.globalStep + 1) % config.nCritic === 0;
         const own = trainStep(gan, gan.losses, real, batch.input, { ...regularisers, ...batch.options, updateG });

@@ -60,7 +60,8 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     if (classes < 2) throw new DataError(`a conditional GAN needs at least 2 classes; ${data.name} has ${classes}`);
     config.numClasses = classes;
   }
-  const evaluator = config.evalEvery > 0 && context.evaluate ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
+  const evaluator =
+    config.evalEvery > 0 && context.evaluate ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
   const hooks: EpochHook[] = [
     emaStatistics,
     sampleGrid(config),

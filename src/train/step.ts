@@ -130,7 +130,9 @@ export function trainStep(
       const [f, fc] = judge(fake, o.fakeLabels);
       let loss = losses.generator(f);
       if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
-      return o.generatorTerm ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition)) : loss;
+      return o.generatorTerm
+        ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition))
+        : loss;
     },
     true,
     gVars,
