@@ -46,42 +46,53 @@ export function shardBatch(batch: Batch, lo: number, hi: number): Batch {
   };
 }
 
-/** A tensor's float32 values as a view this process may change in place: the wasm heap itself, or a copy. */
-function viewOf(t: tf.Tensor): { view: Float32Array; result: () => tf.Tensor } {
-  if (tf.getBackend() === 'wasm') {
-    const view = (tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array;
-    return { view, result: () => t };
-  }
-  const view = t.dataSync().slice() as Float32Array;
-  return { view, result: () => tf.tensor(view, t.shape) };
+/** A tensor's float32 values on the wasm heap (valid until the next allocation), or null on other backends. */
+function heapView(t: tf.Tensor): Float32Array | null {
+  return tf.getBackend() === 'wasm' ? ((tf.backend() as BackendWasm).typedArrayFromHeap(t) as Float32Array) : null;
 }
 
 /**
  * Makes `optimizer` average its gradients over the processes before it applies them: each process's gradients
  * (of its slice's mean loss) weighted by its share of the global batch, summed in one allreduce of one flat
- * buffer. `share()` is this process's images over the global batch's, for the step at hand.
+ * buffer. `share()` is this process's images over the global batch's, for the step at hand. On the wasm backend
+ * the gradients are gathered from and written back to the heap in place (tfjs's concat and split of the same
+ * buffer cost ten times more).
  */
 export function averageGradients(optimizer: tf.Optimizer, collective: Collective, share: () => number): void {
   const apply = optimizer.applyGradients.bind(optimizer);
+  let flat = new Float32Array(0);
   optimizer.applyGradients = (gradients) => {
     const list = (
       Array.isArray(gradients) ? gradients : Object.entries(gradients).map(([name, tensor]) => ({ name, tensor }))
     ).filter((g) => g.tensor != null);
-    const flat = tf.tidy(() => tf.mul(tf.concat(list.map((g) => tf.reshape(g.tensor, [-1]))), share()));
-    const { view, result } = viewOf(flat);
-    collective.allreduce(view);
-    const summed = result();
-    const averaged = tf.tidy(() =>
-      tf
-        .split(
-          summed,
-          list.map((g) => g.tensor.size),
-        )
-        .map((t, i) => ({ name: list[i].name, tensor: tf.reshape(t, list[i].tensor.shape) })),
-    );
-    tf.dispose(summed === flat ? flat : [flat, summed]);
-    apply(averaged);
-    tf.dispose(averaged.map((g) => g.tensor));
+    const size = list.reduce((n, g) => n + g.tensor.size, 0);
+    if (flat.length !== size) flat = new Float32Array(size);
+    const weight = share();
+    let offset = 0;
+    for (const { tensor } of list) {
+      flat.set(heapView(tensor) ?? (tensor.dataSync() as Float32Array), offset);
+      offset += tensor.size;
+    }
+    for (let i = 0; i < size; i++) flat[i] *= weight;
+    collective.allreduce(flat);
+    offset = 0;
+    const seen = new Set<object>();
+    const averaged = list.map(({ name, tensor }) => {
+      const part = flat.subarray(offset, offset + tensor.size);
+      offset += tensor.size;
+      // The gradient tensors are this step's own: on wasm they take the sums in place (unless two of them share
+      // their memory, as tfjs's identity kernels allow).
+      const shared = seen.has(tensor.dataId);
+      seen.add(tensor.dataId);
+      const view = shared ? null : heapView(tensor);
+      if (view != null) {
+        view.set(part);
+        return { name, tensor, own: false };
+      }
+      return { name, tensor: tf.tensor(part, tensor.shape), own: true };
+    });
+    apply(averaged.map(({ name, tensor }) => ({ name, tensor })));
+    tf.dispose(averaged.flatMap((g) => (g.own ? [g.tensor] : [])));
   };
 }
 
@@ -97,20 +108,19 @@ export function sumOverProcesses(collective: Collective): (t: tf.Tensor) => tf.T
 /** Every process takes rank 0's values of these variables (weights at the start of a run). */
 export function broadcastVariables(collective: Collective, variables: tf.Variable[]): void {
   if (variables.length === 0) return;
-  const flat = tf.tidy(() => tf.concat(variables.map((v) => tf.reshape(v, [-1]))));
-  const { view, result } = viewOf(flat);
-  collective.broadcast(view, 0);
-  const values = result();
-  tf.tidy(() => {
-    const parts = tf.split(
-      values,
-      variables.map((v) => v.size),
-    );
-    variables.forEach((v, i) => {
-      v.assign(tf.reshape(parts[i], v.shape));
-    });
-  });
-  tf.dispose(values === flat ? flat : [flat, values]);
+  const flat = new Float32Array(variables.reduce((n, v) => n + v.size, 0));
+  let offset = 0;
+  for (const v of variables) {
+    flat.set(v.dataSync() as Float32Array, offset);
+    offset += v.size;
+  }
+  collective.broadcast(flat, 0);
+  offset = 0;
+  for (const v of variables) {
+    const part = flat.subarray(offset, offset + v.size);
+    offset += v.size;
+    tf.tidy(() => v.assign(tf.tensor(part, v.shape)));
+  }
 }
 
 /** The processes of a data-parallel run hold different weights (or data): the run stops with this. */
