@@ -41,6 +41,8 @@ export async function launchProcesses(processes: number, args: string[]): Promis
   if (!existsSync(MPI_ADDON))
     throw new UsageError(`--processes needs gantry's MPI addon, which is not built (${INSTALL})`);
   const mpirunArgs = [
+    // gantry's own messages say why a job ended; Open MPI's banners would repeat it.
+    '--quiet',
     '-np',
     String(processes),
     ...(processes > cpus().length ? ['--oversubscribe'] : []),
@@ -49,17 +51,23 @@ export async function launchProcesses(processes: number, args: string[]): Promis
     'train',
     ...args,
   ];
-  const child = spawn('mpirun', mpirunArgs, { stdio: 'inherit', env: mpirunEnv() });
-  // Ctrl-C reaches mpirun, which stops the job; this process only waits for it.
-  const ignore = () => {};
-  process.on('SIGINT', ignore);
+  // mpirun gets a process group of its own, so Ctrl-C reaches this process only (mpirun would end the job at once):
+  // the first asks the processes to stop after their step and save a checkpoint (mpirun passes SIGUSR1 on to
+  // them), the second ends the job.
+  const child = spawn('mpirun', mpirunArgs, { stdio: 'inherit', env: mpirunEnv(), detached: true });
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    child.kill(interrupts === 1 ? 'SIGUSR1' : 'SIGINT');
+  };
+  process.on('SIGINT', onSigint);
   try {
     return await new Promise<number>((resolve, reject) => {
       child.on('error', reject);
       child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGINT' ? 130 : 1)));
     });
   } finally {
-    process.off('SIGINT', ignore);
+    process.off('SIGINT', onSigint);
   }
 }
 

@@ -151,9 +151,12 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (stopRequested) process.exit(130);
     stopRequested = true;
     bar.clear();
-    process.stderr.write('stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
+    if (leader)
+      process.stderr.write('stopping after this step and saving a checkpoint (Ctrl-C again to quit at once)\n');
   };
   process.on('SIGINT', onSigint);
+  // Under mpirun: SIGUSR1 (which mpirun passes on to every process) asks for the same clean stop.
+  if (mpi != null) process.on('SIGUSR1', onSigint);
   try {
     const result = await train({
       runDir,
@@ -189,5 +192,6 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGUSR1', onSigint);
   }
 }

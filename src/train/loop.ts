@@ -186,7 +186,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let checked = () => 0;
   const finish = (completed: boolean): TrainResult => {
     outcome = { state: completed ? 'finished' : 'stopped' };
-    if (processes != null) info(`the ${processes.size} processes' weights agreed at ${checked()} check(s)`);
+    if (processes != null && checked() > 0)
+      info(`the ${processes.size} processes' weights agreed at ${checked()} check(s)`);
     return { runDir, backend, globalStep: state.globalStep, completed };
   };
   try {
