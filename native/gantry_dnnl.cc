@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <dnnl.hpp>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -201,6 +202,41 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adam(p, m, v, g, pOut, mOut, vOut, [b1, 1-b1, b2, 1-b2, sqrt(1-b2^t), eps, lr/(1-b1^t)]): one Adam update in one
+// pass, float32 operation for operation as tfjs's ops compute it (src/train/adam.ts), so the result is the same to
+// the bit (no fused multiply-add: ISO C++ mode contracts nothing).
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) return throw_error(env, "adam: expected 8 arguments");
+  size_t n[7] = {0};
+  float* a[7];
+  for (int i = 0; i < 7; i++) {
+    a[i] = float_data(env, argv[i], &n[i]);
+    if (a[i] == nullptr || n[i] != n[0]) return throw_error(env, "adam: expected 7 Float32Arrays of one length");
+  }
+  float s[7];
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_value v;
+    double d = 0;
+    if (napi_get_element(env, argv[7], i, &v) != napi_ok || napi_get_value_double(env, v, &d) != napi_ok) return throw_error(env, "adam: bad scalars");
+    s[i] = static_cast<float>(d);
+  }
+  const float *p = a[0], *m = a[1], *v = a[2], *g = a[3];
+  float *p_out = a[4], *m_out = a[5], *v_out = a[6];
+  for (size_t i = 0; i < n[0]; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * s[0] + gi * s[1];
+    const float vi = v[i] * s[2] + (gi * gi) * s[3];
+    const float denom = std::sqrt(vi) / s[4] + s[5];
+    m_out[i] = mi;
+    v_out[i] = vi;
+    p_out[i] = p[i] - (mi / denom) * s[6];
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -224,8 +260,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"conv", nullptr, Conv, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 3, props);
+  napi_define_properties(env, exports, 4, props);
   return exports;
 }
 

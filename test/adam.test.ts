@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
+import { ADAM_KERNEL } from '../src/backend/kernel_overrides.js';
 import { Adam } from '../src/train/adam.js';
+import { Rng } from '../src/util/random.js';
 
 test("Adam follows PyTorch's update rule (checked in float64) and its state restores exactly", async () => {
   await useBackend('wasm');
@@ -33,4 +35,36 @@ test("Adam follows PyTorch's update rule (checked in float64) and its state rest
   assert.equal(adam.step, 3);
   adam.dispose();
   p.dispose();
+});
+
+test("the native backend's one-pass Adam gives the bits of tfjs's ops", async () => {
+  await useBackend('native');
+  const config = tf.getKernel(ADAM_KERNEL, 'wasm');
+  assert.ok(config != null, 'registered with the oneDNN addon');
+  const rng = new Rng(5);
+  const shape: [number, number] = [257, 33];
+  const start = rng.normals(shape[0] * shape[1]);
+  // Gradients of every scale, zeros and rounding-level ones among them (where Adam is most sensitive).
+  const grads = [0, 1, 2, 3].map(() =>
+    rng.normals(start.length).map((x, i) => (i % 7 === 0 ? 0 : x * 10 ** ((i % 13) - 9))),
+  );
+  const run = () => {
+    const adam = new Adam({ lr: 2e-4, beta1: 0.5, beta2: 0.999, epsilon: 1e-8 });
+    const p = tf.variable(tf.tensor2d(start, shape));
+    const before = tf.memory().numTensors;
+    for (const g of grads) tf.tidy(() => adam.applyGradients({ [p.name]: tf.tensor2d(g, shape) }));
+    const out = [p, ...adam.state([p])].map((t) => Array.from(t.dataSync()));
+    assert.equal(tf.memory().numTensors, before + 2, 'no tensors leak (the two moment slots are new)');
+    adam.dispose();
+    p.dispose();
+    return out;
+  };
+  const fused = run();
+  tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+  try {
+    const plain = run();
+    for (const [k, name] of ['p', 'm', 'v'].entries()) assert.deepEqual(fused[k], plain[k], name);
+  } finally {
+    tf.registerKernel(config);
+  }
 });

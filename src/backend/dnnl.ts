@@ -29,6 +29,17 @@ export interface Dnnl {
     alpha: number,
   ): void;
   setThreads(n: number): void;
+  /** One Adam update in one pass, bit-identical to src/train/adam.ts's tfjs ops (scalars as that file lists them). */
+  adam(
+    p: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    g: Float32Array,
+    pOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    scalars: number[],
+  ): void;
 }
 
 export const DNNL_ADDON = fileURLToPath(new URL('../../../native/build/Release/gantry_dnnl.node', import.meta.url));
@@ -41,6 +52,6 @@ export function loadDnnl(): Dnnl {
   if (!existsSync(DNNL_ADDON))
     throw new Error('the oneDNN addon is not built (apt-get install libdnnl-dev, then npm run build:native)');
   const addon = createRequire(import.meta.url)(DNNL_ADDON) as Omit<Dnnl, 'version'> & { version(): string };
-  loaded = { version: addon.version(), conv: addon.conv, setThreads: addon.setThreads };
+  loaded = { version: addon.version(), conv: addon.conv, setThreads: addon.setThreads, adam: addon.adam };
   return loaded;
 }

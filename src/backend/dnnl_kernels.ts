@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type Dnnl, DnnlOp } from './dnnl.js';
 import {
+  ADAM_KERNEL,
   callReplaced,
   conv2dInfo,
   type Info,
@@ -139,14 +140,29 @@ const kernelFuncs: Record<string, (args: KernelArgs) => Info> = {
   [tf.Conv2DBackpropFilter]: conv2DBackpropFilter,
 };
 
+/** Adam's update of one variable in one native pass (tfjs's ops take ten passes over the heap). */
+function adam({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { p, m, v, g } = inputs as Record<string, Info>;
+  const outputs = [p, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
+  // Views only after the allocations above, which may have grown (and so replaced) the heap.
+  const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  const scalars = attrs.scalars as number[];
+  dnnl!.adam(view(p), view(m), view(v), view(g), view(outputs[0]), view(outputs[1]), view(outputs[2]), scalars);
+  return outputs;
+}
+
 /** Replaces the wasm backend's convolution kernels (as registered now: ORT's or wasm's) with oneDNN ones. */
 export function registerDnnlKernels(addon: Dnnl): void {
   dnnl = addon;
   addon.setThreads(nativeThreads());
   overrideKernels(kernelFuncs, replaced);
+  if (tf.getKernel(ADAM_KERNEL, 'wasm') == null) {
+    tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adam as unknown as tf.KernelFunc });
+  }
 }
 
 /** Puts back the kernels `registerDnnlKernels` replaced (call before `unregisterNativeKernels`). */
 export function unregisterDnnlKernels(): void {
   restoreKernels(replaced);
+  if (tf.getKernel(ADAM_KERNEL, 'wasm') != null) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
 }

@@ -65,6 +65,8 @@ export const trainHelp: CommandHelp = {
     'gantry train --dataset fashion-mnist --epochs 10 --eval-every 2   # FID every 2 epochs, fid.png, best checkpoint',
     'gantry train --data my-digits/ --eval-every 1 --eval-features mnist   # a folder, judged by the MNIST classifier',
     'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
+    'gantry train --processes 2                    # data-parallel on two cores (starts mpirun)',
+    'mpirun -np 8 gantry train --sync-batchnorm    # launched by hand; --hostfile for several machines',
     'gantry train --backend cpu --limit 256 --epochs 1',
     'gantry train --task superres --dataset emoji-twitter --epochs 6   # also colorize, inpaint; PSNR/SSIM each epoch',
     'gantry train --task translate --source emoji-twitter --target emoji-google',
@@ -89,7 +91,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const processes = values.processes as number | undefined;
-  if (processes != null && processes > 1) return launchProcesses(processes, withoutProcesses(argv));
+  if (processes != null && processes > 1 && !values['dry-run'])
+    return launchProcesses(processes, withoutProcesses(argv));
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   const overrides: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];

@@ -5,6 +5,7 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε)
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_KERNEL } from '../backend/kernel_overrides.js';
 
 export interface AdamOptions {
   lr: number;
@@ -33,10 +34,23 @@ export class Adam extends tf.Optimizer {
     const { lr, beta1, beta2, epsilon } = this.options;
     const stepSize = lr / (1 - beta1 ** this.step);
     const sqrtCorrection2 = Math.sqrt(1 - beta2 ** this.step);
+    // The native backend updates each variable in one pass, to the same bits (backend/dnnl_kernels.ts).
+    const fused = tf.getKernel(ADAM_KERNEL, tf.getBackend()) != null;
+    const scalars = [beta1, 1 - beta1, beta2, 1 - beta2, sqrtCorrection2, epsilon, stepSize];
     for (const { name, tensor: g } of list) {
       if (g == null) continue;
       const variable = tf.engine().registeredVariables[name];
       const s = this.slots(name, variable);
+      if (fused) {
+        const [p, m, v] = tf
+          .engine()
+          .runKernel(ADAM_KERNEL, { p: variable, m: s.m, v: s.v, g }, { scalars }) as tf.Tensor[];
+        s.m.assign(m);
+        s.v.assign(v);
+        variable.assign(p);
+        tf.dispose([p, m, v]);
+        continue;
+      }
       tf.tidy(() => {
         const m = tf.add(tf.mul(s.m, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(s.v, beta2), tf.mul(tf.square(g), 1 - beta2));

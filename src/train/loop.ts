@@ -16,6 +16,7 @@ import { batchTensor, epochOrder, stepsPerEpoch } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { defaultCacheDir } from '../data/idx_sets.js';
 import { datasetHash } from '../data/index.js';
+import { UsageError } from '../errors.js';
 import { readCheckpoint, writeCheckpoint } from '../io/checkpoint.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { ResumableOption } from '../options.js';
@@ -168,6 +169,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   config.dataHash = hash;
+  if (processes != null && config.batchSize < processes.size) {
+    plan.dispose();
+    throw new UsageError(
+      `--batch-size ${config.batchSize} is smaller than the ${processes.size} processes (each takes a share of a batch)`,
+    );
+  }
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
 
@@ -271,6 +278,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         let batch = source.next(whole, order, state.step + 1, noise);
         let real = whole;
         const images = whole.shape[0];
+        if (processes != null && images < processes.size) {
+          // An epoch's last batch with fewer images than processes: some would train on none, so none does.
+          tf.dispose([whole, ...batch.tensors]);
+          state.step++;
+          state.globalStep++;
+          continue;
+        }
         if (processes != null) {
           // Every process made the whole batch (and drew its noise); each trains on its own rows of it.
           const [lo, hi] = shardOf(images, processes.rank, processes.size);
