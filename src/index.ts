@@ -4,6 +4,7 @@ export { registerDnnlKernels, unregisterDnnlKernels } from './backend/dnnl_kerne
 export { installSecondOrderGradients } from './backend/gradients.js';
 export { BACKENDS, type BackendChoice, nativeLibrariesInUse, setNativeThreads, useBackend } from './backend/index.js';
 export { timeNativeCalls } from './backend/kernel_overrides.js';
+export { launchedByMpi, loadMpi, type Mpi } from './backend/mpi.js';
 export { registerNativeKernels, unregisterNativeKernels } from './backend/native_kernels.js';
 export { type OnnxGraph, onnxModel } from './backend/onnx.js';
 export { loadOrt, ORT_VERSION } from './backend/ort.js';
@@ -77,6 +78,7 @@ export {
 } from './options.js';
 export { Adam } from './train/adam.js';
 export { diffAugment, instanceNoise } from './train/augment.js';
+export { type Collective, shardOf } from './train/distributed.js';
 export { updateEma } from './train/ema.js';
 export { createGan, disposeGan, type Gan, ganVariables, samplingGenerator } from './train/gan.js';
 export {
@@ -90,5 +92,6 @@ export {
 export { gradientPenalty, r1Penalty } from './train/penalties.js';
 export { Rmsprop } from './train/rmsprop.js';
 export { type StepOptions, trainStep } from './train/step.js';
+export { stepOptions } from './train/wiring.js';
 export { tileImages, toBytes } from './util/pixels.js';
 export { deriveSeed, Rng } from './util/random.js';

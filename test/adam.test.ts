@@ -60,6 +60,13 @@ test("the native backend's one-pass Adam gives the bits of tfjs's ops", async ()
     return out;
   };
   const fused = run();
+  // The update did go through the one-pass kernel.
+  const probe = tf.variable(tf.zeros([4]));
+  const adam = new Adam({ lr: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
+  const profile = await tf.profile(() => adam.applyGradients({ [probe.name]: tf.ones([4]) }));
+  assert.ok(profile.kernelNames.includes(ADAM_KERNEL), `kernels: ${profile.kernelNames}`);
+  adam.dispose();
+  probe.dispose();
   tf.unregisterKernel(ADAM_KERNEL, 'wasm');
   try {
     const plain = run();

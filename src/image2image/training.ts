@@ -18,6 +18,7 @@ import { meanPsnr, meanSsim } from '../metrics/image_quality.js';
 import { runGenerator } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
 import { paired } from '../networks/parts.js';
+import { fnv1a } from '../util/hash.js';
 import { tileImages, toBytes } from '../util/pixels.js';
 import { deriveSeed, Rng } from '../util/random.js';
 import { finishOutput, type ImageTask, inputPicture, makePairs, type PairShape } from './task.js';
@@ -27,18 +28,11 @@ export interface TaskData {
   heldOut: ImageDataset;
 }
 
-/** FNV-1a of a string: a stable hash for the held-out split of image folders. */
-function stableHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** About one image in ten, chosen by a hash of its file name (so adding files does not reshuffle the rest). */
 export function splitHeldOut(data: ImageDataset): TaskData {
   const train: number[] = [];
   const heldOut: number[] = [];
-  for (let i = 0; i < data.count; i++) (stableHash(data.keys?.[i] ?? String(i)) % 10 === 0 ? heldOut : train).push(i);
+  for (let i = 0; i < data.count; i++) (fnv1a(data.keys?.[i] ?? String(i)) % 10 === 0 ? heldOut : train).push(i);
   if (heldOut.length === 0 || train.length === 0)
     throw new DataError(`${data.name}: ${data.count} image(s) are too few to hold some out for evaluation`);
   return {

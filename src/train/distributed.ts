@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { Network } from '../networks/network.js';
+import { fnv1a, fnv1aWords } from '../util/hash.js';
 import type { Batch } from './plugins.js';
 
 /** The collectives a data-parallel run needs (backend/mpi.ts provides them over MPI). */
@@ -137,21 +138,11 @@ export function sharedVariables(...pairs: [Network, tf.Optimizer & { state(v: tf
   });
 }
 
-/** FNV-1a over text: a 32-bit fingerprint that fits a float64 exactly. */
-function fingerprint(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** FNV-1a over the float32 bits of variables. */
 export function weightsFingerprint(variables: tf.Variable[]): string {
-  let h = 0x811c9dc5;
-  for (const v of variables) {
-    const bits = new Uint32Array((v.dataSync() as Float32Array).slice().buffer);
-    for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i], 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+  let h: number | undefined;
+  for (const v of variables) h = fnv1aWords(new Uint32Array((v.dataSync() as Float32Array).slice().buffer), h);
+  return (h ?? 0).toString(16).padStart(8, '0');
 }
 
 /**
@@ -159,7 +150,8 @@ export function weightsFingerprint(variables: tf.Variable[]): string {
  * processes differ from rank 0 (0: all agree).
  */
 export function disagreements(collective: Collective, value: string): number {
-  const mine = fingerprint(value);
+  // A 32-bit hash fits a float64 exactly.
+  const mine = fnv1a(value);
   const root = new Float64Array([mine]);
   collective.broadcast(root, 0);
   const differ = new Float64Array([root[0] === mine ? 0 : 1]);

@@ -145,6 +145,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     );
   }
   state.backend = backend;
+  if (processes != null && config.batchSize < processes.size) {
+    throw new UsageError(
+      `--batch-size ${config.batchSize} is smaller than the ${processes.size} processes (each takes a share of a batch)`,
+    );
+  }
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const plan = await planRun(config, {
     cacheDir,
@@ -156,25 +161,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   });
   const { data } = plan;
   const hash = datasetHash(data);
-  if (options.resume && config.dataHash != null && config.dataHash !== hash) {
+  try {
+    if (options.resume && config.dataHash != null && config.dataHash !== hash) {
+      throw new DataError(
+        `${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`,
+      );
+    }
+    if (processes != null && disagreements(processes, hash) > 0) {
+      throw new DataError(
+        `the processes of this run read different data (${data.name} has hash ${hash} here, rank ${processes.rank})`,
+      );
+    }
+  } catch (err) {
     plan.dispose();
-    throw new DataError(
-      `${runDir} was trained on other data (hash ${config.dataHash}); ${data.name} now has hash ${hash}`,
-    );
-  }
-  if (processes != null && disagreements(processes, hash) > 0) {
-    plan.dispose();
-    throw new DataError(
-      `the processes of this run read different data (${data.name} has hash ${hash} here, rank ${processes.rank})`,
-    );
+    throw err;
   }
   config.dataHash = hash;
-  if (processes != null && config.batchSize < processes.size) {
-    plan.dispose();
-    throw new UsageError(
-      `--batch-size ${config.batchSize} is smaller than the ${processes.size} processes (each takes a share of a batch)`,
-    );
-  }
   const examples = data.count * (config.mirror ? 2 : 1);
   const steps = stepsPerEpoch(examples, config.batchSize);
 
@@ -190,11 +192,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
   const startedAt = new Date().toISOString();
   let outcome: Pick<RunStatus, 'state' | 'error'> = { state: 'failed' };
-  let checked = () => 0;
+  // How many times the processes compared (and agreed on) their weights.
+  let checks = 0;
   const finish = (completed: boolean): TrainResult => {
     outcome = { state: completed ? 'finished' : 'stopped' };
-    if (processes != null && checked() > 0)
-      info(`the ${processes.size} processes' weights agreed at ${checked()} check(s)`);
+    if (processes != null && checks > 0) info(`the ${processes.size} processes' weights agreed at ${checks} check(s)`);
     return { runDir, backend, globalStep: state.globalStep, completed };
   };
   try {
@@ -254,7 +256,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     const source = plan.source(gan);
     // Every epoch (and every --verify-every steps) the processes check that they hold the same weights.
-    let checks = 0;
     const verify = (when: string) => {
       if (processes == null) return;
       const shared = sharedVariables([gan.generator, gan.gOptimizer], [gan.discriminator, gan.dOptimizer]);
@@ -265,7 +266,6 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       }
       checks++;
     };
-    checked = () => checks;
     let lastGLoss = Number.NaN;
     const started = performance.now();
     const startStep = state.globalStep;
