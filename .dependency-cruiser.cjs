@@ -19,8 +19,8 @@ const literal = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * ('train/') or a root file ('config.ts'), relative to src/.
  */
 const LAYERS = [
-  /* 1 */ ['cli/', 'studio/', 'index.ts'], // the commands, the studio server, the library's entry point
-  /* 2 */ ['inference/'], // a trained run's generator: sampling, applying image-to-image runs to files
+  /* 1 */ ['cli/', 'studio/', 'index.ts', 'browser/'], // the commands, the studio server, the library's entry points
+  /* 2 */ ['inference/'], // a trained run's generator: sampling, applying to files, exporting, its weights for pages
   /* 3 */ ['train/'], // the training loop, its plug-ins and parts
   /* 4 */ ['image2image/'], // pix2pix tasks: pairs, held-out data and scores
   /* 5 */ ['metrics/'], // FID, KID, IS, precision/recall, image quality
@@ -54,6 +54,9 @@ const NODE_FREE = [
   '^src/errors\\.ts$',
   '^src/losses\\.ts$',
   '^src/networks/',
+  '^src/browser/', // gantry/web: bundled into any page
+  '^src/inference/generator_weights\\.ts$',
+  '^src/image2image/(apply|degrade|masks|task|tiling)\\.ts$',
   '^src/backend/choices\\.ts$',
   '^src/data/(registry|set|dataset|errors)\\.ts$',
   '^src/data/sets/',

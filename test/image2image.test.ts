@@ -254,7 +254,7 @@ test('bad input to the apply commands is a one-line error and writes nothing', (
   oneLineError(gantry(['inpaint', emoji, out, '--run', run('inpaint')], dir), /--mask <file> is required/);
   oneLineError(
     gantry(['inpaint', emoji, out, '--mask', join(dir, 'mask.png'), '--run', run('inpaint')], dir),
-    /--mask .*mask\.png is 150×100 but the input is 64×64/,
+    /1f600\.png: the mask is 150×100 but the image is 64×64/,
   );
   oneLineError(
     gantry(['colorize', emoji, out, '--run', run('superres')], dir),
@@ -266,6 +266,76 @@ test('bad input to the apply commands is a one-line error and writes nothing', (
   );
   oneLineError(gantry(['translate', emoji, out, '--run', join(dir, 'nowhere')], dir), /not a gantry run folder/);
   assert.throws(() => readFileSync(out));
+});
+
+test('a folder in, a folder out: the same relative paths, the bytes of the one-file command, bad files skipped', async () => {
+  const photos = join(dir, 'photos'),
+    masks = join(dir, 'masks');
+  const names = ['1f600.png', '1f680.png', 'nested/2764-fe0f.png', 'nested/1f431.png', 'nested/deeper/1f34e.png'];
+  for (const name of names) {
+    mkdirSync(join(photos, name, '..'), { recursive: true });
+    copyFileSync(join(TWITTER, name.split('/').pop()!), join(photos, name));
+  }
+  // A JPEG of another size, and a file that is not an image: skipped with a warning naming it.
+  await sharp(join(GOOGLE, '1f680.png'))
+    .flatten({ background: '#ffffff' })
+    .resize(90, 70)
+    .jpeg()
+    .toFile(join(photos, 'rocket.jpg'));
+  writeFileSync(join(photos, 'nested', 'notes.png'), 'not an image');
+  writeFileSync(join(photos, 'README.txt'), 'not listed: not an image extension');
+  const out = join(dir, 'upscaled');
+  let r = gantry(['upscale', photos, out, '--run', run('superres')], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /warning: skipped .*notes\.png: not a PNG, JPEG or WebP image/);
+  assert.match(r.stderr, /wrote 6 images under .* \(1 skipped\)/);
+  for (const name of [...names, 'rocket.jpg']) {
+    const single = join(dir, 'single', name);
+    const one = gantry(['upscale', join(photos, name), single, '--run', run('superres')], dir);
+    assert.equal(one.status, 0, one.stderr);
+    assert.deepEqual(readFileSync(join(out, name)), readFileSync(single), `${name}: folder and one-file bytes`);
+  }
+  assert.deepEqual((await sharp(join(out, 'rocket.jpg')).metadata()).width, 360);
+  // Nothing is overwritten without --overwrite; --strict makes the bad file an error.
+  const before = readFileSync(join(out, names[0]));
+  oneLineError(
+    gantry(['upscale', photos, out, '--run', run('superres')], dir),
+    /1f600\.png exists \(and 5 more\): pass --overwrite/,
+  );
+  oneLineError(
+    gantry(['upscale', photos, out, '--run', run('superres'), '--overwrite', '--strict'], dir),
+    /notes\.png: not a PNG, JPEG or WebP image.*--strict/,
+  );
+  assert.deepEqual(readFileSync(join(out, names[0])), before);
+  oneLineError(
+    gantry(['upscale', photos, join(photos, 'x'), '--run', run('superres')], dir),
+    /must not lie inside the input/,
+  );
+
+  // Inpainting with a folder of masks matched by name: each output changes only what its mask marks.
+  mkdirSync(masks);
+  const holes = Buffer.alloc(64 * 64);
+  for (let y = 10; y < 40; y++) for (let x = 20; x < 50; x++) holes[y * 64 + x] = 255;
+  for (const name of names)
+    await sharp(holes, { raw: { width: 64, height: 64, channels: 1 } })
+      .png()
+      .toFile(join(masks, name.split('/').pop()!));
+  const filled = join(dir, 'filled');
+  r = gantry(['inpaint', photos, filled, '--mask', masks, '--run', run('inpaint')], dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /rocket\.jpg: no mask for it/);
+  for (const name of names) {
+    const [original, result] = [await rgba(join(photos, name)), await rgba(join(filled, name))];
+    const changed = (inside: boolean) =>
+      Array.from({ length: 64 * 64 }).filter(
+        (_, p) =>
+          (holes[p] !== 0) === inside &&
+          original.data[p * 4 + 3] === 255 &&
+          [0, 1, 2].some((k) => original.data[p * 4 + k] !== result.data[p * 4 + k]),
+      ).length;
+    assert.equal(changed(false), 0, name);
+    assert.ok(changed(true) > 0, name);
+  }
 });
 
 test('translation trains on two image folders matched by file name', () => {

@@ -1,5 +1,4 @@
 /** The studio server's HTTP API (src/studio/server.ts), typed. */
-import type { TrainConfig } from '../src/config.js';
 
 /** A run as the server sums it up (many fields are null for a broken run whose config cannot be read). */
 export type { RunState, RunSummary } from '../src/studio/runs.js';
@@ -28,13 +27,6 @@ export interface MetricsChunk {
   reset?: boolean;
 }
 
-export interface GeneratorManifest {
-  config: TrainConfig;
-  weights: 'ema' | 'raw';
-  /** Where each variable lies in generator.bin, in float32 elements. */
-  tensors: { name: string; shape: number[]; offset: number }[];
-}
-
 /** The API path of a run; each part of its id is escaped. */
 export function runPath(id: string): string {
   return `/api/runs/${id.split('/').map(encodeURIComponent).join('/')}`;
@@ -48,12 +40,6 @@ export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
   return (await res.json()) as T;
-}
-
-export async function getBinary(url: string): Promise<ArrayBuffer> {
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${(await res.text()).slice(0, 300)}`);
-  return res.arrayBuffer();
 }
 
 export const listRuns = () => getJson<{ root: string; runs: RunSummary[] }>('/api/runs');

@@ -19,9 +19,15 @@ export interface StudioHooks {
   } | null;
   /** Playground: the eigen-decomposition behind the latent sliders, for checking it. */
   latent: { values: number[]; residual: number; orthogonality: number } | null;
+  /** Apply view: the backend in use, each picture's output (null until made) and the messages shown. */
+  apply: {
+    backend: string;
+    items: { name: string; output: { width: number; height: number; channels: number; pixels: Uint8Array } | null }[];
+    errors: string[];
+  } | null;
 }
 
-export const hooks: StudioHooks = { view: '', ready: false, charts: {}, play: null, latent: null };
+export const hooks: StudioHooks = { view: '', ready: false, charts: {}, play: null, latent: null, apply: null };
 (globalThis as unknown as { __studio: StudioHooks }).__studio = hooks;
 
 export function resetHooks(view: string): void {
@@ -30,4 +36,5 @@ export function resetHooks(view: string): void {
   hooks.charts = {};
   hooks.play = null;
   hooks.latent = null;
+  hooks.apply = null;
 }

@@ -7,6 +7,7 @@ import {
   getMetrics,
   getRun,
   isEvalLine,
+  isImage2Image,
   isStepLine,
   type MetricsLine,
   type RunSummary,
@@ -228,7 +229,11 @@ export function liveView(root: HTMLElement, id: string): View {
           h(
             'nav',
             { class: 'links' },
-            run.hasCheckpoint && run.status !== 'broken' ? h('a', { href: routes.play(run.id) }, 'Playground →') : null,
+            run.hasCheckpoint && run.status !== 'broken'
+              ? isImage2Image(run)
+                ? h('a', { href: routes.apply(run.id) }, 'Apply →')
+                : h('a', { href: routes.play(run.id) }, 'Playground →')
+              : null,
           ),
         );
         const p = progress(run, steps);

@@ -44,6 +44,15 @@ async function show(): Promise<void> {
       if (current === placeholder) current = playgroundView(view, route.id, route.params);
       break;
     }
+    case 'apply': {
+      const view = h('div');
+      main.append(view);
+      const placeholder: View = { destroy: () => {} };
+      current = placeholder;
+      const { applyView } = await import('./apply.js');
+      if (current === placeholder) current = applyView(view, route.id, route.params);
+      break;
+    }
   }
 }
 

@@ -5,10 +5,11 @@
  * Loaded on demand: it is the only view that needs TensorFlow.js.
  */
 
+import type { GantryRun } from '../src/browser/index.js';
 import { latentNoise } from '../src/networks/generate.js';
 import { getRun, isImage2Image, type RunSummary, runClasses } from './api.js';
 import { drawImage, errorBox, fmt, h } from './dom.js';
-import { BACKEND_CHOICES, type BackendChoice, BrowserGenerator, useBackend } from './generator.js';
+import { BACKEND_CHOICES, type BackendChoice, firstLayer, loadRunGenerator, useBackend } from './generator.js';
 import { hooks } from './hooks.js';
 import { type LatentDirections, latentDirections, slerp } from './latent.js';
 import { routes, type View } from './router.js';
@@ -16,12 +17,6 @@ import { statusBadge } from './runs.js';
 
 const GRID = 16;
 const DIRECTIONS = 6;
-const commands: Record<string, string> = {
-  superres: 'upscale',
-  colorize: 'colorize',
-  inpaint: 'inpaint',
-  translate: 'translate',
-};
 
 export function playgroundView(root: HTMLElement, id: string, params: URLSearchParams): View {
   let destroyed = false;
@@ -31,21 +26,8 @@ export function playgroundView(root: HTMLElement, id: string, params: URLSearchP
     .then((run) => {
       if (destroyed) return;
       if (isImage2Image(run)) {
-        root.replaceChildren(
-          h(
-            'section',
-            { class: 'play' },
-            h('h1', {}, `Playground · ${run.id}`),
-            h(
-              'p',
-              {},
-              `This is an image-to-image run (task ${run.task}): its generator maps an input image, not latent noise. ` +
-                `Apply it to a picture with: `,
-              h('code', {}, `gantry ${commands[run.task!] ?? run.task} in.png out.png --run <runs>/${run.id}`),
-            ),
-          ),
-        );
-        hooks.ready = true;
+        // Its generator maps images, not noise: the Apply view is where it runs.
+        location.replace(routes.apply(run.id));
         return;
       }
       if (!run.hasCheckpoint)
@@ -77,7 +59,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     picked: 0,
     offsets: new Float32Array(DIRECTIONS),
   };
-  let gen: BrowserGenerator | null = null;
+  let gen: GantryRun | null = null;
   let directions: LatentDirections | null = null;
   let gridImages: Uint8Array[] = [];
   let destroyed = false;
@@ -286,7 +268,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const seed = state.seed;
     const klass = state.klass;
     const started = performance.now();
-    const images = await g.generate(latentNoise(seed, GRID, g.latentDim), labelsFor(GRID));
+    const images = pixelsOf(await g.generateLatents(latentNoise(seed, GRID, g.latentDim), labelsFor(GRID)));
     const ms = performance.now() - started;
     const [height, width, channels] = g.imageShape;
     gridImages = images;
@@ -316,7 +298,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
       klass,
       images: gridImages,
       directions: directions?.vectors.length ?? 0,
-      weights: g.weights,
+      weights: g.manifest.weights,
     };
     hooks.ready = true;
   });
@@ -328,7 +310,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const g = gen!;
     const labels = labelsFor(state.picked + 1);
     const offsets = Array.from(state.offsets).join();
-    const [image] = await g.generate(pickedZ(), labels ? labels.subarray(state.picked) : null);
+    const [image] = pixelsOf(await g.generateLatents(pickedZ(), labels ? labels.subarray(state.picked) : null));
     drawImage(big, image, ...g.imageShape);
     big.dataset.offsets = offsets;
     const moved = state.offsets.some((o) => o !== 0);
@@ -341,7 +323,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const t = Number(tSlider.value);
     const za = latentNoise(clampSeed(Number(seedA.value)), 1, g.latentDim);
     const zb = latentNoise(clampSeed(Number(seedB.value)), 1, g.latentDim);
-    const [image] = await g.generate(slerp(za, zb, t), labelsFor(1));
+    const [image] = pixelsOf(await g.generateLatents(slerp(za, zb, t), labelsFor(1)));
     drawImage(lerpCanvas, image, ...g.imageShape);
     tLabel.textContent = `t = ${t.toFixed(2)}`;
     lerpCanvas.dataset.t = t.toFixed(2);
@@ -416,12 +398,11 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
       backendInUse.textContent = state.backend === 'auto' || backend !== state.backend ? `(using ${backend})` : '';
       gen?.dispose();
       gen = null;
-      const next = await BrowserGenerator.load(run.id, state.weights);
+      const next = await loadRunGenerator(run.id, state.weights);
       if (destroyed) return next.dispose();
       gen = next;
-      directions = gen.firstLayer
-        ? latentDirections(gen.firstLayer.kernel, gen.firstLayer.cols, gen.latentDim, DIRECTIONS)
-        : null;
+      const first = firstLayer(gen);
+      directions = first ? latentDirections(first.kernel, first.cols, gen.latentDim, DIRECTIONS) : null;
       hooks.latent = directions && {
         values: directions.values,
         residual: directions.residual,
@@ -444,6 +425,8 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     gen?.dispose();
   };
 }
+
+const pixelsOf = (images: { pixels: Uint8Array }[]) => images.map((i) => i.pixels);
 
 function clampSeed(x: number): number {
   return Number.isFinite(x) ? Math.min(2 ** 32 - 1, Math.max(0, Math.floor(x))) : 0;

@@ -1,4 +1,7 @@
-/** Hash routes: #/runs, #/run/<id>, #/play/<id>[?backend=&seed=&weights=], #/compare/<a>/<b> (ids escaped whole). */
+/**
+ * Hash routes: #/runs, #/run/<id>, #/play/<id>[?backend=&seed=&weights=], #/apply/<id>[?backend=&weights=],
+ * #/compare/<a>/<b> (ids escaped whole).
+ */
 
 export interface View {
   destroy(): void;
@@ -11,6 +14,7 @@ export const routes = {
     const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
     return `#/play/${encodeURIComponent(id)}${query ? `?${query}` : ''}`;
   },
+  apply: (id: string) => `#/apply/${encodeURIComponent(id)}`,
   compare: (a: string, b: string) => `#/compare/${encodeURIComponent(a)}/${encodeURIComponent(b)}`,
 };
 
@@ -18,6 +22,7 @@ export type Route =
   | { name: 'runs' }
   | { name: 'run'; id: string }
   | { name: 'play'; id: string; params: URLSearchParams }
+  | { name: 'apply'; id: string; params: URLSearchParams }
   | { name: 'compare'; a: string; b: string };
 
 export function parseRoute(hash: string): Route {
@@ -25,6 +30,7 @@ export function parseRoute(hash: string): Route {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] === 'run' && parts[1]) return { name: 'run', id: parts[1] };
   if (parts[0] === 'play' && parts[1]) return { name: 'play', id: parts[1], params: new URLSearchParams(query) };
+  if (parts[0] === 'apply' && parts[1]) return { name: 'apply', id: parts[1], params: new URLSearchParams(query) };
   if (parts[0] === 'compare' && parts[1] && parts[2]) return { name: 'compare', a: parts[1], b: parts[2] };
   return { name: 'runs' };
 }

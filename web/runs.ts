@@ -98,7 +98,9 @@ export function runsView(root: HTMLElement): View {
         h('a', { href: routes.run(run.id) }, 'training'),
         ' · ',
         run.hasCheckpoint && run.status !== 'broken'
-          ? h('a', { href: routes.play(run.id) }, 'playground')
+          ? isImage2Image(run)
+            ? h('a', { href: routes.apply(run.id) }, 'apply')
+            : h('a', { href: routes.play(run.id) }, 'playground')
           : h('span', { class: 'muted' }, 'no checkpoint'),
       ),
     );

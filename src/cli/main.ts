@@ -5,6 +5,7 @@ import { TrainingDivergedError } from '../train/loop.js';
 import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { sampleCommand } from './sample.js';
 import { studioCommand } from './studio.js';
 import { trainCommand } from './train.js';
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
   eval: { run: evalCommand, summary: 'FID, KID, IS, precision/recall and mode coverage of a run or folder' },
   studio: { run: studioCommand, summary: 'a local web app over a runs folder: runs, live curves, samples, playground' },
+  export: { run: exportCommand, summary: "write a run's generator for web pages (gantry/web, examples/)" },
   data: { run: dataCommand, summary: 'describe or download data sets (gantry data info|download)' },
   upscale: { run: applyCommand('superres'), summary: 'upscale an image with a --task superres run' },
   colorize: { run: applyCommand('colorize'), summary: 'colour a gray image with a --task colorize run' },

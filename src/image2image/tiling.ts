@@ -39,6 +39,13 @@ export function tileWeights(starts: number[], tile: number): Float32Array[] {
   });
 }
 
+/** One image for `tiledApplyMany`: [height, width, cIn] floats. */
+export interface TiledImage {
+  image: Float32Array;
+  height: number;
+  width: number;
+}
+
 /**
  * fn applied to `image` [h, w, cIn] in tile×tile windows with starts spaced tile − overlap apart (the last flush
  * with the bottom/right edge), `chunk` tiles per call; → [h, w, cOut]. An image smaller than the tile is padded
@@ -57,26 +64,52 @@ export function tiledApply(
   fn: TileFn,
   chunk = 32,
 ): Float32Array {
-  checkShape('tiledApply', image, [h, w, cIn]);
+  return tiledApplyMany([{ image, height: h, width: w }], cIn, tile, overlap, cOut, fn, chunk)[0];
+}
+
+/**
+ * `tiledApply` over several images at once: the tiles of all of them, in order, fill fn's calls of `chunk` tiles,
+ * so many small images cost a few large calls instead of one small call each.
+ */
+export function tiledApplyMany(
+  images: TiledImage[],
+  cIn: number,
+  tile: number,
+  overlap: number,
+  cOut: number,
+  fn: TileFn,
+  chunk = 32,
+): Float32Array[] {
   if (!Number.isInteger(tile) || tile < 1 || !Number.isInteger(overlap) || overlap < 0 || overlap >= tile) {
     throw new Error(
       `tiledApply: expected integers tile ≥ 1 and 0 ≤ overlap < tile, got tile ${tile}, overlap ${overlap}`,
     );
   }
-  const ys = tileStarts(h, tile, overlap),
-    xs = tileStarts(w, tile, overlap);
-  const wy = tileWeights(ys, tile),
-    wx = tileWeights(xs, tile);
-  const tiles = ys.flatMap((_, i) => xs.map((_, j) => [i, j]));
-  const sum = new Float64Array(h * w * cOut),
-    total = new Float64Array(h * w);
+  const plans = images.map(({ image, height: h, width: w }) => {
+    checkShape('tiledApply', image, [h, w, cIn]);
+    const ys = tileStarts(h, tile, overlap),
+      xs = tileStarts(w, tile, overlap);
+    return {
+      image,
+      h,
+      w,
+      ys,
+      xs,
+      wy: tileWeights(ys, tile),
+      wx: tileWeights(xs, tile),
+      sum: new Float64Array(h * w * cOut),
+      total: new Float64Array(h * w),
+    };
+  });
+  const tiles = plans.flatMap((plan, k) => plan.ys.flatMap((_, i) => plan.xs.map((_, j) => [k, i, j])));
   const inSize = tile * tile * cIn,
     outSize = tile * tile * cOut;
   for (let first = 0; first < tiles.length; first += chunk) {
     const batch = tiles.slice(first, first + chunk),
       count = batch.length;
     const input = new Float32Array(count * inSize);
-    batch.forEach(([i, j], b) => {
+    batch.forEach(([k, i, j], b) => {
+      const { image, h, w, ys, xs } = plans[k];
       for (let ty = 0; ty < tile; ty++) {
         for (let tx = 0; tx < tile; tx++) {
           // Clamping the source index is the edge-replication padding for images smaller than the tile.
@@ -88,7 +121,8 @@ export function tiledApply(
     });
     const output = fn(input, count);
     checkShape('tiledApply: fn output', output, [count, tile, tile, cOut]);
-    batch.forEach(([i, j], b) => {
+    batch.forEach(([k, i, j], b) => {
+      const { h, w, ys, xs, wy, wx, sum, total } = plans[k];
       for (let ty = 0; ty < tile && ys[i] + ty < h; ty++) {
         for (let tx = 0; tx < tile && xs[j] + tx < w; tx++) {
           const p = (ys[i] + ty) * w + xs[j] + tx,
@@ -100,7 +134,9 @@ export function tiledApply(
       }
     });
   }
-  const out = new Float32Array(h * w * cOut);
-  for (let i = 0; i < out.length; i++) out[i] = sum[i] / total[Math.floor(i / cOut)];
-  return out;
+  return plans.map(({ h, w, sum, total }) => {
+    const out = new Float32Array(h * w * cOut);
+    for (let i = 0; i < out.length; i++) out[i] = sum[i] / total[Math.floor(i / cOut)];
+    return out;
+  });
 }

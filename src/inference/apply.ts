@@ -1,60 +1,64 @@
 /**
- * A trained image-to-image run applied to an image file of any size: `gantry upscale|colorize|inpaint|translate`.
- * The picture is composited on the background the run trained with, run through G in overlapping tiles of the
- * training size (blended, so no seams), and written with its alpha channel kept (upscaled with the picture for
- * super-resolution). Inpainting reads a mask image of the same size: white (luma > 127) marks missing pixels; every
- * other pixel is returned exactly as it was.
+ * A trained image-to-image run applied to image files: `gantry upscale|colorize|inpaint|translate IN OUT` on one
+ * file or on a whole folder (recursively, the same relative paths under OUT), and the library's `applyRun`. Files
+ * are decoded and encoded here with sharp; the pixels come from image2image/apply.ts, which the studio's Apply
+ * view and `gantry/web` run too. The generator is loaded once and the tiles of many pictures share its batches.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
 import sharp from 'sharp';
 import type { TrainConfig } from '../config.js';
-import { DATASETS } from '../data/registry.js';
 import { UsageError } from '../errors.js';
-import { bicubicResize, clampUnit, luma } from '../image2image/degrade.js';
-import { applyMask, composite, withMaskChannel } from '../image2image/masks.js';
+import {
+  type AppliedPicture,
+  type ApplyItem,
+  applyGenerator,
+  checkRunTask,
+  MAX_OUTPUT_PIXELS,
+  outputSize,
+  type Picture,
+  TASK_COMMANDS,
+  tileOverlap,
+} from '../image2image/apply.js';
 import type { ImageTask } from '../image2image/task.js';
-import { tiledApply } from '../image2image/tiling.js';
 import { writeFileAtomic } from '../io/files.js';
-import { runGenerator } from '../networks/generate.js';
+import type { Network } from '../networks/network.js';
 import { loadRunGenerator } from './sample.js';
 
-/** The command that applies each task. */
-export const TASK_COMMANDS: Record<ImageTask, string> = {
-  superres: 'upscale',
-  colorize: 'colorize',
-  inpaint: 'inpaint',
-  translate: 'translate',
-};
+export { TASK_COMMANDS };
 
-/** The largest output written, in pixels (64 megapixels: ~1 GB of floats while it is made). */
-const MAX_OUTPUT_PIXELS = 64 * 2 ** 20;
-const OUTPUT_FORMATS: Record<string, 'png' | 'jpeg' | 'webp'> = {
+const FORMATS: Record<string, 'png' | 'jpeg' | 'webp'> = {
   '.png': 'png',
   '.jpg': 'jpeg',
   '.jpeg': 'jpeg',
   '.webp': 'webp',
 };
+/** Pictures decoded, applied and written together in a folder run: bounds memory, keeps G's batches full. */
+const PICTURES_PER_GROUP = 64;
 
 export interface ApplyOptions {
   runDir: string;
   input: string;
   output: string;
-  /** Inpainting: the mask image. */
+  /** Inpainting: the mask image (for a folder: a folder of masks matched by relative path or name, or one mask). */
   mask?: string;
   /** Pixels by which neighbouring tiles overlap (default: a quarter of the tile). */
   overlap?: number;
 }
 
-interface Picture {
-  width: number;
-  height: number;
-  /** RGBA bytes. */
-  rgba: Uint8Array;
-  hasAlpha: boolean;
+export interface FolderOptions extends ApplyOptions {
+  /** Replace files already in the output folder (default: refuse to start). */
+  overwrite?: boolean;
+  /** An unreadable input or mask is an error (default: skipped with a warning). */
+  strict?: boolean;
+  /** Called after each group of pictures is written. */
+  onProgress?: (done: number, total: number) => void;
+  /** Called for each input skipped, with the reason. */
+  onSkip?: (file: string, reason: string) => void;
 }
 
-async function readPicture(path: string, what: string): Promise<Picture> {
+/** Decodes a PNG, JPEG or WebP file (EXIF orientation applied) to RGBA bytes; a user error naming it otherwise. */
+export async function readPicture(path: string, what = 'input'): Promise<Picture> {
   if (!existsSync(path)) throw new UsageError(`${what} ${path}: no such file`);
   try {
     const image = sharp(readFileSync(path)).rotate();
@@ -72,117 +76,197 @@ async function readPicture(path: string, what: string): Promise<Picture> {
   }
 }
 
-/** The picture as [h, w, channels] floats in [−1, 1], composited on the background (sRGB; gray by Rec. 601 luma). */
-function toUnit(p: Picture, channels: number, background: number): Float32Array {
-  const n = p.width * p.height;
-  const rgb = new Float32Array(n * 3);
-  for (let i = 0; i < n; i++) {
-    const a = p.rgba[i * 4 + 3] / 255;
-    for (let k = 0; k < 3; k++) rgb[i * 3 + k] = (p.rgba[i * 4 + k] * a + background * (1 - a)) / 127.5 - 1;
-  }
-  return channels === 3 ? rgb : luma(rgb, 1, p.height, p.width);
+/** The format a file name asks for, or a user error. */
+function formatOf(path: string): 'png' | 'jpeg' | 'webp' {
+  const format = FORMATS[extname(path).toLowerCase()];
+  if (format == null) throw new UsageError(`${path}: the output must end in .png, .jpg, .jpeg or .webp`);
+  return format;
 }
 
-/** G's input for the picture, and the size of G's output image. */
-async function taskInput(
-  task: ImageTask,
-  config: TrainConfig,
-  p: Picture,
-  image: Float32Array,
-  maskPath: string | undefined,
-) {
-  const c = config.channels;
-  const { width: w, height: h } = p;
-  switch (task) {
-    case 'superres': {
-      const s = config.srScale;
-      return {
-        input: clampUnit(bicubicResize(image, 1, h, w, c, h * s, w * s)),
-        height: h * s,
-        width: w * s,
-        masks: null,
-      };
-    }
-    case 'colorize':
-      return { input: c === 3 ? luma(image, 1, h, w) : image, height: h, width: w, masks: null };
-    case 'translate':
-      return { input: image, height: h, width: w, masks: null };
-    case 'inpaint': {
-      if (maskPath == null)
-        throw new UsageError(
-          '--mask <file> is required: an image the size of the input, white where pixels are missing',
-        );
-      const m = await readPicture(maskPath, '--mask');
-      if (m.width !== w || m.height !== h)
-        throw new UsageError(`--mask ${maskPath} is ${m.width}×${m.height} but the input is ${w}×${h}`);
-      const masks = Float32Array.from({ length: w * h }, (_, i) =>
-        0.299 * m.rgba[i * 4] + 0.587 * m.rgba[i * 4 + 1] + 0.114 * m.rgba[i * 4 + 2] > 127 ? 1 : 0,
-      );
-      return {
-        input: withMaskChannel(applyMask(image, masks, 1, h, w, c, 0), masks, 1, h, w, c),
-        height: h,
-        width: w,
-        masks,
-      };
-    }
-  }
+/** An applied picture encoded as `format`: the same bytes whichever command or API made it. */
+export async function encodePicture(p: AppliedPicture, format: 'png' | 'jpeg' | 'webp'): Promise<Uint8Array> {
+  return sharp(p.pixels, { raw: { width: p.width, height: p.height, channels: p.channels } })
+    .toFormat(format)
+    .toBuffer();
 }
 
-/** The input's alpha at the output's size (bicubic for super-resolution), or null for an opaque input. */
-function outputAlpha(p: Picture, width: number, height: number): Uint8Array | null {
-  if (!p.hasAlpha) return null;
-  const alpha = Float32Array.from({ length: p.width * p.height }, (_, i) => p.rgba[i * 4 + 3] / 127.5 - 1);
-  const resized = width === p.width ? alpha : clampUnit(bicubicResize(alpha, 1, p.height, p.width, 1, height, width));
-  return Uint8Array.from(resized, (v) => Math.round((v + 1) * 127.5));
+/** A run folder's generator for `task`, or the user error saying what the run was trained for. */
+function loadTaskRun(runDir: string, task?: ImageTask): { generator: Network; config: TrainConfig; task: ImageTask } {
+  const { generator, config } = loadRunGenerator(runDir);
+  const trained = config.task;
+  try {
+    if (trained === 'none' && task == null)
+      throw new UsageError(`--run ${runDir} was trained as a GAN from latent noise, not an image-to-image --task`);
+    if (task != null) checkRunTask(config, task, `--run ${runDir}`);
+  } catch (err) {
+    generator.store.dispose();
+    throw err;
+  }
+  return { generator, config, task: trained as ImageTask };
+}
+
+/**
+ * The run in `runDir` (trained with `--task superres|colorize|inpaint|translate`) applied to pictures or image
+ * files; `masks` (inpainting) pairs one mask with each image, or gives one for all. Returns the output pixels.
+ */
+export async function applyRun(
+  runDir: string,
+  images: (string | Picture)[],
+  options: { masks?: (string | Picture)[]; overlap?: number } = {},
+): Promise<AppliedPicture[]> {
+  const read = (x: string | Picture, what: string) => (typeof x === 'string' ? readPicture(x, what) : x);
+  const pictures = await Promise.all(images.map((x) => read(x, 'input')));
+  const masks = await Promise.all((options.masks ?? []).map((x) => read(x, 'mask')));
+  if (masks.length > 1 && masks.length !== pictures.length)
+    throw new UsageError(`${masks.length} masks for ${pictures.length} images: give one mask, or one per image`);
+  const run = loadTaskRun(runDir);
+  try {
+    const items = pictures.map((picture, i) => ({ picture, mask: masks.length > 1 ? masks[i] : masks[0] }));
+    const names = images.map((x, i) => (typeof x === 'string' ? x : `image ${i + 1}`));
+    return applyGenerator(run.generator, run.config, run.task, items, { overlap: options.overlap, names });
+  } finally {
+    run.generator.store.dispose();
+  }
 }
 
 /** Applies the run in `runDir` (trained with `--task task`) to one file; returns the output's size. */
 export async function applyToFile(task: ImageTask, options: ApplyOptions): Promise<{ width: number; height: number }> {
-  const format = OUTPUT_FORMATS[extname(options.output).toLowerCase()];
-  if (format == null) throw new UsageError(`${options.output}: the output must end in .png, .jpg, .jpeg or .webp`);
+  const format = formatOf(options.output);
   const picture = await readPicture(options.input, 'input');
-  const { generator, config } = loadRunGenerator(options.runDir);
+  if (task === 'inpaint' && options.mask == null)
+    throw new UsageError('--mask <file> is required: an image the size of the input, white where pixels are missing');
+  const mask = options.mask == null ? undefined : await readPicture(options.mask, '--mask');
+  const run = loadTaskRun(options.runDir, task);
   try {
-    if (config.task !== task) {
-      const trained =
-        config.task === 'none'
-          ? 'a GAN from latent noise'
-          : `--task ${config.task} (use gantry ${TASK_COMMANDS[config.task]})`;
-      throw new UsageError(`--run ${options.runDir} was trained as ${trained}, not --task ${task}`);
-    }
-    const tile = config.imageSize;
-    const overlap = options.overlap ?? tile / 4;
-    if (overlap < 0 || overlap >= tile)
-      throw new UsageError(`--overlap must be between 0 and ${tile - 1} (the tile is ${tile} pixels), got ${overlap}`);
-    const scale = task === 'superres' ? config.srScale : 1;
-    if (picture.width * picture.height * scale * scale > MAX_OUTPUT_PIXELS) {
-      throw new UsageError(
-        `input ${options.input}: ${picture.width}×${picture.height} is too large (the output may have at most ${MAX_OUTPUT_PIXELS / 2 ** 20} megapixels)`,
-      );
-    }
-    const background =
-      (config.data == null ? DATASETS[config.dataset].background : config.background) === 'white' ? 255 : 0;
-    const image = toUnit(picture, config.channels, background);
-    const { input, width, height, masks } = await taskInput(task, config, picture, image, options.mask);
-    const cIn = input.length / (width * height);
-    let output = tiledApply(input, height, width, cIn, tile, overlap, config.channels, (tiles, count) =>
-      runGenerator(generator, tiles, count),
-    );
-    if (masks != null) output = composite(output, image, masks, 1, height, width, config.channels);
-    const alpha = outputAlpha(picture, width, height);
-    const c = config.channels + (alpha ? 1 : 0);
-    const bytes = new Uint8Array(width * height * c);
-    for (let i = 0; i < width * height; i++) {
-      for (let k = 0; k < config.channels; k++)
-        bytes[i * c + k] = Math.max(0, Math.min(255, Math.round((output[i * config.channels + k] + 1) * 127.5)));
-      if (alpha) bytes[i * c + config.channels] = alpha[i];
-    }
-    const encoded = await sharp(bytes, { raw: { width, height, channels: c as 1 | 2 | 3 | 4 } })
-      .toFormat(format)
-      .toBuffer();
-    writeFileAtomic(options.output, encoded);
-    return { width, height };
+    const [out] = applyGenerator(run.generator, run.config, task, [{ picture, mask }], {
+      overlap: options.overlap,
+      names: [`input ${options.input}`],
+    });
+    writeFileAtomic(options.output, await encodePicture(out, format));
+    return { width: out.width, height: out.height };
   } finally {
-    generator.store.dispose();
+    run.generator.store.dispose();
+  }
+}
+
+/** Image files under `dir`, recursively, as paths relative to it (sorted, `/`-separated on every platform). */
+export function listImages(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (sub: string) => {
+    for (const entry of readdirSync(join(dir, sub), { withFileTypes: true })) {
+      const rel = sub === '' ? entry.name : `${sub}/${entry.name}`;
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.isFile() && FORMATS[extname(entry.name).toLowerCase()] != null) found.push(rel);
+    }
+  };
+  walk('');
+  return found.sort();
+}
+
+/** The mask for `rel` in a folder of masks: the same relative path with any image extension, else the same name. */
+function maskFileFor(maskDir: string, rel: string): string | null {
+  const stem = rel.slice(0, rel.length - extname(rel).length);
+  const name = stem.slice(stem.lastIndexOf('/') + 1);
+  for (const base of [stem, name]) {
+    for (const ext of Object.keys(FORMATS)) {
+      const path = join(maskDir, base + ext);
+      if (existsSync(path)) return path;
+    }
+  }
+  return null;
+}
+
+/**
+ * Applies the run to every image under the folder `options.input`, writing the same relative paths under
+ * `options.output` (same format as each input). Refuses to start if any output exists (unless `overwrite`);
+ * unreadable inputs or masks are skipped (an error with `strict`). Returns the counts.
+ */
+export async function applyToFolder(
+  task: ImageTask,
+  options: FolderOptions,
+): Promise<{ written: number; skipped: number }> {
+  const inDir = resolve(options.input),
+    outDir = resolve(options.output);
+  if (outDir === inDir || outDir.startsWith(inDir + sep))
+    throw new UsageError(`${options.output}: the output folder must not lie inside the input folder ${options.input}`);
+  if (existsSync(outDir) && !statSync(outDir).isDirectory())
+    throw new UsageError(`${options.output}: the input is a folder, so the output must be a folder too`);
+  const files = listImages(inDir);
+  if (files.length === 0) throw new UsageError(`${options.input}: no PNG, JPEG or WebP images in this folder`);
+  if (!options.overwrite) {
+    const existing = files.filter((rel) => existsSync(join(outDir, rel)));
+    if (existing.length > 0) {
+      const more = existing.length > 1 ? ` (and ${existing.length - 1} more)` : '';
+      throw new UsageError(`${join(options.output, existing[0])} exists${more}: pass --overwrite to replace`);
+    }
+  }
+  let sharedMask: Picture | undefined;
+  let maskDir: string | null = null;
+  if (task === 'inpaint') {
+    if (options.mask == null)
+      throw new UsageError('--mask is required: a folder of masks matched by file name, or one mask for all images');
+    if (existsSync(options.mask) && statSync(options.mask).isDirectory()) maskDir = options.mask;
+    else sharedMask = await readPicture(options.mask, '--mask');
+  }
+  const run = loadTaskRun(options.runDir, task);
+  try {
+    const overlap = tileOverlap(run.config, options.overlap);
+    let written = 0,
+      skipped = 0;
+    const skip = (file: string, reason: string) => {
+      if (options.strict) throw new UsageError(`${reason} (--strict)`);
+      skipped++;
+      options.onSkip?.(file, reason);
+    };
+    for (let first = 0; first < files.length; first += PICTURES_PER_GROUP) {
+      const group = files.slice(first, first + PICTURES_PER_GROUP);
+      const read = await Promise.all(
+        group.map(async (rel): Promise<{ rel: string; item: ApplyItem } | { rel: string; error: string }> => {
+          const path = join(inDir, rel);
+          try {
+            const picture = await readPicture(path, 'input');
+            const size = outputSize(run.config, picture.width, picture.height);
+            if (size.width * size.height > MAX_OUTPUT_PIXELS)
+              return { rel, error: `${path}: ${picture.width}×${picture.height} is too large for this run` };
+            if (task !== 'inpaint') return { rel, item: { picture } };
+            const maskPath = maskDir == null ? null : maskFileFor(maskDir, rel);
+            if (maskDir != null && maskPath == null) return { rel, error: `${path}: no mask for it in ${maskDir}` };
+            const mask = maskPath == null ? sharedMask : await readPicture(maskPath, '--mask');
+            if (mask != null && (mask.width !== picture.width || mask.height !== picture.height)) {
+              return {
+                rel,
+                error: `${path}: the mask is ${mask.width}×${mask.height} but the image is ${picture.width}×${picture.height}`,
+              };
+            }
+            return { rel, item: { picture, mask } };
+          } catch (err) {
+            return { rel, error: (err as Error).message };
+          }
+        }),
+      );
+      const ok: { rel: string; item: ApplyItem }[] = [];
+      for (const r of read) {
+        if ('error' in r) skip(join(inDir, r.rel), r.error);
+        else ok.push(r);
+      }
+      const outputs = applyGenerator(
+        run.generator,
+        run.config,
+        task,
+        ok.map((r) => r.item),
+        { overlap, names: ok.map((r) => join(options.input, r.rel)) },
+      );
+      await Promise.all(
+        outputs.map(async (out, i) => {
+          const rel = ok[i].rel;
+          writeFileAtomic(join(outDir, rel), await encodePicture(out, formatOf(rel)));
+        }),
+      );
+      written += ok.length;
+      options.onProgress?.(first + group.length, files.length);
+    }
+    return { written, skipped };
+  } finally {
+    run.generator.store.dispose();
   }
 }

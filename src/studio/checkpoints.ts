@@ -4,6 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { parseSavedConfig, type TrainConfig } from '../config.js';
+import { type GeneratorTensor, packGenerator } from '../inference/generator_weights.js';
 import { readCheckpoint } from '../io/checkpoint.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
 import { runFile, statOrNull } from './files.js';
@@ -92,13 +93,6 @@ function readCheckpointHeader(path: string): CheckpointInfo {
   }
 }
 
-export interface GeneratorTensor {
-  name: string;
-  shape: number[];
-  /** Offset in float32 elements into `data`. */
-  offset: number;
-}
-
 export interface GeneratorWeights {
   config: TrainConfig;
   weights: 'ema' | 'raw';
@@ -142,9 +136,9 @@ export function readGeneratorWeights(dir: string, weights?: 'ema' | 'raw'): Gene
       throw new GeneratorError(422, (err as Error).message.split(dir).join('<run>'));
     }
     const picked = new Map<'ema' | 'raw', GeneratorWeights>();
-    picked.set('raw', { config, weights: 'raw', version: key, ...pickGenerator(checkpoint.tensors, 'G/') });
+    picked.set('raw', { config, weights: 'raw', version: key, ...packGenerator(checkpoint.tensors, 'G/') });
     if ([...checkpoint.tensors.keys()].some((n) => n.startsWith('G_ema/'))) {
-      picked.set('ema', { config, weights: 'ema', version: key, ...pickGenerator(checkpoint.tensors, 'G_ema/') });
+      picked.set('ema', { config, weights: 'ema', version: key, ...packGenerator(checkpoint.tensors, 'G_ema/') });
     }
     entry = { key, picked };
     generators.delete(path);
@@ -156,27 +150,4 @@ export function readGeneratorWeights(dir: string, weights?: 'ema' | 'raw'): Gene
   if (picked == null)
     throw new GeneratorError(404, 'this run keeps no EMA generator (trained without --ema); ask for weights=raw');
   return picked;
-}
-
-/** The tensors under `prefix`, minus optimizer slots ("adam.m/<name>" where "<name>" is a tensor too), packed. */
-function pickGenerator(
-  stored: Map<string, { shape: number[]; data: Float32Array }>,
-  prefix: string,
-): Pick<GeneratorWeights, 'tensors' | 'data'> {
-  const names = [...stored.keys()].filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
-  const all = new Set(names);
-  const isSlot = (name: string) => {
-    const cut = name.indexOf('/');
-    return cut > 0 && name.slice(0, cut).includes('.') && all.has(name.slice(cut + 1));
-  };
-  const kept = names.filter((n) => !isSlot(n));
-  const tensors: GeneratorTensor[] = [];
-  let total = 0;
-  for (const name of kept) {
-    tensors.push({ name, shape: stored.get(prefix + name)!.shape, offset: total });
-    total += stored.get(prefix + name)!.data.length;
-  }
-  const data = new Float32Array(total);
-  kept.forEach((name, i) => data.set(stored.get(prefix + name)!.data, tensors[i].offset));
-  return { tensors, data };
 }

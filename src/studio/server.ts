@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type GeneratorManifest, MANIFEST_FORMAT, MANIFEST_VERSION } from '../inference/generator_weights.js';
 import { GeneratorError, readGeneratorWeights } from './checkpoints.js';
 import { isInside, isSampleName, runFile } from './files.js';
 import { readMetrics } from './metrics.js';
@@ -332,7 +333,15 @@ function sendGenerator(
   }
   if (!binary) {
     const { config, weights: chosen, tensors } = generator;
-    return sendJson(req, res, 200, { config, weights: chosen, tensors }, 'no-cache');
+    const manifest: GeneratorManifest = {
+      format: MANIFEST_FORMAT,
+      version: MANIFEST_VERSION,
+      config,
+      weights: chosen,
+      tensors,
+      data: `generator.bin?weights=${chosen}`,
+    };
+    return sendJson(req, res, 200, manifest, 'no-cache');
   }
   const data = generator.data;
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
