@@ -37,8 +37,13 @@ console.log(JSON.stringify([...Object.keys(require.cache), ...libraries]));`;
 
 const NODE_ONLY = [/tfjs-backend-wasm/, /onnxruntime/, /sharp/, /gantry_dnnl|\.node$/];
 
-test("the studio's checkpoint reader and the Node-free core load no wasm backend, ONNX Runtime, sharp or oneDNN addon", () => {
-  const files = loaded(['dist/src/studio/checkpoints.js', 'dist/src/config.js', 'dist/src/networks/generate.js']);
+test("the studio's checkpoint reader, gantry/web and the Node-free core load no wasm backend, ONNX Runtime, sharp or oneDNN addon", () => {
+  const files = loaded([
+    'dist/src/studio/checkpoints.js',
+    'dist/src/config.js',
+    'dist/src/networks/generate.js',
+    'dist/src/browser/index.js',
+  ]);
   assert.ok(
     files.some((f) => f.includes('dist/src/config.js')),
     'the probe sees what loads',
