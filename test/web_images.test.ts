@@ -34,14 +34,19 @@ test('PNGs of every colour type and bit depth decode to the bytes sharp gives', 
     rgb16: await sharp(source).flatten({ background: '#ffffff' }).toColourspace('rgb16').png().toBuffer(),
   };
   // And the emoji files themselves, whatever types they use (8-bit RGBA, 8- and 4-bit palettes).
-  for (const name of readdirSync(GOOGLE).filter((f) => f.endsWith('.png')).slice(0, 40))
+  for (const name of readdirSync(GOOGLE)
+    .filter((f) => f.endsWith('.png'))
+    .slice(0, 40))
     variants[name] = readFileSync(join(GOOGLE, name));
   for (const [name, bytes] of Object.entries(variants)) {
     const mine = await decodePng(bytes);
     assert.ok(mine != null, name);
     const theirs = await sharpRgba(bytes);
     assert.deepEqual([mine.width, mine.height], [theirs.width, theirs.height], name);
-    assert.ok(Buffer.from(mine.rgba).equals(Buffer.from(theirs.rgba)), `${name}: the decoded bytes differ from sharp's`);
+    assert.ok(
+      Buffer.from(mine.rgba).equals(Buffer.from(theirs.rgba)),
+      `${name}: the decoded bytes differ from sharp's`,
+    );
     assert.equal(mine.hasAlpha, (await sharp(bytes).metadata()).hasAlpha, `${name}: alpha`);
   }
   await assert.rejects(decodeImage(new TextEncoder().encode('not an image'), 'notes.png'), /notes\.png: not a PNG/);
