@@ -28,6 +28,16 @@ export { loadBundledMnist } from './data/mnist.js';
 export { DATASET_NAMES, DATASETS, type DatasetName } from './data/registry.js';
 export type { DatasetDescriptor } from './data/set.js';
 export { UsageError, UserError } from './errors.js';
+export {
+  type AppliedPicture,
+  applyBaseline,
+  applyGenerator,
+  type Picture,
+  TASK_COMMANDS,
+} from './image2image/apply.js';
+export { applyRun, applyToFile, applyToFolder, encodePicture, readPicture } from './inference/apply.js';
+export { exportRun, MANIFEST_FILE, WEIGHTS_FILE } from './inference/export.js';
+export { type GeneratorManifest, generatorFromWeights, packGenerator } from './inference/generator_weights.js';
 export { loadRunGenerator, sampleRun } from './inference/sample.js';
 export { CheckpointError, readCheckpoint, writeCheckpoint } from './io/checkpoint.js';
 export { exportGenerator, fileModelLoader } from './io/export.js';

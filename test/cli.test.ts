@@ -113,6 +113,16 @@ test('a corrupt checkpoint is refused and left as it was', () => {
   const broken = join(dir, 'broken');
   const r0 = gantry(['train', '--epochs', '1', '--limit', '64', '--batch-size', '32', '--out', broken], dir);
   assert.equal(r0.status, 0, r0.stderr);
+  // gantry export's own mistakes, on the intact run first.
+  assertUserError(
+    gantry(['export', '--run', broken, '--out', join(dir, 'web'), '--weights', 'ema'], dir),
+    /keeps no EMA of G/,
+  );
+  assertUserError(gantry(['export', '--run', broken], dir), /--out <dir> is required/);
+  assertUserError(
+    gantry(['export', '--run', join(dir, 'nowhere'), '--out', join(dir, 'web')], dir),
+    /not a gantry run folder/,
+  );
   const path = join(broken, 'checkpoint.bin');
   const bytes = readFileSync(path);
   const flipped = Buffer.from(bytes);
@@ -120,7 +130,9 @@ test('a corrupt checkpoint is refused and left as it was', () => {
   writeFileSync(path, flipped);
   assertUserError(gantry(['sample', '--run', broken], dir), /checkpoint .* is corrupt: checksum mismatch/);
   assertUserError(gantry(['train', '--resume', broken, '--epochs', '2'], dir), /is corrupt: checksum mismatch/);
+  assertUserError(gantry(['export', '--run', broken, '--out', join(dir, 'web')], dir), /is corrupt: checksum mismatch/);
   assert.ok(readFileSync(path).equals(flipped), 'the refused checkpoint is untouched');
+  assert.ok(!existsSync(join(dir, 'web')), 'a refused export writes nothing');
   writeFileSync(path, bytes.subarray(0, bytes.length - 100));
   assertUserError(gantry(['sample', '--run', broken], dir), /is corrupt: expected \d+ data bytes/);
   writeFileSync(path, 'hello');
@@ -154,7 +166,19 @@ test('Ctrl-C stops after the current step, saves a checkpoint and says how to re
 });
 
 test('every command has --help with examples', () => {
-  for (const args of [['--help'], ['train', '--help'], ['sample', '--help']]) {
+  const commands = [
+    'train',
+    'sample',
+    'eval',
+    'studio',
+    'data',
+    'export',
+    'upscale',
+    'colorize',
+    'inpaint',
+    'translate',
+  ];
+  for (const args of [['--help'], ...commands.map((c) => [c, '--help'])]) {
     const r = gantry(args, dir);
     assert.equal(r.status, 0);
     assert.match(r.stdout, /Usage: gantry/);
