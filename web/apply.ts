@@ -7,7 +7,7 @@
 import type { AppliedPicture, GantryRun, Picture } from '../src/browser/index.js';
 import { decodeImage, encodePng, zipFiles } from '../src/browser/index.js';
 import { getRun, isImage2Image, type RunSummary } from './api.js';
-import { errorBox, h } from './dom.js';
+import { drawImage, errorBox, h } from './dom.js';
 import { BACKEND_CHOICES, type BackendChoice, loadRunGenerator, useBackend } from './generator.js';
 import { hooks } from './hooks.js';
 import { routes, type View } from './router.js';
@@ -65,19 +65,9 @@ export function applyView(root: HTMLElement, id: string, params: URLSearchParams
   };
 }
 
-/** Bytes of 1–4 channels a pixel drawn into a canvas of the picture's size. */
-function draw(canvas: HTMLCanvasElement, p: { width: number; height: number; channels: number; pixels: Uint8Array }) {
-  canvas.width = p.width;
-  canvas.height = p.height;
-  const image = new ImageData(p.width, p.height);
-  const c = p.channels;
-  for (let i = 0; i < p.width * p.height; i++) {
-    for (let k = 0; k < 3; k++) image.data[i * 4 + k] = p.pixels[i * c + (c <= 2 ? 0 : k)];
-    image.data[i * 4 + 3] = c === 2 || c === 4 ? p.pixels[i * c + c - 1] : 255;
-  }
-  canvas.getContext('2d')!.putImageData(image, 0, 0);
-}
-
+/** A picture's bytes (1–4 channels a pixel) drawn into a canvas of its size. */
+const draw = (canvas: HTMLCanvasElement, p: { width: number; height: number; channels: number; pixels: Uint8Array }) =>
+  drawImage(canvas, p.pixels, p.height, p.width, p.channels);
 const rgbaOf = (p: Picture) => ({ width: p.width, height: p.height, channels: 4, pixels: p.rgba });
 const pngName = (name: string) => name.replace(/\.[^./]+$/, '') + '.png';
 

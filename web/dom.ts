@@ -46,7 +46,7 @@ export function ago(time: number | null | undefined): string {
   return ms < 60_000 ? 'just now' : `${duration(ms).replace(/ \d+ s$/, '')} ago`;
 }
 
-/** Writes bytes of one H×W×C image (C = 1 or 3) into a canvas of that size. */
+/** Writes bytes of one H×W×C image (C = 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA) into a canvas of that size. */
 export function drawImage(
   canvas: HTMLCanvasElement,
   bytes: Uint8Array,
@@ -57,9 +57,11 @@ export function drawImage(
   canvas.width = width;
   canvas.height = height;
   const image = new ImageData(width, height);
+  const gray = channels <= 2,
+    alpha = channels === 2 || channels === 4;
   for (let p = 0; p < width * height; p++) {
-    for (let k = 0; k < 3; k++) image.data[p * 4 + k] = bytes[p * channels + (channels === 1 ? 0 : k)];
-    image.data[p * 4 + 3] = 255;
+    for (let k = 0; k < 3; k++) image.data[p * 4 + k] = bytes[p * channels + (gray ? 0 : k)];
+    image.data[p * 4 + 3] = alpha ? bytes[p * channels + channels - 1] : 255;
   }
   canvas.getContext('2d')!.putImageData(image, 0, 0);
 }
