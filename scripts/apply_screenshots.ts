@@ -37,8 +37,9 @@ const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', hea
 const ready = (page: Page, count: number) =>
   page.waitForFunction(
     (n) => {
-      const hooks = (globalThis as unknown as { __studio?: { ready: boolean; apply: { items: { output: unknown }[] } } })
-        .__studio;
+      const hooks = (
+        globalThis as unknown as { __studio?: { ready: boolean; apply: { items: { output: unknown }[] } } }
+      ).__studio;
       return hooks?.ready === true && hooks.apply?.items.filter((i) => i.output != null).length === n;
     },
     count,
