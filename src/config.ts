@@ -207,6 +207,8 @@ export function networkSpec(config: TrainConfig): NetworkSpec {
     attention: config.attention,
     minibatchStd: config.minibatchStd,
     init: config.init,
+    gWidth: config.gWidth,
+    dWidth: config.dWidth,
     ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }

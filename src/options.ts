@@ -133,6 +133,18 @@ export const PRESETS: Record<string, Preset> = {
     summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D (labelled data)',
     fields: () => ({ conditioning: 'projection' }),
   },
+  fastgan: {
+    summary:
+      'lightweight G (skip-layer excitation) and a self-supervised D (FastGAN), hinge loss, DiffAugment, EMA 0.999',
+    fields: () => ({
+      architecture: 'lightweight',
+      loss: 'hinge',
+      spectralNorm: 'd',
+      diffAugment: 'color,translation,cutout',
+      ema: 0.999,
+      batchSize: 16,
+    }),
+  },
   pix2pix: {
     summary:
       'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
@@ -199,6 +211,8 @@ export const OPTIONS = {
   spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
   attention: int(0, 0, 1024, 'feature-map side of a self-attention block in G and D (SAGAN; 0: none)'),
   minibatchStd: bool(false, 'minibatch standard deviation feature in D'),
+  gWidth: int(16, 4, 512, "lightweight family: G's channels at the image size (doubling per halving, at most 8×)"),
+  dWidth: int(16, 4, 512, "lightweight family: D's channels after its first layer (doubling per halving, at most 8×)"),
   init: choice(INITS, 'pytorch', 'weight initialisation'),
   conditioning: choice(CONDITIONINGS, 'none', 'class-conditional GAN (labelled data): D by projection or ACGAN head'),
   numClasses: int(0, 0, 10000, 'classes of the data (recorded by a conditional run)', { recorded: true }),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import type { TrainState } from '../src/train/state.js';
-import { gantry, gantryAsync, tempDir } from './helpers.js';
+import { gantry, gantryAsync, gantryRun, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const run = join(dir, 'run');
@@ -165,7 +165,7 @@ test('Ctrl-C stops after the current step, saves a checkpoint and says how to re
   assert.ok(state.globalStep >= 3 && state.globalStep < 60);
 });
 
-test('every command has --help with examples', () => {
+test('every command has --help with examples', async () => {
   const commands = [
     'train',
     'sample',
@@ -178,9 +178,11 @@ test('every command has --help with examples', () => {
     'inpaint',
     'translate',
   ];
-  for (const args of [['--help'], ...commands.map((c) => [c, '--help'])]) {
-    const r = gantry(args, dir);
-    assert.equal(r.status, 0);
+  const runs = await Promise.all(
+    [['--help'], ...commands.map((c) => [c, '--help'])].map((args) => gantryRun(args, dir)),
+  );
+  for (const r of runs) {
+    assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /Usage: gantry/);
     assert.match(r.stdout, /Examples:\n {2}gantry /);
   }

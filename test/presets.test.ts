@@ -326,9 +326,11 @@ test('every preset trains on real digits as `gantry train` wires it, each regula
         `noise of the annealed σ on D's view (rms/σ: ${amounts})`,
       );
     } else if (views.length > 0)
+      // Up to float rounding: the two evaluations of one augmentation can differ in the last bits (≤ 1e-7 rms seen
+      // on fastgan's fakes on the native backend); instance noise would be ~σ ≥ 1e-3.
       assert.ok(
-        views.every((v) => v.noise === 0),
-        `${preset}: no noise without instanceNoise`,
+        views.every((v) => v.noise < 1e-6),
+        `${preset}: no noise without instanceNoise (${views.map((v) => v.noise).join(', ')})`,
       );
     if (config.labelSmoothing > 0)
       check(

@@ -3,11 +3,12 @@
  * a file with its builders and descriptor, and one line here; the trainer does not branch on it.
  */
 import { dcgan } from './dcgan.js';
+import { lightweight } from './lightweight.js';
 import type { Family } from './network.js';
 import { pix2pix } from './pix2pix.js';
 import { resnet } from './resnet.js';
 
-export const FAMILIES = { dcgan, resnet, pix2pix } satisfies Record<string, Family>;
+export const FAMILIES = { dcgan, resnet, pix2pix, lightweight } satisfies Record<string, Family>;
 
 export type FamilyName = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];

@@ -28,6 +28,9 @@ export interface NetworkSpec {
   init: Init;
   /** Image-to-image networks: channels of the input image G maps from and D judges pairs with (absent: a latent GAN). */
   conditionChannels?: number;
+  /** Widths of families that take them (lightweight): G's channels at the image size, D's after its first layer. */
+  gWidth?: number;
+  dWidth?: number;
 }
 
 export interface Network {
@@ -47,6 +50,11 @@ export interface Network {
   layers?(): tf.LayersModel;
   /** D's intermediate feature maps, for feature matching (families that support it). */
   features?(x: tf.Tensor, mode: RunMode): tf.Tensor[];
+  /**
+   * D of a family that also learns a self-supervised task on real images (the lightweight family rebuilds them):
+   * the logits of `apply` and the task's loss, from one pass. Training adds the loss to D's on every real batch.
+   */
+  selfSupervised?(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): { logits: tf.Tensor; loss: tf.Scalar };
 }
 
 export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;

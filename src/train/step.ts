@@ -95,10 +95,18 @@ export function trainStep(
     const seen = paired(x, o.condition) as tf.Tensor4D;
     return split(d.apply(o.dInput ? o.dInput(seen) : seen, TRAIN, labels), acgan);
   };
+  // A family's self-supervised task on real images (d.selfSupervised) adds its loss to D's, from the same pass.
+  const judgeReal = (): [tf.Tensor, tf.Tensor | null, tf.Scalar | null] => {
+    if (d.selfSupervised == null) return [...judge(real, o.realLabels), null];
+    const seen = paired(real, o.condition) as tf.Tensor4D;
+    const { logits, loss } = d.selfSupervised(o.dInput ? o.dInput(seen) : seen, TRAIN, o.realLabels);
+    return [...split(logits, acgan), loss];
+  };
   const dObjective = (fake: tf.Tensor) => (): tf.Scalar => {
-    const [r, rc] = judge(real, o.realLabels);
+    const [r, rc, selfSupervised] = judgeReal();
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.discriminator(r, f);
+    if (selfSupervised != null) loss = tf.add(loss, selfSupervised) as tf.Scalar;
     if (rc != null && fc != null)
       loss = tf.add(
         loss,
