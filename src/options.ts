@@ -211,7 +211,7 @@ export const OPTIONS = {
   spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
   attention: int(0, 0, 1024, 'feature-map side of a self-attention block in G and D (SAGAN; 0: none)'),
   minibatchStd: bool(false, 'minibatch standard deviation feature in D'),
-  gWidth: int(16, 4, 512, "lightweight family: G's channels at the image size (doubling per halving, at most 8×)"),
+  gWidth: int(8, 4, 512, "lightweight family: G's channels at the image size (doubling per halving, at most 8×)"),
   dWidth: int(16, 4, 512, "lightweight family: D's channels after its first layer (doubling per halving, at most 8×)"),
   init: choice(INITS, 'pytorch', 'weight initialisation'),
   conditioning: choice(CONDITIONINGS, 'none', 'class-conditional GAN (labelled data): D by projection or ACGAN head'),

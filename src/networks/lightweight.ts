@@ -43,7 +43,7 @@ import {
 
 const SIZES = [28, 32, 64, 128, 256];
 /** Default widths: G's channels at the image size, D's after its first layer (see docs/MODELS.md for the choice). */
-export const LIGHTWEIGHT_WIDTHS = { g: 16, d: 16 };
+export const LIGHTWEIGHT_WIDTHS = { g: 8, d: 16 };
 
 /** The first feature map's side: 7 for 28 px, else 4. */
 const startSize = (size: number) => (size === 28 ? 7 : 4);
