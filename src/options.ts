@@ -23,6 +23,8 @@ interface Described<T> {
   resumable?: true;
   /** The run records it itself (no flag sets it). */
   recorded?: true;
+  /** A time in minutes: the flag also takes 90s, 30m, 2h. */
+  minutes?: true;
 }
 
 export type OptionRule =
@@ -228,7 +230,18 @@ export const OPTIONS = {
   logEvery: int(100, 1, 1e9, 'steps between loss lines (and the last step of each epoch)', { resumable: true }),
   checkpointEvery: int(0, 0, 1e9, 'steps between checkpoints (0: each epoch)', { resumable: true }),
   sampleGridSize: int(64, 1, 1024, 'images in each epoch grid (a square number)', { flag: 'grid-size' }),
-  evalEvery: int(0, 0, 1e6, 'evaluate FID (KID, IS, modes) every N epochs (0: never)', { resumable: true }),
+  evalEvery: int(0, 0, 1e6, 'evaluate FID (KID, IS, modes) every N epochs, or every N minutes as 5m (0: never)', {
+    resumable: true,
+  }),
+  evalMinutes: float(0, 0, 1e7, 'evaluate at the first epoch end after each N minutes of training (--eval-every 5m)', {
+    resumable: true,
+    minutes: true,
+  }),
+  timeBudget: float(0, 0, 1e7, 'stop cleanly after this much training: 90s, 30m, 2h (grid, evaluation, checkpoint)', {
+    resumable: true,
+    minutes: true,
+    placeholder: 'time',
+  }),
   evalCount: int(2000, 10, 1e6, 'generated images per evaluation during training (image-to-image: held-out images)', {
     resumable: true,
   }),

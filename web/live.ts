@@ -121,8 +121,14 @@ export function progress(
   const total = perEpoch != null && run.epochs != null ? perEpoch * run.epochs : null;
   const recent = steps.slice(-50);
   const meanMs = recent.length > 0 ? recent.reduce((a, s) => a + s.step_ms, 0) / recent.length : NaN;
-  const etaMs =
-    total != null && run.status === 'training' && Number.isFinite(meanMs) ? Math.max(0, total - done) * meanMs : null;
+  const training = run.status === 'training';
+  const byStepsMs = total != null && training && Number.isFinite(meanMs) ? Math.max(0, total - done) * meanMs : null;
+  // With --time-budget the run stops at the budget if its epochs would take longer.
+  const byBudgetMs =
+    training && run.budgetSeconds != null && run.elapsedSeconds != null
+      ? Math.max(0, run.budgetSeconds - run.elapsedSeconds) * 1000
+      : null;
+  const etaMs = byStepsMs != null && byBudgetMs != null ? Math.min(byStepsMs, byBudgetMs) : (byStepsMs ?? byBudgetMs);
   return { done, total, etaMs };
 }
 
@@ -239,8 +245,13 @@ export function liveView(root: HTMLElement, id: string): View {
         const p = progress(run, steps);
         progressBar.max = p.total ?? Math.max(1, p.done);
         progressBar.value = p.done;
+        const time =
+          run.elapsedSeconds != null
+            ? ` · ${duration(run.elapsedSeconds * 1000)} trained` +
+              (run.budgetSeconds != null ? ` of a ${duration(run.budgetSeconds * 1000)} budget` : '')
+            : '';
         progressText.textContent =
-          `epoch ${epochLabel(run)} · step ${p.done}${p.total != null ? `/${p.total}` : ''}` +
+          `epoch ${epochLabel(run)} · step ${p.done}${p.total != null ? `/${p.total}` : ''}${time}` +
           (p.etaMs != null ? ` · about ${duration(p.etaMs)} left` : '');
       };
       renderHead();

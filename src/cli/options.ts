@@ -6,7 +6,8 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
 export interface OptionSpec {
-  type: 'int' | 'float' | 'string' | 'boolean';
+  /** `minutes`: a time as 90s, 30m or 2h (a plain number: minutes), returned in minutes. */
+  type: 'int' | 'float' | 'string' | 'boolean' | 'minutes';
   help: string;
   /** Shown in --help as "--flag <placeholder>". */
   placeholder?: string;
@@ -31,7 +32,7 @@ export function formatHelp(help: CommandHelp): string {
     const flag =
       o.type === 'boolean'
         ? `--${name}`
-        : `--${name} <${o.placeholder ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'value' : 'n')}>`;
+        : `--${name} <${o.placeholder ?? (o.choices ? o.choices.join('|') : o.type === 'string' ? 'value' : o.type === 'minutes' ? 'time' : 'n')}>`;
     const def = o.default === undefined ? '' : ` (default: ${o.default})`;
     return [flag, `${o.help}${def}`];
   });
@@ -109,6 +110,14 @@ export function parseOptions(
   return out;
 }
 
+/** '90s', '30m', '1.5h' or a plain number (minutes) in minutes; null for anything else. */
+export function parseMinutes(text: string): number | null {
+  const m = /^(\d+\.?\d*|\.\d+)\s*(s|m|min|h)?$/.exec(text.trim());
+  if (m == null) return null;
+  const value = Number(m[1]);
+  return m[2] === 's' ? value / 60 : m[2] === 'h' ? value * 60 : value;
+}
+
 /** The option within edit distance 2 of `name` (typos like --gp-weigth), if one is clearly closest. */
 function closest(name: string, options: string[]): string | null {
   const distance = (a: string, b: string) => {
@@ -149,6 +158,13 @@ function convert(name: string, o: OptionSpec, raw: string | boolean): string | n
     if (o.choices && !o.choices.includes(text))
       throw new UsageError(`--${name} must be one of ${o.choices.join(', ')}, got '${text}'`);
     return text;
+  }
+  if (o.type === 'minutes') {
+    const minutes = parseMinutes(text);
+    if (minutes == null) throw new UsageError(`--${name} must be a time such as 90s, 30m or 2h, got '${text}'`);
+    if ((o.min !== undefined && minutes < o.min) || (o.max !== undefined && minutes > o.max))
+      throw new UsageError(`--${name} must be between ${o.min ?? 0} and ${o.max ?? '∞'} minutes, got ${text}`);
+    return minutes;
   }
   const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text.trim()) ? Number(text) : NaN;
   if (!Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${text}'`);

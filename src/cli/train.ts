@@ -25,7 +25,24 @@ function configFlag(key: OptionName): OptionSpec {
   if (o.kind === 'bool') return { type: 'boolean', help };
   if (o.kind === 'text' || o.kind === 'list')
     return { type: 'string', help, placeholder, default: def as string | undefined };
-  return { type: o.kind, help, min: o.min, max: o.max, placeholder, default: def as number | undefined };
+  return {
+    type: o.minutes ? 'minutes' : o.kind,
+    help,
+    min: o.min,
+    max: o.max,
+    placeholder,
+    default: def as number | undefined,
+  };
+}
+
+/** `--eval-every 5m` (a time, not a number of epochs) is `--eval-minutes 5`. */
+function evalEveryByTime(argv: string[]): string[] {
+  return argv.flatMap((arg, i) => {
+    const [flag, inline] = arg.split('=', 2);
+    const value = inline ?? argv[i + 1];
+    if (flag !== '--eval-every' || value == null || !/^\s*[\d.]+\s*(s|m|min|h)\s*$/.test(value)) return [arg];
+    return inline != null ? [`--eval-minutes=${value}`] : ['--eval-minutes'];
+  });
 }
 
 /** Every option but the ones a run records itself has a flag. */
@@ -63,6 +80,7 @@ export const trainHelp: CommandHelp = {
     'gantry train --epochs 1 --limit 6400 --out runs/quick',
     'gantry train --resume runs/quick --epochs 3    # continue, extending to 3 epochs',
     'gantry train --dataset fashion-mnist --epochs 10 --eval-every 2   # FID every 2 epochs, fid.png, best checkpoint',
+    'gantry train --preset fastgan --dataset emoji-twitter --epochs 1000 --time-budget 60m --eval-every 5m',
     'gantry train --data my-digits/ --eval-every 1 --eval-features mnist   # a folder, judged by the MNIST classifier',
     'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
     'gantry train --processes 2                    # data-parallel on two cores (starts mpirun)',
@@ -84,7 +102,8 @@ function nextRunDir(root: string, config: TrainConfig): string {
   return join(root, `${String(next).padStart(5, '0')}-${config.architecture}-${config.dataset}`);
 }
 
-export async function trainCommand(argv: string[]): Promise<number> {
+export async function trainCommand(args: string[]): Promise<number> {
+  const argv = evalEveryByTime(args);
   const values = parseOptions('train', argv, trainHelp.options);
   if (values == null) {
     process.stdout.write(formatHelp(trainHelp));

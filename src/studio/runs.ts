@@ -34,6 +34,9 @@ export interface RunSummary {
   epoch: number;
   globalStep: number;
   stepsPerEpoch: number | null;
+  /** Training time so far and the time budget (--time-budget), from status.json; null when unknown or none. */
+  elapsedSeconds: number | null;
+  budgetSeconds: number | null;
   /** Lowest FID over the eval lines. */
   bestFid: number | null;
   /** The `eval` object of the last eval line. */
@@ -146,6 +149,8 @@ export function summarizeRun(id: string, dir: string): RunSummary {
     epoch: 0,
     globalStep: 0,
     stepsPerEpoch: null,
+    elapsedSeconds: null,
+    budgetSeconds: null,
     bestFid: null,
     lastEval: null,
     hasCheckpoint: false,
@@ -267,6 +272,12 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
   } else {
     const status = statusFile.value as Partial<RunStatus> | null;
     const state = isObject(status) ? status.state : undefined;
+    if (isObject(status)) {
+      // The training process says how long an epoch is from its first step on (the metrics only after one epoch).
+      s.stepsPerEpoch ??= finite(status.stepsPerEpoch);
+      s.elapsedSeconds = finite(status.elapsedSeconds);
+      s.budgetSeconds = finite(status.budgetSeconds);
+    }
     if (state === 'training') {
       if (processAlive(status!.pid)) {
         s.status = 'training';

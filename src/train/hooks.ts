@@ -16,11 +16,22 @@ import { generateImages, generationLabels, latentNoise } from '../networks/gener
 import { tileImages } from '../util/pixels.js';
 import { deriveSeed } from '../util/random.js';
 import { refreshEmaStatistics, samplingGenerator } from './gan.js';
-import type { EpochHook } from './plugins.js';
+import type { EpochContext, EpochHook } from './plugins.js';
 
 const gridName = (epoch: number) => `epoch-${String(epoch).padStart(3, '0')}.png`;
-const evaluated = (config: TrainConfig, epoch: number) =>
-  config.evalEvery > 0 && (epoch % config.evalEvery === 0 || epoch === config.epochs);
+/**
+ * Whether a run that evaluates (--eval-every N epochs or minutes) does so at this point: every N epochs, at the
+ * first epoch end N minutes after the last evaluation, and at the end (last epoch, time budget); marks it done.
+ */
+function evaluated({ config, epoch, final, seconds, state }: EpochContext): boolean {
+  if (config.evalEvery <= 0 && config.evalMinutes <= 0) return false;
+  const due =
+    final ||
+    (config.evalEvery > 0 && epoch % config.evalEvery === 0) ||
+    (config.evalMinutes > 0 && seconds - (state.evaluatedSeconds ?? 0) >= config.evalMinutes * 60);
+  if (due) state.evaluatedSeconds = seconds;
+  return due;
+}
 
 function writeGrid(file: string, images: Uint8Array, n: number, config: TrainConfig, columns: number): void {
   const grid = tileImages(images, n, config.imageSize, config.imageSize, config.channels, columns);
@@ -87,8 +98,9 @@ export const exportLayers: EpochHook = async ({ gan, config, runDir, epoch }) =>
 
 /** FID and friends every --eval-every epochs (and at the last); fid.png; the best epoch's checkpoint is kept. */
 export function fidEvaluation(evaluator: TrainingEvaluator): EpochHook {
-  return ({ gan, config, runDir, epoch, state, info, record }) => {
-    if (!evaluated(config, epoch)) return undefined;
+  return (context) => {
+    const { gan, runDir, epoch, state, info, record } = context;
+    if (!evaluated(context)) return undefined;
     const { warnings, ...result } = evaluator.evaluate(samplingGenerator(gan));
     for (const w of warnings) info(`warning: ${w}`);
     record({ epoch, global_step: state.globalStep, eval: result });
@@ -112,8 +124,9 @@ export function pairGrid(heldOut: ImageDataset): EpochHook {
 
 /** PSNR and SSIM on the held-out images against the task's baseline, every --eval-every epochs. */
 export function heldOutEvaluation(heldOut: ImageDataset): EpochHook {
-  return ({ gan, config, epoch, state, info, record }) => {
-    if (!evaluated(config, epoch)) return undefined;
+  return (context) => {
+    const { gan, config, epoch, state, info, record } = context;
+    if (!evaluated(context)) return undefined;
     const scores = evaluateHeldOut(gan.generator, config, heldOut);
     record({ epoch, global_step: state.globalStep, eval: scores });
     info(

@@ -49,7 +49,11 @@ export interface Progress {
   globalStep: number;
   totalSteps: number;
   stepsPerSecond: number;
+  /** Until the last epoch's end, or the time budget's, whichever comes first. */
   etaSeconds: number;
+  /** Training time so far (this and earlier processes), and the budget (--time-budget) if any. */
+  elapsedSeconds: number;
+  budgetSeconds: number | null;
   dLoss: number;
   gLoss: number;
 }
@@ -83,7 +87,10 @@ export interface TrainResult {
   runDir: string;
   backend: string;
   globalStep: number;
+  /** The run ended (its epochs done, or its time budget spent) rather than being stopped. */
   completed: boolean;
+  /** It ended because --time-budget was spent. */
+  outOfTime?: boolean;
 }
 
 /** A loss became NaN or infinite: the run stops (its last checkpoint is the end of the previous epoch). */
@@ -134,6 +141,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       metricsBytes: 0,
       fidHistory: [],
       bestFid: null,
+      trainSeconds: 0,
+      evaluatedSeconds: 0,
     };
   }
   const config = state.config;
@@ -182,6 +191,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   state.fidHistory ??= [];
   state.bestFid ??= null;
+  // Checkpoints from before --time-budget hold no training time.
+  state.trainSeconds ??= 0;
+  state.evaluatedSeconds ??= 0;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   // This process's share of the step's global batch: its gradients' weight in the average.
@@ -194,10 +206,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let outcome: Pick<RunStatus, 'state' | 'error'> = { state: 'failed' };
   // How many times the processes compared (and agreed on) their weights.
   let checks = 0;
-  const finish = (completed: boolean): TrainResult => {
+  const finish = (completed: boolean, outOfTime = false): TrainResult => {
     outcome = { state: completed ? 'finished' : 'stopped' };
     if (processes != null && checks > 0) info(`the ${processes.size} processes' weights agreed at ${checks} check(s)`);
-    return { runDir, backend, globalStep: state.globalStep, completed };
+    if (outOfTime) {
+      const minutes = (state.trainSeconds / 60).toFixed(1);
+      info(
+        `the time budget (${config.timeBudget} min) is spent after ${minutes} min, at epoch ${state.epoch}, step ${state.step}: stopped with a checkpoint; gantry train --resume ${runDir} --time-budget <more> goes on`,
+      );
+    }
+    return { runDir, backend, globalStep: state.globalStep, completed, ...(outOfTime ? { outOfTime } : {}) };
   };
   try {
     if (stored != null) assignVariables(variables, stored, checkpointPath);
@@ -230,9 +248,24 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       gan.gOptimizer.step = state.gOptimizerStep;
       gan.dOptimizer.step = state.dOptimizerStep;
     }
-    if (writer) writeRunStatus(runDir, { state: 'training', pid: process.pid, started: startedAt, updated: startedAt });
+    const progressStatus = () => ({
+      stepsPerEpoch: steps,
+      elapsedSeconds: Math.round(state.trainSeconds),
+      budgetSeconds: config.timeBudget > 0 ? config.timeBudget * 60 : null,
+    });
+    if (writer)
+      writeRunStatus(runDir, {
+        state: 'training',
+        pid: process.pid,
+        started: startedAt,
+        updated: startedAt,
+        ...progressStatus(),
+      });
+    // status.json is rewritten every few seconds while training: watchers see the elapsed time and the budget.
+    let statusWritten = performance.now();
     const noise = new Rng(state.noiseRng);
     const saveCheckpoint = () => {
+      tick();
       // Every process takes the RNG's state (which drops its spare normal), so their streams stay the same.
       state.noiseRng = noise.state();
       if (!writer) return;
@@ -269,7 +302,38 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let lastGLoss = Number.NaN;
     const started = performance.now();
     const startStep = state.globalStep;
+    const secondsBefore = state.trainSeconds;
+    const budget = config.timeBudget * 60;
+    /** Training time so far; every process stops on rank 0's clock (the other processes' differ a little). */
+    const tick = () => {
+      state.trainSeconds = secondsBefore + (performance.now() - started) / 1000;
+      return state.trainSeconds;
+    };
+    const budgetSpent = () => {
+      if (budget <= 0) return false;
+      const spent = new Float64Array([writer && tick() >= budget ? 1 : 0]);
+      processes?.allreduce(spent);
+      return spent[0] > 0;
+    };
+    /** The epoch hooks (grids, evaluation, export) at an epoch's end or where the time budget ran out. */
+    const runHooks = async (final: boolean): Promise<boolean> => {
+      const context: EpochContext = {
+        gan,
+        config,
+        runDir,
+        epoch: state.epoch,
+        final,
+        seconds: tick(),
+        state,
+        info,
+        record,
+      };
+      let best = false;
+      if (writer) for (const hook of plan.hooks) best = (await hook(context))?.best === true || best;
+      return best;
+    };
     let stopping = false;
+    let outOfTime = false;
     while (state.epoch <= config.epochs) {
       const order = epochOrder(examples, config.seed, state.epoch);
       while (state.step < steps) {
@@ -330,6 +394,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         const done = state.globalStep - startStep;
         const rate = done / ((performance.now() - started) / 1000);
+        const seconds = tick();
+        const stepsEta = (totalSteps - state.globalStep) / rate;
         options.progress?.({
           epoch: state.epoch,
           epochs: config.epochs,
@@ -338,13 +404,35 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           globalStep: state.globalStep,
           totalSteps,
           stepsPerSecond: rate,
-          etaSeconds: (totalSteps - state.globalStep) / rate,
+          etaSeconds: budget > 0 ? Math.min(stepsEta, Math.max(0, budget - seconds)) : stepsEta,
+          elapsedSeconds: seconds,
+          budgetSeconds: budget > 0 ? budget : null,
           dLoss: losses.dLoss,
           gLoss: lastGLoss,
         });
+        if (writer && performance.now() - statusWritten > 10_000) {
+          statusWritten = performance.now();
+          const now = new Date().toISOString();
+          writeRunStatus(runDir, {
+            state: 'training',
+            pid: process.pid,
+            started: startedAt,
+            updated: now,
+            ...progressStatus(),
+          });
+        }
         // Let signal handlers (Ctrl-C) and stream writes run: a step is synchronous.
         await new Promise((resolveTick) => setImmediate(resolveTick));
         stopping = processes == null ? (options.shouldStop?.() ?? false) : stop;
+        outOfTime = budgetSpent();
+        if (outOfTime && state.step < steps) {
+          // The time budget ran out mid-epoch: the grid and the evaluations now, then a checkpoint to resume from.
+          verify(`step ${state.globalStep}`);
+          const best = await runHooks(true);
+          saveCheckpoint();
+          if (writer && best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
+          return finish(true, true);
+        }
         if (
           state.step < steps &&
           (stopping || (config.checkpointEvery > 0 && state.globalStep % config.checkpointEvery === 0))
@@ -354,13 +442,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (stopping && state.step < steps) return finish(false);
       }
       verify(`epoch ${state.epoch}`);
-      const context: EpochContext = { gan, config, runDir, epoch: state.epoch, state, info, record };
-      let best = false;
-      if (writer) for (const hook of plan.hooks) best = (await hook(context))?.best === true || best;
+      const best = await runHooks(outOfTime || state.epoch === config.epochs);
       state.epoch++;
       state.step = 0;
       saveCheckpoint();
       if (writer && best) copyFileSync(checkpointPath, join(runDir, 'checkpoint-best.bin'));
+      if (outOfTime && state.epoch <= config.epochs) return finish(true, true);
       if (stopping && state.epoch <= config.epochs) return finish(false);
     }
     return finish(true);
@@ -368,8 +455,16 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     outcome = { state: 'failed', error: (err as Error).message.split('\n')[0] };
     throw err;
   } finally {
-    if (writer && existsSync(runDir))
-      writeRunStatus(runDir, { ...outcome, pid: process.pid, started: startedAt, updated: new Date().toISOString() });
+    if (writer && existsSync(runDir)) {
+      const elapsed = { elapsedSeconds: Math.round(state.trainSeconds ?? 0) };
+      writeRunStatus(runDir, {
+        ...outcome,
+        pid: process.pid,
+        started: startedAt,
+        updated: new Date().toISOString(),
+        ...elapsed,
+      });
+    }
     disposeGan(gan);
     plan.dispose();
   }

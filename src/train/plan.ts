@@ -61,7 +61,9 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     config.numClasses = classes;
   }
   const evaluator =
-    config.evalEvery > 0 && context.evaluate ? await createTrainingEvaluator(config, data, context.cacheDir) : null;
+    (config.evalEvery > 0 || config.evalMinutes > 0) && context.evaluate
+      ? await createTrainingEvaluator(config, data, context.cacheDir)
+      : null;
   const hooks: EpochHook[] = [
     emaStatistics,
     sampleGrid(config),

@@ -29,8 +29,12 @@ export interface EpochContext {
   gan: Gan;
   config: TrainConfig;
   runDir: string;
-  /** The epoch that just ended (from 1). */
+  /** The epoch that just ended (from 1), or the one a time budget stopped in. */
   epoch: number;
+  /** The run's last point: its last epoch, or where its time budget ran out (evaluations always run then). */
+  final: boolean;
+  /** Seconds spent training so far (state.trainSeconds, up to date). */
+  seconds: number;
   /** The run's checkpointed state (hooks may keep their history in it, e.g. FID per epoch). */
   state: TrainState;
   /** A notice for the user. */

@@ -23,6 +23,10 @@ export interface TrainState {
   /** FID after each evaluated epoch, and the best so far (kept as checkpoint-best.bin). */
   fidHistory: [number, number][];
   bestFid: number | null;
+  /** Seconds spent training (steps and epoch hooks, over every process that trained the run): --time-budget. */
+  trainSeconds: number;
+  /** trainSeconds at the last evaluation: --eval-every by minutes. */
+  evaluatedSeconds: number;
 }
 
 export const STATUS_FILE = 'status.json';
@@ -39,6 +43,10 @@ export interface RunStatus {
   /** ISO times: when this process started training the run, and of this status. */
   started: string;
   updated: string;
+  /** Steps in an epoch, training time so far and the time budget (--time-budget), for progress and ETA. */
+  stepsPerEpoch?: number;
+  elapsedSeconds?: number;
+  budgetSeconds?: number | null;
 }
 
 export function writeRunStatus(runDir: string, status: RunStatus): void {

@@ -1,0 +1,71 @@
+/**
+ * Quality against time: --time-budget stops a run cleanly (grid, final evaluation, a checkpoint that resumes) and
+ * --eval-every by minutes; the flags take 90s, 30m, 2h.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { resolveConfig, type TrainConfig } from '../src/config.js';
+import { readCheckpoint } from '../src/io/checkpoint.js';
+import { train } from '../src/train/loop.js';
+import type { TrainState } from '../src/train/state.js';
+import { gantry, tempDir } from './helpers.js';
+
+const dir = tempDir();
+
+const evalLines = (run: string) =>
+  readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { eval?: { fid: number }; global_step: number })
+    .filter((l) => l.eval != null);
+
+test('a run out of time stops with a grid, a final evaluation and a checkpoint that resumes with more time', async () => {
+  const run = join(dir, 'budget');
+  const config = resolveConfig({
+    limit: 640,
+    batchSize: 32,
+    epochs: 1000,
+    timeBudget: 4 / 60, // 4 seconds
+    evalMinutes: 0.01,
+    evalCount: 50,
+    sampleGridSize: 4,
+    backend: 'wasm',
+  });
+  const first = await train({ runDir: run, config });
+  assert.equal(first.completed, true);
+  assert.equal(first.outOfTime, true);
+  const status = JSON.parse(readFileSync(join(run, 'status.json'), 'utf8'));
+  assert.equal(status.state, 'finished');
+  const { state } = readCheckpoint<TrainState>(join(run, 'checkpoint.bin'));
+  assert.equal(state.globalStep, first.globalStep, 'the checkpoint is where the run stopped');
+  assert.ok(state.trainSeconds >= 4 && state.trainSeconds < 30, `trained ${state.trainSeconds} s`);
+  // The final evaluation is of the last step, and the grid of the epoch it stopped in is there.
+  const evals = evalLines(run);
+  assert.ok(evals.length >= 1);
+  assert.equal(evals[evals.length - 1].global_step, first.globalStep);
+  const grid = `epoch-${String(state.step > 0 ? state.epoch : state.epoch - 1).padStart(3, '0')}.png`;
+  assert.ok(existsSync(join(run, 'samples', grid)), `${grid} in ${readdirSync(join(run, 'samples'))}`);
+
+  // More time: it goes on from there and stops again when the whole run has trained 8 seconds.
+  const second = await train({ runDir: run, resume: true, resumeOverrides: { timeBudget: 8 / 60 } });
+  assert.equal(second.outOfTime, true);
+  assert.ok(second.globalStep > first.globalStep, `${first.globalStep} → ${second.globalStep} steps`);
+  const after = readCheckpoint<TrainState>(join(run, 'checkpoint.bin')).state;
+  assert.ok(after.trainSeconds >= 8 && after.trainSeconds < 40, `trained ${after.trainSeconds} s in all`);
+  assert.ok(evalLines(run).length > evals.length, 'evaluated again');
+});
+
+test('--time-budget and --eval-every take times (90s, 30m, 2h); a bad time is a one-line error', () => {
+  const r = gantry(['train', '--time-budget', '90s', '--eval-every', '5m', '--dry-run'], dir);
+  assert.equal(r.status, 0, r.stderr);
+  const config = JSON.parse(r.stdout) as TrainConfig;
+  assert.deepEqual([config.timeBudget, config.evalMinutes, config.evalEvery], [1.5, 5, 0]);
+  const hours = JSON.parse(gantry(['train', '--time-budget=2h', '--eval-every', '3', '--dry-run'], dir).stdout);
+  assert.deepEqual([hours.timeBudget, hours.evalMinutes, hours.evalEvery], [120, 0, 3]);
+  const bad = gantry(['train', '--time-budget', 'soon'], dir);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  assert.match(bad.stderr, /--time-budget must be a time such as 90s, 30m or 2h, got 'soon'/);
+});
