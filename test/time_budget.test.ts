@@ -1,16 +1,24 @@
 /**
  * Quality against time: --time-budget stops a run cleanly (grid, final evaluation, a checkpoint that resumes) and
- * --eval-every by minutes; the flags take 90s, 30m, 2h.
+ * --eval-every by minutes; the flags take 90s, 30m, 2h; a run whose images look collapsed says so.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../src/backend/index.js';
 import { resolveConfig, type TrainConfig } from '../src/config.js';
+import { loadData } from '../src/data/index.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
+import { evaluate, realFeatures } from '../src/metrics/evaluate.js';
+import { builtinExtractor } from '../src/metrics/extractor.js';
+import { collapseSign, createTrainingEvaluator, pixelSpread } from '../src/metrics/training_eval.js';
+import { createGan, disposeGan } from '../src/train/gan.js';
+import { fidEvaluation } from '../src/train/hooks.js';
 import { train } from '../src/train/loop.js';
 import type { TrainState } from '../src/train/state.js';
-import { gantry, tempDir } from './helpers.js';
+import { gantry, TEST_CACHE, tempDir } from './helpers.js';
 
 const dir = tempDir();
 
@@ -68,4 +76,67 @@ test('--time-budget and --eval-every take times (90s, 30m, 2h); a bad time is a 
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.match(bad.stderr, /--time-budget must be a time such as 90s, 30m or 2h, got 'soon'/);
+});
+
+test('a generator whose images are all alike is called collapsed after two evaluations in a row; real digits are not', async () => {
+  await useBackend('auto');
+  const config = resolveConfig({ limit: 640, evalEvery: 1, evalCount: 100 });
+  const data = await loadData(config);
+  const evaluator = await createTrainingEvaluator(config, data, TEST_CACHE);
+  const gan = createGan(config);
+  const hook = fidEvaluation(evaluator);
+  const state = {
+    fidHistory: [],
+    bestFid: null,
+    collapseStreak: 0,
+    collapse: null,
+    evaluatedSeconds: 0,
+    globalStep: 0,
+  };
+  const said: string[] = [];
+  const context = (epoch: number) => ({
+    gan,
+    config,
+    runDir: dir,
+    epoch,
+    final: false,
+    seconds: epoch,
+    state: state as unknown as TrainState,
+    info: (line: string) => said.push(line),
+    record: () => {},
+  });
+  // G's last layer at zero: every image is tanh(0), one flat gray.
+  const outputs = [...gan.generator.store.params.entries()].filter(([name]) => name.startsWith('up2/'));
+  assert.equal(outputs.length, 2, 'the reference G ends in up2 (kernel and bias)');
+  for (const [, v] of outputs) v.assign(tf.zerosLike(v));
+  await hook(context(1));
+  assert.equal(state.collapse, null, 'one evaluation is not enough');
+  await hook(context(2));
+  assert.match(
+    state.collapse ?? '',
+    /collapsed at epoch 2: the generated images are nearly all alike \(pixel spread 0\.000\)/,
+  );
+  assert.ok(
+    said.some((l) => /^warning: the run looks collapsed at epoch 2/.test(l)),
+    said.join('\n'),
+  );
+  disposeGan(gan);
+  evaluator.dispose();
+  // Real test digits, judged the same way: spread out, every class there.
+  const real = await loadData(resolveConfig({ split: 'test' }));
+  const n = 500;
+  const images = real.images.subarray(0, n * 28 * 28);
+  const extractor = await builtinExtractor('mnist');
+  const batch = { images, count: n, height: 28, width: 28, channels: 1 };
+  const result = evaluate(
+    realFeatures(real, 'mnist/test', n, extractor, TEST_CACHE),
+    'mnist',
+    batch,
+    extractor,
+    new Set(['modes']),
+  );
+  const spread = pixelSpread(images, n);
+  assert.ok(spread > 0.15, `real digits spread ${spread}`);
+  assert.equal(collapseSign({ ...result, spread }), null);
+  extractor.dispose();
 });

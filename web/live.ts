@@ -220,6 +220,11 @@ export function liveView(root: HTMLElement, id: string): View {
           h('h1', {}, run.id, ' ', statusBadge(run)),
           h('div', { class: 'error', hidden: !run.error }, run.error ?? ''),
           h(
+            'div',
+            { class: 'warning', hidden: !run.warning, 'data-warning': '' },
+            run.warning ? `warning: ${run.warning}` : '',
+          ),
+          h(
             'p',
             { class: 'facts' },
             [

@@ -35,6 +35,9 @@ export interface EvalResult {
   precision?: number;
   recall?: number;
   modes?: ModeCoverage;
+  /** Pixel spread of the generated images: the mean over pixels of their standard deviation across images, in
+   * [0, 0.5] of the pixel range (near 0: the images are all alike). */
+  spread?: number;
   protocol: {
     extractor: string;
     reference: string;

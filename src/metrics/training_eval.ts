@@ -9,6 +9,37 @@ import { deriveSeed } from '../util/random.js';
 import { type EvalResult, evaluate, realFeatures } from './evaluate.js';
 import { BUILTIN_EXTRACTORS, builtinExtractor } from './extractor.js';
 
+/** The mean over pixel positions of the images' standard deviation across the batch, in units of the pixel range. */
+export function pixelSpread(images: Uint8Array, count: number): number {
+  const size = images.length / count;
+  let total = 0;
+  for (let p = 0; p < size; p++) {
+    let sum = 0,
+      squares = 0;
+    for (let i = 0; i < count; i++) {
+      const v = images[i * size + p] / 255;
+      sum += v;
+      squares += v * v;
+    }
+    const mean = sum / count;
+    total += Math.sqrt(Math.max(0, squares / count - mean * mean));
+  }
+  return total / size;
+}
+
+/**
+ * Why an evaluation looks collapsed, or null: the images nearly all alike (spread under 0.02 of the pixel range;
+ * real digits spread ≈ 0.19), or a classifier that sees at most 2 of 5 or more classes in them.
+ */
+export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | null {
+  if (result.spread != null && result.spread < 0.02)
+    return `the generated images are nearly all alike (pixel spread ${result.spread.toFixed(3)})`;
+  const modes = result.modes;
+  if (modes != null && modes.classes >= 5 && modes.covered <= 2)
+    return `the generated images fall in ${modes.covered} of ${modes.classes} classes`;
+  return null;
+}
+
 export interface TrainingEvaluator {
   evaluate(generator: Network): EvalResult;
   dispose(): void;
@@ -42,13 +73,14 @@ export async function createTrainingEvaluator(
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
       const images = generateImages(generator, z, config.latentDim, generationLabels(config, count));
-      return evaluate(
+      const result = evaluate(
         realSide,
         label,
         { images, count, height: h, width: w, channels: c },
         extractor,
         new Set(['fid', 'kid', 'is', 'modes']),
       );
+      return { ...result, spread: pixelSpread(images, count) };
     },
     dispose: () => extractor.dispose(),
   };

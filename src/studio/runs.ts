@@ -37,6 +37,8 @@ export interface RunSummary {
   /** Training time so far and the time budget (--time-budget), from status.json; null when unknown or none. */
   elapsedSeconds: number | null;
   budgetSeconds: number | null;
+  /** What training said about its images (e.g. that two evaluations in a row looked collapsed), or null. */
+  warning: string | null;
   /** Lowest FID over the eval lines. */
   bestFid: number | null;
   /** The `eval` object of the last eval line. */
@@ -151,6 +153,7 @@ export function summarizeRun(id: string, dir: string): RunSummary {
     stepsPerEpoch: null,
     elapsedSeconds: null,
     budgetSeconds: null,
+    warning: null,
     bestFid: null,
     lastEval: null,
     hasCheckpoint: false,
@@ -277,6 +280,7 @@ function fillSummary(s: RunSummary, dir: string, broken: string[]): void {
       s.stepsPerEpoch ??= finite(status.stepsPerEpoch);
       s.elapsedSeconds = finite(status.elapsedSeconds);
       s.budgetSeconds = finite(status.budgetSeconds);
+      s.warning = typeof status.warning === 'string' ? status.warning.slice(0, 300) : null;
     }
     if (state === 'training') {
       if (processAlive(status!.pid)) {

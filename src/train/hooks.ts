@@ -11,7 +11,7 @@ import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
 import { linePlot } from '../io/plot.js';
 import { encodePng } from '../io/png.js';
-import type { TrainingEvaluator } from '../metrics/training_eval.js';
+import { collapseSign, type TrainingEvaluator } from '../metrics/training_eval.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import { tileImages } from '../util/pixels.js';
 import { deriveSeed } from '../util/random.js';
@@ -106,6 +106,11 @@ export function fidEvaluation(evaluator: TrainingEvaluator): EpochHook {
     record({ epoch, global_step: state.globalStep, eval: result });
     const fid = result.fid!;
     info(`epoch ${epoch}: FID ${fid.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
+    // Two evaluations in a row that look collapsed: the log and status.json say so (a later healthy one clears it).
+    const sign = collapseSign(result);
+    state.collapseStreak = sign == null ? 0 : (state.collapseStreak ?? 0) + 1;
+    state.collapse = sign != null && state.collapseStreak >= 2 ? `collapsed at epoch ${epoch}: ${sign}` : null;
+    if (state.collapse != null) info(`warning: the run looks ${state.collapse}`);
     state.fidHistory.push([epoch, fid]);
     writeFileAtomic(join(runDir, 'fid.png'), linePlot(state.fidHistory, 'FID per epoch'));
     const best = state.bestFid == null || fid < state.bestFid;

@@ -143,6 +143,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       bestFid: null,
       trainSeconds: 0,
       evaluatedSeconds: 0,
+      collapseStreak: 0,
+      collapse: null,
     };
   }
   const config = state.config;
@@ -194,6 +196,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   // Checkpoints from before --time-budget hold no training time.
   state.trainSeconds ??= 0;
   state.evaluatedSeconds ??= 0;
+  state.collapseStreak ??= 0;
+  state.collapse ??= null;
   const gan = createGan(config);
   const variables = ganVariables(gan);
   // This process's share of the step's global batch: its gradients' weight in the average.
@@ -252,6 +256,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       stepsPerEpoch: steps,
       elapsedSeconds: Math.round(state.trainSeconds),
       budgetSeconds: config.timeBudget > 0 ? config.timeBudget * 60 : null,
+      ...(state.collapse != null ? { warning: `looks ${state.collapse}` } : {}),
     });
     if (writer)
       writeRunStatus(runDir, {
@@ -456,7 +461,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     throw err;
   } finally {
     if (writer && existsSync(runDir)) {
-      const elapsed = { elapsedSeconds: Math.round(state.trainSeconds ?? 0) };
+      const elapsed = {
+        elapsedSeconds: Math.round(state.trainSeconds ?? 0),
+        ...(state.collapse != null ? { warning: `looks ${state.collapse}` } : {}),
+      };
       writeRunStatus(runDir, {
         ...outcome,
         pid: process.pid,

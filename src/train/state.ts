@@ -27,6 +27,9 @@ export interface TrainState {
   trainSeconds: number;
   /** trainSeconds at the last evaluation: --eval-every by minutes. */
   evaluatedSeconds: number;
+  /** Evaluations in a row that looked collapsed, and what the run says about it once two did (else null). */
+  collapseStreak: number;
+  collapse: string | null;
 }
 
 export const STATUS_FILE = 'status.json';
@@ -47,6 +50,8 @@ export interface RunStatus {
   stepsPerEpoch?: number;
   elapsedSeconds?: number;
   budgetSeconds?: number | null;
+  /** A warning about the run's images (two evaluations in a row looked collapsed). */
+  warning?: string;
 }
 
 export function writeRunStatus(runDir: string, status: RunStatus): void {
