@@ -24,7 +24,7 @@ const LAYERS = [
   /* 3 */ ['train/'], // the training loop, its plug-ins and parts
   /* 4 */ ['image2image/'], // pix2pix tasks: pairs, held-out data and scores
   /* 5 */ ['metrics/'], // FID, KID, IS, precision/recall, image quality
-  /* 6 */ ['config.ts', 'options.ts'], // resolving a run's config; the option and preset tables
+  /* 6 */ ['config.ts', 'options.ts', 'defaults.ts'], // a run's config; the option and preset tables; folder defaults
   /* 7 */ ['data/', 'io/', 'networks/', 'backend/', 'losses.ts'], // data sets, files, network families, backends, losses
   /* 8 */ ['errors.ts', 'util/'], // the user-error types; leaf helpers (random numbers, pixels)
 ];
@@ -38,6 +38,7 @@ const SAME_LAYER_ALLOWED = [
   ['data/', 'io/'], // data/folder.ts reads files through io/files.ts
   ['io/', 'networks/'], // io/export.ts writes a network as a TensorFlow.js model
   ['config.ts', 'options.ts'], // resolving a config reads the option table
+  ['defaults.ts', 'config.ts'], // folder defaults are config fields
 ];
 
 /**

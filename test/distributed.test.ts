@@ -160,6 +160,8 @@ test('a rank whose data fails stops the whole job within 10 s with its error', a
   const args = train(
     '--data',
     'images',
+    '--preset',
+    'dcgan',
     '--strict',
     '--resolution',
     '28',

@@ -155,6 +155,8 @@ test('gantry eval on a run or a folder prints a table or one JSON line and appen
       'train',
       '--data',
       folder,
+      '--preset',
+      'dcgan',
       '--epochs',
       '1',
       '--eval-every',
@@ -175,7 +177,19 @@ test('gantry eval on a run or a folder prints a table or one JSON line and appen
     .find((m) => m.eval);
   assert.ok(Number.isFinite(folderEval.eval.fid));
   const noFeatures = gantry(
-    ['train', '--data', folder, '--epochs', '1', '--eval-every', '1', '--out', join(dir, 'folder-run-2')],
+    [
+      'train',
+      '--data',
+      folder,
+      '--preset',
+      'dcgan',
+      '--epochs',
+      '1',
+      '--eval-every',
+      '1',
+      '--out',
+      join(dir, 'folder-run-2'),
+    ],
     dir,
   );
   assert.equal(noFeatures.status, 2);

@@ -176,7 +176,7 @@ test('bad folders are refused with a message naming the folder or files', async 
     [['data', 'info', broken, '--strict'], /are not images \(--strict\)/],
     [['train', '--data', noImages, '--out', join(dir, 'never')], /holds no images/],
     [
-      ['train', '--data', broken, '--resolution', '48', '--out', join(dir, 'never')],
+      ['train', '--data', broken, '--preset', 'dcgan', '--resolution', '48', '--out', join(dir, 'never')],
       /makes 28, 32, 64 pixel images, not 48/,
     ],
   ] as [string[], RegExp][]) {
@@ -190,7 +190,8 @@ test('bad folders are refused with a message naming the folder or files', async 
 
 test('training on a folder at 32×32 RGB works end to end and samples 32×32 RGB PNGs; resume refuses changed data', () => {
   const run = join(dir, 'run');
-  const r = gantry(['train', '--data', digits, '--epochs', '1', '--mirror', '--out', run], dir);
+  // --preset: without one, the folder would pick its own (test/folder_defaults.test.ts).
+  const r = gantry(['train', '--data', digits, '--preset', 'dcgan', '--epochs', '1', '--mirror', '--out', run], dir);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /300 images and their mirror images, 32×32×3, 10 steps an epoch/);
   assert.match(r.stdout, /^Epoch \[1\/1\], Step \[10\/10\]/m);

@@ -2,8 +2,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig, type TrainConfig } from '../config.js';
+import { surveyFolder } from '../data/folder.js';
 import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
+import { folderDefaults } from '../defaults.js';
 import { UsageError } from '../errors.js';
 import { OPTION_NAMES, type OptionName, optionOf, PRESET_NAMES, PRESETS, RESUMABLE_OPTIONS } from '../options.js';
 import { broadcastText } from '../train/distributed.js';
@@ -82,6 +84,7 @@ export const trainHelp: CommandHelp = {
     'gantry train --dataset fashion-mnist --epochs 10 --eval-every 2   # FID every 2 epochs, fid.png, best checkpoint',
     'gantry train --preset fastgan --dataset emoji-twitter --epochs 1000 --time-budget 60m --eval-every 5m',
     'gantry train --data my-digits/ --eval-every 1 --eval-features mnist   # a folder, judged by the MNIST classifier',
+    'gantry train --data ~/pictures/cats --time-budget 30m   # picks preset, resolution and augmentation by the data',
     'gantry train --data ~/pictures/cats --resolution 32 --channels 3 --mirror',
     'gantry train --processes 2                    # data-parallel on two cores (starts mpirun)',
     'mpirun -np 8 gantry train --sync-batchnorm    # launched by hand; --hostfile for several machines',
@@ -120,7 +123,19 @@ export async function trainCommand(args: string[]): Promise<number> {
   const pictureFolder =
     (given.has('data') && !isIdxFolder(values.data as string)) ||
     (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
-  if (pictureFolder) {
+  // No preset: how to train on a folder is picked from what it holds (the user's flags still win).
+  const survey =
+    pictureFolder && given.has('data') && !given.has('preset') ? await surveyFolder(values.data as string) : null;
+  if (survey != null) {
+    const picked = folderDefaults(survey);
+    for (const [key, value] of Object.entries(picked.fields)) overrides[key] ??= value;
+    // Said once the flags are known to fit the picks (a bad flag is then the only line printed).
+    resolveConfig(overrides);
+    const what = `${survey.count} images, ${survey.side} px median side, ${survey.gray ? 'gray' : 'colour'}${survey.classes >= 2 ? `, ${survey.classes} classes` : ''}`;
+    process.stderr.write(
+      `picked for ${values.data} (${what}; flags override):\n${picked.reasons.map((r) => `  ${r}`).join('\n')}\n`,
+    );
+  } else if (pictureFolder) {
     if (!given.has('resolution')) overrides.imageSize = 32;
     if (!given.has('channels')) overrides.channels = 3;
   }

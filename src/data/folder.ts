@@ -259,3 +259,57 @@ function readCache(
     return null;
   }
 }
+
+/** What a folder of pictures holds, for choosing how to train on it (config.ts `folderDefaults`). */
+export interface FolderSurvey {
+  /** Image files found (recursively). */
+  count: number;
+  /** The median of the sampled images' shorter sides, in pixels. */
+  side: number;
+  /** Every sampled image is gray (one channel, with or without alpha, or equal colour channels). */
+  gray: boolean;
+  /** Whether any sampled image has transparency. */
+  alpha: boolean;
+  /** First-level subfolders holding images (classes), or 0 when every image is at the top. */
+  classes: number;
+}
+
+/**
+ * Surveys an image folder: counts its images and reads the size and colour of up to `sample` of them; null when
+ * there is nothing to survey (no such folder, no readable images: the loader says what is wrong).
+ */
+export async function surveyFolder(path: string, sample = 64): Promise<FolderSurvey | null> {
+  if (!existsSync(path) || !statSync(path).isDirectory()) return null;
+  const { images } = walk(path);
+  if (images.length === 0) return null;
+  const step = Math.max(1, Math.floor(images.length / sample));
+  const picked = images.filter((_, i) => i % step === 0).slice(0, sample);
+  const sides: number[] = [];
+  let gray = true,
+    alpha = false;
+  for (const file of picked) {
+    try {
+      const image = sharp(join(path, file.rel));
+      const meta = await image.metadata();
+      if (meta.width == null || meta.height == null) continue;
+      sides.push(Math.min(meta.width, meta.height));
+      alpha ||= meta.hasAlpha === true;
+      if (gray && (meta.channels ?? 3) - (meta.hasAlpha ? 1 : 0) >= 3) {
+        // A colour file may hold a gray picture: equal channels everywhere (small thumbnail, to be quick).
+        const { data } = await image
+          .removeAlpha()
+          .resize(16, 16, { fit: 'fill' })
+          .raw()
+          .toBuffer({ resolveWithObject: true });
+        for (let i = 0; i < data.length && gray; i += 3) gray = data[i] === data[i + 1] && data[i + 1] === data[i + 2];
+      }
+    } catch {
+      // Unreadable: the loader reports it.
+    }
+  }
+  if (sides.length === 0) return null;
+  sides.sort((a, b) => a - b);
+  const top = images.filter((f) => !f.rel.includes(sep)).length;
+  const classes = top === images.length ? 0 : new Set(images.map((f) => f.rel.split(sep)[0])).size;
+  return { count: images.length, side: sides[Math.floor(sides.length / 2)], gray, alpha, classes };
+}

@@ -1,0 +1,84 @@
+/**
+ * `gantry train --data DIR` without a preset: what it picks for folders of different sizes and kinds (the table in
+ * src/defaults.ts), said on stderr and shown by --dry-run; a flag the user gives wins over the pick.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import sharp from 'sharp';
+import type { TrainConfig } from '../src/config.js';
+import { loadBundledMnist } from '../src/data/mnist.js';
+import { folderDefaults } from '../src/defaults.js';
+import { gantry, makeDigitFolder, ROOT, tempDir } from './helpers.js';
+
+const dir = tempDir();
+const GOOGLE = join(ROOT, 'node_modules', 'emoji-datasource-google', 'img', 'google', '64');
+
+function dryRun(args: string[]): { config: TrainConfig; said: string } {
+  const r = gantry(['train', ...args, '--dry-run'], dir);
+  assert.equal(r.status, 0, r.stderr);
+  return { config: JSON.parse(r.stdout) as TrainConfig, said: r.stderr };
+}
+
+test('three folders, three picks: gray 28 px digits, colour emoji with transparency, tinted digits in class folders', async () => {
+  // 60 gray 28×28 digits at the top level.
+  const digits = join(dir, 'digits');
+  mkdirSync(digits);
+  const mnist = loadBundledMnist();
+  for (let i = 0; i < 60; i++)
+    await sharp(Buffer.from(mnist.images.subarray(i * 784, (i + 1) * 784)), {
+      raw: { width: 28, height: 28, channels: 1 },
+    })
+      .png()
+      .toFile(join(digits, `${i}.png`));
+  let { config, said } = dryRun(['--data', digits]);
+  assert.deepEqual(
+    [config.preset, config.architecture, config.imageSize, config.channels, config.diffAugment, config.conditioning],
+    ['fastgan', 'lightweight', 28, 1, 'color,translation,cutout', 'none'],
+  );
+  assert.match(said, /picked for .*digits \(60 images, 28 px median side, gray; flags override\)/);
+  assert.match(said, /--channels 1: every image sampled is gray/);
+
+  // 200 Google emoji: colour, transparent backgrounds, 64 px.
+  const emoji = join(dir, 'emoji');
+  mkdirSync(emoji);
+  for (const name of readdirSync(GOOGLE).slice(0, 200)) copyFileSync(join(GOOGLE, name), join(emoji, name));
+  ({ config, said } = dryRun(['--data', emoji]));
+  assert.deepEqual(
+    [config.preset, config.imageSize, config.channels, config.background, config.conditioning],
+    ['fastgan', 64, 3, 'white', 'none'],
+  );
+  assert.match(said, /--background white: the images have transparency/);
+
+  // Tinted digits in 3 class subfolders, drawn larger (up to 48 px): conditional, colour, 32 px.
+  const labelled = join(dir, 'labelled');
+  await makeDigitFolder(labelled, 45, 3);
+  ({ config, said } = dryRun(['--data', labelled]));
+  assert.deepEqual(
+    [config.preset, config.channels, config.conditioning, config.imageSize],
+    ['fastgan', 3, 'projection', 32],
+  );
+  assert.match(said, /--conditioning projection: 3 class subfolders/);
+
+  // The user's flags win over the picks; a preset turns the picking off.
+  ({ config } = dryRun(['--data', emoji, '--resolution', '32', '--diff-augment', 'translation']));
+  assert.deepEqual([config.imageSize, config.diffAugment, config.preset], [32, 'translation', 'fastgan']);
+  ({ config, said } = dryRun(['--data', emoji, '--preset', 'dcgan']));
+  assert.deepEqual([config.preset, config.imageSize, config.architecture], ['dcgan', 32, 'dcgan']);
+  assert.doesNotMatch(said, /picked for/);
+});
+
+test('the table: many images get translation alone; large pictures are capped at 64 px on a CPU; small ones 32', () => {
+  const many = folderDefaults({ count: 50_000, side: 512, gray: false, alpha: false, classes: 0 });
+  assert.deepEqual(many.fields, { preset: 'fastgan', imageSize: 64, channels: 3, diffAugment: 'translation' });
+  assert.ok(many.reasons.some((r) => /--resolution 64: .* 512 px \(64 keeps a step under a second/.test(r)));
+  const tiny = folderDefaults({ count: 30, side: 16, gray: true, alpha: false, classes: 1 });
+  assert.deepEqual(tiny.fields, {
+    preset: 'fastgan',
+    imageSize: 32,
+    channels: 1,
+    diffAugment: 'color,translation,cutout',
+  });
+  assert.ok(tiny.reasons.some((r) => /upscaled/.test(r)));
+});
