@@ -103,7 +103,7 @@ export function fidEvaluation(evaluator: TrainingEvaluator): EpochHook {
     if (!evaluated(context)) return undefined;
     const { warnings, ...result } = evaluator.evaluate(samplingGenerator(gan));
     for (const w of warnings) info(`warning: ${w}`);
-    record({ epoch, global_step: state.globalStep, eval: result });
+    record({ epoch, global_step: state.globalStep, seconds: Math.round(context.seconds), eval: result });
     const fid = result.fid!;
     info(`epoch ${epoch}: FID ${fid.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
     // Two evaluations in a row that look collapsed: the log and status.json say so (a later healthy one clears it).
@@ -133,7 +133,7 @@ export function heldOutEvaluation(heldOut: ImageDataset): EpochHook {
     const { gan, config, epoch, state, info, record } = context;
     if (!evaluated(context)) return undefined;
     const scores = evaluateHeldOut(gan.generator, config, heldOut);
-    record({ epoch, global_step: state.globalStep, eval: scores });
+    record({ epoch, global_step: state.globalStep, seconds: Math.round(context.seconds), eval: scores });
     info(
       `epoch ${epoch}: held-out PSNR ${scores.psnr.toFixed(2)} dB, SSIM ${scores.ssim.toFixed(4)} (baseline ${scores.baseline_psnr.toFixed(2)} dB, ${scores.baseline_ssim.toFixed(4)})`,
     );

@@ -41,6 +41,8 @@ export interface TrainingEvalLine {
   epoch: number;
   /** global_step of the epoch's last step line. */
   global_step: number;
+  /** Seconds of training before it (all processes that trained the run; absent in runs from before 2026-12-02). */
+  seconds?: number;
   /** The scores. */
   eval: EvalScores | HeldOutScores;
   time?: undefined;
