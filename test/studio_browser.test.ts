@@ -235,6 +235,8 @@ test("the run view draws the loss chart from the run's metrics, and the sample g
   });
   assert.ok(drawn > 500, `the loss canvas has ${drawn} drawn pixels`);
   assert.equal(await page.locator('.timeline-label').innerText(), 'epoch 2 of 2');
+  // The training time the run recorded in status.json.
+  assert.match(await page.locator('.progress-text').innerText(), /step \d+\/\d+ · \d+ s trained/);
   await page.locator('.timeline input[type=range]').fill('0');
   assert.equal(await page.locator('.timeline-label').innerText(), 'epoch 1 of 2');
   assert.match(
