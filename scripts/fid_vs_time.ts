@@ -20,7 +20,8 @@ if (positionals.length === 0 || values.out == null) {
 interface Point {
   minutes: number;
   fid: number;
-  epoch: number;
+  /** Absent on lines `gantry eval --run` appended. */
+  epoch?: number;
 }
 
 const series = positionals.map((arg) => {
@@ -30,7 +31,7 @@ const series = positionals.map((arg) => {
   const points: Point[] = [];
   for (const text of readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n')) {
     if (text.trim() === '') continue;
-    const line = JSON.parse(text) as { step_ms?: number; eval?: { fid?: number }; seconds?: number; epoch: number };
+    const line = JSON.parse(text) as { step_ms?: number; eval?: { fid?: number }; seconds?: number; epoch?: number };
     if (line.step_ms != null) stepMs += line.step_ms;
     if (line.eval?.fid == null) continue;
     if (line.seconds == null) estimated = true;
@@ -84,5 +85,7 @@ console.log('| run | epoch | minutes | FID |');
 console.log('|---|---|---|---|');
 for (const s of series)
   for (const p of s.points)
-    console.log(`| ${s.name} | ${p.epoch} | ${p.minutes.toFixed(1)}${s.estimated ? '*' : ''} | ${p.fid.toFixed(1)} |`);
+    console.log(
+      `| ${s.name} | ${p.epoch ?? 'end (gantry eval)'} | ${p.minutes.toFixed(1)}${s.estimated ? '*' : ''} | ${p.fid.toFixed(1)} |`,
+    );
 if (series.some((s) => s.estimated)) console.log("\n\\* step times only (the run predates the eval lines' seconds)");
