@@ -67,6 +67,10 @@ test('three folders, three picks: gray 28 px digits, colour emoji with transpare
   ({ config, said } = dryRun(['--data', emoji, '--preset', 'dcgan']));
   assert.deepEqual([config.preset, config.imageSize, config.architecture], ['dcgan', 32, 'dcgan']);
   assert.doesNotMatch(said, /picked for/);
+  // So does a --task (image-to-image picks pix2pix).
+  ({ config, said } = dryRun(['--data', emoji, '--task', 'superres', '--resolution', '64']));
+  assert.deepEqual([config.preset, config.architecture], ['pix2pix', 'pix2pix']);
+  assert.doesNotMatch(said, /picked for/);
 });
 
 test('the table: many images get translation alone; large pictures are capped at 64 px on a CPU; small ones 32', () => {

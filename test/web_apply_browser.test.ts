@@ -1,7 +1,7 @@
 /**
  * Runs applied and embedded in a real headless browser (Debian's chromium, driven by playwright-core), against the
  * CLI's pixels: the studio's Apply view for a superres and an inpaint run (uploads, a mask painted with the mouse,
- * downloads; a 300×200 picture at ×4), and the examples/ page on a plain static server (not the studio) loading
+ * downloads; a 240×160 picture at ×4), and the examples/ page on a plain static server (not the studio) loading
  * `gantry export` folders of a dcgan, a resnet and a superres run with gantry/web. Bad input shows in the page.
  */
 import assert from 'node:assert/strict';
@@ -108,12 +108,12 @@ before(async () => {
     run(['train', '--task', 'superres', ...folder, ...small, '--out', join(runs, 'superres')]),
     run(['train', '--task', 'inpaint', ...folder, ...small, '--out', join(runs, 'inpaint')]),
   ]);
-  // Pictures to apply: a 64×64 emoji with alpha, a 300×200 opaque one.
+  // Pictures to apply: a 64×64 emoji with alpha, a 240×160 opaque one.
   mkdirSync(pictures);
   copyFileSync(join(GOOGLE, '1f98a.png'), join(pictures, 'fox.png'));
   await sharp(join(TWITTER, '1f680.png'))
     .flatten({ background: '#ffffff' })
-    .resize(300, 200, { fit: 'fill' })
+    .resize(240, 160, { fit: 'fill' })
     .png()
     .toFile(join(pictures, 'wide.png'));
   writeFileSync(join(dir, 'notes.png'), 'not an image');
@@ -211,7 +211,7 @@ test('the examples page on a plain static server generates and applies with gant
   await page.close();
 });
 
-test('the Apply view upscales uploads to the CLI pixels; a 300×200 picture comes back ×4 without seams', async () => {
+test('the Apply view upscales uploads to the CLI pixels; a 240×160 picture comes back ×4 without seams', async () => {
   const page = await newPage();
   await page.goto(`${studio.url}#/apply/superres?backend=wasm`);
   await page.waitForFunction(() => (window as Win).__studio?.ready && (window as Win).__studio.apply != null);
@@ -230,7 +230,7 @@ test('the Apply view upscales uploads to the CLI pixels; a 300×200 picture come
     const want = await raw(join(upscaled, name));
     const d = difference(want, got);
     assert.ok(d.max <= 1, `${name}: ${JSON.stringify(d)}`);
-    if (name === 'wide.png') assert.deepEqual([got.width, got.height], [1200, 800]);
+    if (name === 'wide.png') assert.deepEqual([got.width, got.height], [960, 640]);
   }
   // Download all: one zip holding both outputs.
   const zip = readFileSync(await download(page, 'button:has-text("Download all")', join(dir, 'all.zip')));

@@ -124,8 +124,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     (given.has('data') && !isIdxFolder(values.data as string)) ||
     (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
   // No preset: how to train on a folder is picked from what it holds (the user's flags still win).
+  // (Image-to-image runs have their own preset, chosen by --task.)
   const survey =
-    pictureFolder && given.has('data') && !given.has('preset') ? await surveyFolder(values.data as string) : null;
+    pictureFolder && given.has('data') && !given.has('preset') && !given.has('task')
+      ? await surveyFolder(values.data as string)
+      : null;
   if (survey != null) {
     const picked = folderDefaults(survey);
     for (const [key, value] of Object.entries(picked.fields)) overrides[key] ??= value;
