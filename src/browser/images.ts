@@ -6,6 +6,7 @@
  * (De)CompressionStream, so this runs in any modern browser and in Node.
  */
 import type { AppliedPicture, Picture } from '../image2image/apply.js';
+import { crc32 } from '../util/crc32.js';
 
 const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -16,22 +17,6 @@ async function streamThrough(data: Uint8Array, stream: GenericTransformStream): 
 
 const inflate = (data: Uint8Array) => streamThrough(data, new DecompressionStream('deflate'));
 const deflate = (data: Uint8Array) => streamThrough(data, new CompressionStream('deflate'));
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array, start = 0, end = bytes.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** Whether the bytes start with the PNG signature. */
 export function isPng(bytes: Uint8Array): boolean {
