@@ -209,6 +209,7 @@ export function networkSpec(config: TrainConfig): NetworkSpec {
     init: config.init,
     gWidth: config.gWidth,
     dWidth: config.dWidth,
+    dNorm: config.dNorm,
     ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }

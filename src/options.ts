@@ -8,7 +8,7 @@ import { DATASET_NAMES, DATASETS } from './data/registry.js';
 import { LOSS_NAMES } from './losses.js';
 import { FAMILY_NAMES } from './networks/families.js';
 import { INITS } from './networks/layers.js';
-import { CONDITIONINGS, SPECTRAL_NORMS } from './networks/network.js';
+import { CONDITIONINGS, D_NORMS, SPECTRAL_NORMS } from './networks/network.js';
 
 interface Described<T> {
   /** The value a run gets when neither a preset nor a flag sets it. */
@@ -211,6 +211,7 @@ export const OPTIONS = {
   diffAugment: list(AUGMENTATIONS, 'DiffAugment policies: none or a comma list of color,translation,cutout'),
   ema: float(0, 0, 0.999999, "EMA decay of G's weights for sampling and export (0: off)"),
   spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
+  dNorm: choice(D_NORMS, 'batch', "dcgan family: D's BatchNorm (the reference) or none (a Lipschitz or augmented D)"),
   attention: int(0, 0, 1024, 'feature-map side of a self-attention block in G and D (SAGAN; 0: none)'),
   minibatchStd: bool(false, 'minibatch standard deviation feature in D'),
   gWidth: int(8, 4, 512, "lightweight family: G's channels at the image size (doubling per halving, at most 8×)"),

@@ -233,6 +233,28 @@ test('attention at a size no layer has throws, naming the valid sizes', () => {
   }
 });
 
+test("--d-norm none: dcgan's D has no BatchNorm, and in training mode an image's logit ignores the rest of the batch", () => {
+  const x = tf.randomUniform([4, 28, 28, 1], -1, 1, 'float32', 3);
+  const logitOfFirst = (d: Network, batch: tf.Tensor) =>
+    tf.tidy(() => (d.apply(batch, TRAIN) as tf.Tensor).dataSync()[0]);
+  for (const [dNorm, coupled] of [
+    ['batch', true],
+    ['none', false],
+  ] as const) {
+    const d = REGISTRY.dcgan.discriminator(spec({ dNorm }), 2);
+    assert.equal(
+      [...d.store.params.keys()].some((k) => k.startsWith('bn')),
+      coupled,
+      `${dNorm}: BatchNorm params`,
+    );
+    const alone = logitOfFirst(d, x.slice(0, 2));
+    const together = logitOfFirst(d, x);
+    assert.equal(Math.abs(alone - together) > 1e-4, coupled, `${dNorm}: ${alone} vs ${together}`);
+    dispose(d);
+  }
+  x.dispose();
+});
+
 test('only the plain dcgan generator has a layers model for export', () => {
   const plain = build('dcgan', spec({ init: 'orthogonal', spectralNorm: 'd', minibatchStd: true }));
   assert.equal(typeof plain.g.layers, 'function');

@@ -4,6 +4,7 @@
  *
  * G: z → Dense 128·s·s → s×s×128 → BN → ReLU → ConvT 64 (k4 s2 p1) → BN → ReLU → ConvT C (k4 s2 p1) → tanh
  * D: Conv 32 (k3 s2 p1) → LReLU .2 → Conv 64 → BN → LReLU .2 → Conv 128 → BN → LReLU .2 → Flatten → Dense 1
+ *    (`--d-norm none`: the same without BN)
  * D returns logits; the losses apply the sigmoid (numerically stable).
  *
  * Options (NetworkSpec): init and spectral norm reach every dense and convolution (spectral norm of G's only with
@@ -101,10 +102,13 @@ export function dcganDiscriminator(spec: NetworkSpec, seed: number): Network {
   const conv1 = new Conv2d(store, 'conv1', spec.channels, 32, 3, 2, 1, options);
   const att1 = spec.attention === spec.imageSize / 2 ? new SelfAttention(store, 'attention', 32, options) : null;
   const conv2 = new Conv2d(store, 'conv2', 32, 64, 3, 2, 1, options);
-  const bn2 = new BatchNorm(store, 'bn2', 64);
+  // BatchNorm couples the images of a batch: a gradient penalty then no longer constrains D image by image, and
+  // augmented reals and fakes get each other's statistics; --d-norm none leaves it out.
+  const batchNorm = (spec.dNorm ?? 'batch') === 'batch';
+  const bn2 = batchNorm ? new BatchNorm(store, 'bn2', 64) : null;
   const att2 = spec.attention === spec.imageSize / 4 ? new SelfAttention(store, 'attention', 64, options) : null;
   const conv3 = new Conv2d(store, 'conv3', spec.minibatchStd ? 65 : 64, 128, 3, 2, 1, options);
-  const bn3 = new BatchNorm(store, 'bn3', 128);
+  const bn3 = batchNorm ? new BatchNorm(store, 'bn3', 128) : null;
   // Three stride-2 3×3 convolutions with padding 1: 28 → 14 → 7 → 4, 32 → 16 → 8 → 4, 64 → 32 → 16 → 8.
   let last = spec.imageSize;
   for (let i = 0; i < 3; i++) last = Math.floor((last - 1) / 2) + 1;
@@ -118,10 +122,12 @@ export function dcganDiscriminator(spec: NetworkSpec, seed: number): Network {
       return tf.tidy(() => {
         let h = leakyRelu(conv1.apply(x as tf.Tensor4D, mode), 0.2);
         if (att1) h = att1.apply(h, mode);
-        h = leakyRelu(bn2.apply(conv2.apply(h, mode), mode), 0.2);
+        h = conv2.apply(h, mode);
+        h = leakyRelu(bn2 ? bn2.apply(h, mode) : h, 0.2);
         if (att2) h = att2.apply(h, mode);
         if (spec.minibatchStd) h = minibatchStd(h);
-        h = leakyRelu(bn3.apply(conv3.apply(h, mode), mode), 0.2);
+        h = conv3.apply(h, mode);
+        h = leakyRelu(bn3 ? bn3.apply(h, mode) : h, 0.2);
         return head.apply(tf.reshape(h, [-1, last * last * 128]), mode, labels);
       });
     },

@@ -10,6 +10,9 @@ export const CONDITIONINGS = ['none', 'projection', 'acgan'] as const;
 export type Conditioning = (typeof CONDITIONINGS)[number];
 /** Where spectral normalisation is applied. */
 export const SPECTRAL_NORMS = ['none', 'd', 'both'] as const;
+/** D's normalisation in the families that have one (dcgan): BatchNorm as the reference, or none. */
+export const D_NORMS = ['batch', 'none'] as const;
+export type DNorm = (typeof D_NORMS)[number];
 export type SpectralNorm = (typeof SPECTRAL_NORMS)[number];
 
 export interface NetworkSpec {
@@ -31,6 +34,8 @@ export interface NetworkSpec {
   /** Widths of families that take them (lightweight): G's channels at the image size, D's after its first layer. */
   gWidth?: number;
   dWidth?: number;
+  /** dcgan family: BatchNorm in D (the reference; absent means batch) or none. */
+  dNorm?: DNorm;
 }
 
 export interface Network {
