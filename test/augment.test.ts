@@ -116,6 +116,14 @@ test('the EMA generator follows β·ema + (1 − β)·θ and copies buffers', as
   standingStatistics(ramped, config.latentDim, 0, 1);
   const measured = ramped.store.buffers.get('bn0/running_mean')!.dataSync();
   assert.ok(measured.every((v) => v !== 3) && measured.some((v) => Math.abs(v) > 1e-3));
+  // ... as the plain average of the passes: 10 passes equal one pass over the same 640 noise vectors (bn0's input,
+  // the dense layer's output, does not depend on the batch), whatever the buffers held before.
+  ramped.store.buffers.get('bn0/running_mean')!.assign(tf.fill([128], -7));
+  standingStatistics(ramped, config.latentDim, 0, 1);
+  const tenPasses = ramped.store.buffers.get('bn0/running_mean')!.dataSync().slice();
+  standingStatistics(ramped, config.latentDim, 0, 1, 1, 640);
+  const onePass = ramped.store.buffers.get('bn0/running_mean')!.dataSync();
+  tenPasses.forEach((v, i) => assert.ok(Math.abs(v - onePass[i]) < 1e-4, `channel ${i}: ${v} vs ${onePass[i]}`));
   g.store.dispose();
   ema.store.dispose();
   ramped.store.dispose();

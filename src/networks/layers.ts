@@ -35,6 +35,11 @@ export interface RunMode {
    * passes (penalties), which keep their process's batch statistics.
    */
   reduce?: (t: tf.Tensor) => tf.Tensor;
+  /**
+   * The running statistics' momentum for this pass instead of the layer's own: standing statistics (train/ema.ts)
+   * pass 1/k at their k-th pass, which makes the running statistics the plain average over the passes.
+   */
+  statsMomentum?: number;
 }
 
 /** Per-layer options; the defaults are the reference behaviour (PyTorch init, no spectral norm). */
@@ -402,16 +407,17 @@ function batchNorm(s: NormStats, x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor
       return tf.add(tf.mul(x, scale), shift);
     });
   }
-  const updateStats = mode.updateStats ?? true;
+  // The running statistics' momentum for this pass, or null when the pass leaves them alone.
+  const momentum = (mode.updateStats ?? true) ? (mode.statsMomentum ?? s.momentum) : null;
   return mode.secondOrder
-    ? batchNormPlain(s, x, gamma, beta, updateStats)
-    : batchNormFast(s, x, gamma, beta, updateStats, mode.reduce);
+    ? batchNormPlain(s, x, gamma, beta, momentum)
+    : batchNormFast(s, x, gamma, beta, momentum, mode.reduce);
 }
 
-function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: number): void {
+function updateRunning(s: NormStats, mean: tf.Tensor, variance: tf.Tensor, m: number, momentum: number): void {
   const unbiased = m > 1 ? tf.mul(variance, m / (m - 1)) : variance;
-  s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - s.momentum), tf.mul(mean, s.momentum)));
-  s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - s.momentum), tf.mul(unbiased, s.momentum)));
+  s.runningMean.assign(tf.add(tf.mul(s.runningMean, 1 - momentum), tf.mul(mean, momentum)));
+  s.runningVar.assign(tf.add(tf.mul(s.runningVar, 1 - momentum), tf.mul(unbiased, momentum)));
 }
 
 /** Training mode with plain ops: the tape derives the gradient, and the gradient's gradient. */
@@ -420,7 +426,7 @@ function batchNormPlain(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
-  updateStats: boolean,
+  momentum: number | null,
 ): tf.Tensor {
   return tf.tidy(() => {
     const c = s.channels;
@@ -429,7 +435,7 @@ function batchNormPlain(
     const mean = tf.mean(x2, 0);
     const centered = tf.sub(x2, mean);
     const variance = tf.mean(tf.square(centered), 0);
-    if (updateStats) updateRunning(s, mean, variance, m);
+    if (momentum != null) updateRunning(s, mean, variance, m, momentum);
     const normalized = tf.mul(centered, tf.rsqrt(tf.add(variance, s.epsilon)));
     return tf.reshape(tf.add(tf.mul(normalized, gamma), beta), x.shape);
   });
@@ -441,7 +447,7 @@ function batchNormFast(
   x: tf.Tensor,
   gamma: tf.Tensor,
   beta: tf.Tensor,
-  updateStats: boolean,
+  momentum: number | null,
   reduce?: (t: tf.Tensor) => tf.Tensor,
 ): tf.Tensor {
   const c = s.channels;
@@ -457,7 +463,7 @@ function batchNormFast(
     const variance = tf.div(total(channelSum(tf.square(centered) as tf.Tensor2D)), m);
     const invStd = tf.rsqrt(tf.add(variance, eps));
     const normalized = tf.mul(centered, invStd);
-    if (updateStats) updateRunning(s, mean, variance, m);
+    if (momentum != null) updateRunning(s, mean, variance, m, momentum);
     (save as tf.GradSaveFunc)([normalized, invStd, g as tf.Tensor]);
     const y = tf.add(tf.mul(normalized, g as tf.Tensor), b as tf.Tensor);
     return {

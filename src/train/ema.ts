@@ -26,15 +26,17 @@ export function updateEma(ema: Network, source: Network, decay: number, step = N
 
 /**
  * Re-measures BatchNorm's running statistics of `generator` for its own weights: `passes` training-mode passes on
- * seeded noise (and labels 0…K−1 in turn for a conditional G) with the running averages updating; 40 passes at
- * momentum 0.1 leave 1.5% of the old statistics.
+ * seeded noise (and labels 0…K−1 in turn for a conditional G), the k-th with momentum 1/k, so that the running
+ * statistics end as the plain average of the passes' batch statistics (nothing of the old ones is left). 10 passes
+ * of 64 measure as well as the 40 passes at momentum 0.1 used before (the last ~10 weighed most) at a quarter of
+ * the cost, which a fastgan run on emoji paid at every epoch end (~15% of its time).
  */
 export function standingStatistics(
   generator: Network,
   latentDim: number,
   numClasses: number,
   seed: number,
-  passes = 40,
+  passes = 10,
   batch = 64,
 ): void {
   if (generator.store.buffers.size === 0) return;
@@ -49,7 +51,7 @@ export function standingStatistics(
               'int32',
             )
           : undefined;
-      generator.apply(z, { training: true, updateStats: true }, labels);
+      generator.apply(z, { training: true, updateStats: true, statsMomentum: 1 / (i + 1) }, labels);
     });
   }
 }
