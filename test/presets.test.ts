@@ -27,8 +27,8 @@ test('--dry-run prints the resolved preset with flags applied; unknown presets a
   assert.equal(config.preset, 'wgan-gp');
   assert.equal(config.loss, 'wgan');
   assert.equal(config.gpWeight, 10);
-  assert.equal(config.nCritic, 5);
-  assert.equal(config.beta1, 0);
+  assert.equal(config.nCritic, 1);
+  assert.equal(config.beta2, 0.9);
   assert.equal(config.lr, 0.0003); // the flag wins over the preset
   assert.deepEqual(resolveConfig(config as unknown as Record<string, unknown>), config);
   assert.match(r.stderr, /preset wgan-gp: Wasserstein loss, gradient penalty/);
