@@ -147,6 +147,11 @@ function checkTask(c: TrainConfig): void {
   }
   if (c.conditioning !== 'none') throw new ConfigError('conditioning', `--task ${c.task} cannot be class-conditional`);
   if (c.ema > 0) throw new ConfigError('ema', `--ema is for GANs from latent noise, not --task ${c.task}`);
+  if (c.ada || c.augmentP != null)
+    throw new ConfigError(
+      c.ada ? 'ada' : 'augmentP',
+      `--ada and --augment-p are for GANs from latent noise, not --task ${c.task}`,
+    );
   if (c.channels !== 3 && (c.task === 'colorize' || c.task === 'translate'))
     throw new ConfigError('channels', `--task ${c.task} needs colour images (--channels 3)`);
   if (c.task === 'superres' && c.imageSize % c.srScale !== 0)

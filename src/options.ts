@@ -214,6 +214,12 @@ export const OPTIONS = {
   labelSmoothing: float(0, 0, 0.5, 'one-sided label smoothing: real target 1 - s (BCE losses)'),
   instanceNoise: float(0, 0, 10, "σ of Gaussian noise on D's inputs, annealed linearly to 0 over the run (0: off)"),
   diffAugment: list(AUGMENTATIONS, 'DiffAugment policies: none or a comma list of color,translation,cutout'),
+  ada: bool(false, 'adaptive discriminator augmentation (ADA): p rises while D overfits (E[sign D(real)] > target)'),
+  augmentP: nullableFloat(null, 0, 1, 'ADA pipeline at this fixed probability (ablations); with --ada, p to start at', {
+    placeholder: 'p',
+  }),
+  adaTarget: float(0.6, 0, 1, 'ADA: the target of E[sign(D(real))]'),
+  adaKimg: float(100, 0.001, 1e6, 'ADA: thousands of images over which p can move by 1 (the paper: 500, on GPUs)'),
   ema: float(0, 0, 0.999999, "EMA decay of G's weights for sampling and export (0: off)"),
   spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
   dNorm: choice(D_NORMS, 'batch', "dcgan family: D's BatchNorm (the reference) or none (a Lipschitz or augmented D)"),

@@ -1,7 +1,7 @@
 /**
  * Epoch hooks (plugins.ts): the sample grid from fixed noise, the grid of one row per class, the pair grid and
  * held-out PSNR/SSIM of image-to-image runs, FID (and KID, IS, modes) every --eval-every epochs, and the export
- * of the generator as a tfjs-layers model.
+ * of the generator as a tfjs-layers model, and ADA's p.
  */
 import { join } from 'node:path';
 import { classCount, type TrainConfig } from '../config.js';
@@ -118,6 +118,14 @@ export function fidEvaluation(evaluator: TrainingEvaluator): EpochHook {
     return { best };
   };
 }
+
+/** ada.png: ADA's p at each epoch's end (kept in the checkpointed state, so a resumed run's plot goes on). */
+export const adaPlot: EpochHook = ({ state, runDir, epoch }) => {
+  if (state.ada == null) return undefined;
+  state.ada.history.push([epoch, state.ada.p]);
+  writeFileAtomic(join(runDir, 'ada.png'), linePlot(state.ada.history, 'ADA p per epoch'));
+  return undefined;
+};
 
 /** samples/epoch-NNN.png of an image-to-image run: rows of held-out inputs, G's outputs and the truth. */
 export function pairGrid(heldOut: ImageDataset): EpochHook {

@@ -145,6 +145,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       evaluatedSeconds: 0,
       collapseStreak: 0,
       collapse: null,
+      ...(config.ada || config.augmentP != null
+        ? { ada: { p: config.augmentP ?? 0, signSum: 0, count: 0, history: [] } }
+        : {}),
     };
   }
   const config = state.config;
@@ -289,7 +292,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     // run's RNG to the batch's noise, which is then what one process would draw.
     const stepRng = processes == null ? noise : new Rng(0);
     const regularisers = {
-      ...stepOptions(gan, config, stepRng, () => state.globalStep / totalSteps),
+      ...stepOptions(gan, config, stepRng, () => state.globalStep / totalSteps, {
+        ada: state.ada,
+        sum: processes == null ? undefined : (values) => processes.allreduce(values),
+      }),
       ...(processes != null && config.syncBatchnorm ? { reduce: sumOverProcesses(processes) } : {}),
     };
     const source = plan.source(gan);
@@ -393,6 +399,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           g_loss: updateG ? losses.gLoss : null,
           step_ms: Math.round(stepMs * 10) / 10,
           images,
+          ...(state.ada != null ? { ada_p: state.ada.p } : {}),
         });
         if (state.step % config.logEvery === 0 || state.step === steps) {
           options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));

@@ -27,6 +27,8 @@ export interface StepLine {
   step_ms: number;
   /** Real images in the step's batch. */
   images: number;
+  /** ADA's augmentation probability after the step (--ada, --augment-p; absent otherwise). */
+  ada_p?: number;
 }
 
 /** Scores of an FID/KID/IS/… evaluation: src/metrics/evaluate.ts's result without its warnings. */

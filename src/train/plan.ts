@@ -9,6 +9,7 @@ import { type LoadHooks, loadData } from '../data/index.js';
 import { loadTaskData } from '../image2image/training.js';
 import { createTrainingEvaluator } from '../metrics/training_eval.js';
 import {
+  adaPlot,
   classGrid,
   emaStatistics,
   exportLayers,
@@ -71,6 +72,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     exportLayers,
   ];
   if (evaluator != null) hooks.push(fidEvaluation(evaluator));
+  if (config.ada || config.augmentP != null) hooks.push(adaPlot);
   return {
     data,
     description: '',

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { TrainConfig } from '../config.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { RngState } from '../util/random.js';
+import type { AdaState } from './ada.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 
@@ -30,6 +31,8 @@ export interface TrainState {
   /** Evaluations in a row that looked collapsed, and what the run says about it once two did (else null). */
   collapseStreak: number;
   collapse: string | null;
+  /** ADA's probability and running sums (--ada, --augment-p; absent otherwise), and p at each epoch's end. */
+  ada?: AdaState & { history: [number, number][] };
 }
 
 export const STATUS_FILE = 'status.json';

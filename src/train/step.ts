@@ -42,6 +42,8 @@ export interface StepOptions {
   reduce?: (t: tf.Tensor) => tf.Tensor;
   /** D outputs [N, 1 + K]: its class logits add ACGAN's cross-entropy to both losses. */
   acgan?: boolean;
+  /** Sees D's real/fake logits of the real batch in each D step (ADA counts their signs); must not keep them. */
+  observeReal?: (logits: tf.Tensor) => void;
   /** Runs after D's update (weight clipping) and after G's (EMA). */
   afterDStep?: () => void;
   afterGStep?: () => void;
@@ -104,6 +106,7 @@ export function trainStep(
   };
   const dObjective = (fake: tf.Tensor) => (): tf.Scalar => {
     const [r, rc, selfSupervised] = judgeReal();
+    o.observeReal?.(r);
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.discriminator(r, f);
     if (selfSupervised != null) loss = tf.add(loss, selfSupervised) as tf.Scalar;

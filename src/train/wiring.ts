@@ -1,24 +1,52 @@
 /**
- * The one place a config becomes step options: D's view of images (DiffAugment, instance noise), the penalties
- * (gradient penalty, lazy R1), weight clipping and the EMA of G. `gantry train` and the tests use it alike.
+ * The one place a config becomes step options: D's view of images (DiffAugment, ADA, instance noise), the penalties
+ * (gradient penalty, lazy R1), weight clipping, ADA's p and the EMA of G. `gantry train` and the tests use it alike.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { Rng } from '../util/random.js';
+import { type AdaState, adaAugment, adaObserve } from './ada.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { updateEma } from './ema.js';
 import type { Gan } from './gan.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
 import type { StepOptions } from './step.js';
 
+/** What a run adds to the config's step options: ADA's state, and a sum over the processes of a data-parallel run. */
+export interface StepContext {
+  ada?: AdaState;
+  sum?: (values: Float64Array) => void;
+}
+
 /** D's inputs, penalties, clipping and EMA as the config asks; random draws come from the run's `rng`. */
-export function stepOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: () => number): StepOptions {
+export function stepOptions(
+  gan: Gan,
+  config: TrainConfig,
+  rng: Rng,
+  progress: () => number,
+  context: StepContext = {},
+): StepOptions {
   const options: StepOptions = { acgan: config.conditioning === 'acgan' };
-  if (config.diffAugment !== 'none' || config.instanceNoise > 0) {
+  const ada = context.ada;
+  if (config.diffAugment !== 'none' || config.instanceNoise > 0 || ada != null) {
     options.dInput = (x) =>
-      tf.tidy(() =>
-        instanceNoise(diffAugment(x, config.diffAugment, rng), config.instanceNoise * Math.max(0, 1 - progress()), rng),
-      );
+      tf.tidy(() => {
+        let y = diffAugment(x, config.diffAugment, rng);
+        if (ada != null) y = adaAugment(y, ada.p, rng);
+        return instanceNoise(y, config.instanceNoise * Math.max(0, 1 - progress()), rng);
+      });
+  }
+  const afterDStep: (() => void)[] = [];
+  if (ada != null && config.ada) {
+    // The signs of D's real logits, counted at each D step; p moves every few D steps (ada.ts).
+    let signs = { sum: 0, count: 0 };
+    options.observeReal = (logits) => {
+      signs = { sum: tf.tidy(() => tf.sum(tf.sign(logits)).dataSync()[0]), count: logits.shape[0] };
+    };
+    afterDStep.push(() => {
+      adaObserve(ada, signs, gan.dOptimizer.step, config.adaTarget, config.adaKimg, context.sum);
+      signs = { sum: 0, count: 0 };
+    });
   }
   if (config.gpWeight > 0 || config.r1Gamma > 0) {
     options.dPenalty = (critic, real, fake) => {
@@ -35,11 +63,13 @@ export function stepOptions(gan: Gan, config: TrainConfig, rng: Rng, progress: (
   }
   if (config.weightClip > 0) {
     const c = config.weightClip;
-    options.afterDStep = () =>
+    afterDStep.unshift(() =>
       tf.tidy(() => {
         for (const v of gan.discriminator.store.params.values()) v.assign(tf.clipByValue(v, -c, c));
-      });
+      }),
+    );
   }
+  if (afterDStep.length > 0) options.afterDStep = () => afterDStep.forEach((f) => f());
   const ema = gan.generatorEma;
   if (ema != null) options.afterGStep = () => updateEma(ema, gan.generator, config.ema, gan.gOptimizer.step);
   return options;
