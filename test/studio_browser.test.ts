@@ -366,6 +366,19 @@ test("a live run's chart grows as metrics lines are appended, without reloading 
       (globalThis as unknown as PageGlobals).document.querySelector('.timeline-label')?.textContent === 'epoch 1 of 2',
   );
 
+  // An ADA run's step lines carry p: the ADA chart appears with them (hidden before).
+  assert.equal(await page.isVisible('.chart[data-chart="ada"]'), false);
+  const next = JSON.parse(lines[lines.length - 1]) as { global_step: number };
+  appendFileSync(
+    join(live, 'metrics.jsonl'),
+    `${JSON.stringify({ ...next, global_step: next.global_step + 1, ada_p: 0.25 })}\n`,
+  );
+  await waitHooks((s) => s.charts.ada?.x.length === 1);
+  assert.deepEqual(await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.charts.ada), {
+    x: [next.global_step + 1],
+    y: [[0.25]],
+  });
+  assert.equal(await page.isVisible('.chart[data-chart="ada"]'), true);
   assert.equal(
     await page.evaluate(() => (globalThis as unknown as PageGlobals).__marker),
     1,
@@ -374,7 +387,7 @@ test("a live run's chart grows as metrics lines are appended, without reloading 
   const chart = await page.evaluate(() => (globalThis as unknown as PageGlobals).__studio.charts.loss);
   assert.deepEqual(
     chart.x,
-    lines.map((l) => (JSON.parse(l) as { global_step: number }).global_step),
+    lines.map((l) => (JSON.parse(l) as { global_step: number }).global_step).concat(next.global_step + 1),
   );
 });
 

@@ -132,6 +132,42 @@ export class LossChart {
   }
 }
 
+/** ADA's augmentation probability per step (runs with --ada or --augment-p); hidden until a step line carries it. */
+export class AdaChart {
+  readonly chart: LineChart;
+  private x: number[] = [];
+  private p: number[] = [];
+
+  constructor(name: string) {
+    this.chart = new LineChart(name, 'ADA augmentation probability p', [{ label: 'p', color: COLORS.b }], 'step', 160);
+    this.chart.el.hidden = true;
+  }
+
+  get el(): HTMLElement {
+    return this.chart.el;
+  }
+
+  add(lines: MetricsLine[], reset = false): void {
+    if (reset) {
+      this.x = [];
+      this.p = [];
+    }
+    for (const line of lines) {
+      if (isStepLine(line) && line.ada_p != null) {
+        this.x.push(line.global_step);
+        this.p.push(line.ada_p);
+      }
+    }
+    if (this.x.length === 0) return;
+    this.chart.el.hidden = false;
+    this.chart.setData(this.x, [this.p]);
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+}
+
 /** The scalar metrics of an eval line that make sense as curves, in the order they are offered. */
 export const METRIC_KEYS = ['fid', 'kid', 'is', 'precision', 'recall', 'psnr', 'ssim'] as const;
 

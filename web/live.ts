@@ -14,7 +14,7 @@ import {
   type StepLine,
   watchRun,
 } from './api.js';
-import { COLORS, evalPoints, evalValue, LineChart, LossChart, metricKeys } from './charts.js';
+import { AdaChart, COLORS, evalPoints, evalValue, LineChart, LossChart, metricKeys } from './charts.js';
 import { duration, errorBox, h } from './dom.js';
 import { hooks } from './hooks.js';
 import { routes, type View } from './router.js';
@@ -202,7 +202,8 @@ export function liveView(root: HTMLElement, id: string): View {
   let watch: { close(): void } | null = null;
   const loss = new LossChart('loss');
   const metric = new MetricChart('metric');
-  const cleanup: (() => void)[] = [() => loss.destroy(), () => metric.destroy()];
+  const ada = new AdaChart('ada');
+  const cleanup: (() => void)[] = [() => loss.destroy(), () => metric.destroy(), () => ada.destroy()];
   root.append(h('p', { class: 'muted' }, 'Loading…'));
 
   void (async () => {
@@ -269,13 +270,14 @@ export function liveView(root: HTMLElement, id: string): View {
           h(
             'div',
             { class: 'live-grid' },
-            h('div', { class: 'charts' }, loss.el, metric.el),
+            h('div', { class: 'charts' }, loss.el, metric.el, ada.el),
             h('div', { class: 'samples' }, h('h3', {}, 'Sample grids'), timeline.el),
           ),
         ),
       );
       loss.add(first.lines);
       metric.add(first.lines);
+      ada.add(first.lines);
       hooks.ready = true;
       watch = watchRun(id, first.bytes, {
         metrics(lines, reset) {
@@ -283,6 +285,7 @@ export function liveView(root: HTMLElement, id: string): View {
           steps.push(...lines.filter(isStepLine));
           loss.add(lines, reset);
           metric.add(lines, reset);
+          ada.add(lines, reset);
           renderHead();
         },
         status(next) {
