@@ -219,7 +219,8 @@ export const OPTIONS = {
     placeholder: 'p',
   }),
   adaTarget: float(0.6, 0, 1, 'ADA: the target of E[sign(D(real))]'),
-  adaKimg: float(100, 0.001, 1e6, 'ADA: thousands of images over which p can move by 1 (the paper: 500, on GPUs)'),
+  // The paper's 500 thousand is 2% of a 25-million-image GPU run; a CPU hour sees 100–200 thousand images.
+  adaKimg: float(20, 0.001, 1e6, 'ADA: thousands of images over which p can move by 1 (the paper: 500, for GPU runs)'),
   ema: float(0, 0, 0.999999, "EMA decay of G's weights for sampling and export (0: off)"),
   spectralNorm: choice(SPECTRAL_NORMS, 'none', 'spectral normalisation: none, in D, or in both'),
   dNorm: choice(D_NORMS, 'batch', "dcgan family: D's BatchNorm (the reference) or none (a Lipschitz or augmented D)"),
