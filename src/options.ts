@@ -175,6 +175,9 @@ export const TASKS = ['none', 'superres', 'colorize', 'inpaint', 'translate'] as
 export type Task = (typeof TASKS)[number];
 export const MASK_KINDS = ['rect', 'stroke', 'mixed'] as const;
 
+/** The most epochs a run may ask for: what a run with --time-budget and no --epochs trains for. */
+export const MAX_EPOCHS = 1e6;
+
 /** Every option in the order `gantry train --help` lists them. */
 export const OPTIONS = {
   // Data
@@ -194,7 +197,9 @@ export const OPTIONS = {
     flag: 'resolution',
   }),
   channels: int(1, 1, 3, 'image folders: 1 (gray) or 3 (RGB)'),
-  epochs: int(5, 1, 1e6, 'passes over the data', { resumable: true }),
+  epochs: int(5, 1, MAX_EPOCHS, 'passes over the data (with --time-budget: until the budget is spent)', {
+    resumable: true,
+  }),
   batchSize: int(64, 2, 4096, 'images per step'),
   preset: choice(PRESET_NAMES, 'dcgan', 'named starting point (the options below override it)'),
   // Losses and optimisation

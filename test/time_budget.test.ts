@@ -70,6 +70,12 @@ test('--time-budget and --eval-every take times (90s, 30m, 2h); a bad time is a 
   assert.equal(r.status, 0, r.stderr);
   const config = JSON.parse(r.stdout) as TrainConfig;
   assert.deepEqual([config.timeBudget, config.evalMinutes, config.evalEvery], [1.5, 5, 0]);
+  // Without --epochs the budget ends the run, not the default 5 epochs; --epochs still caps it when given.
+  assert.equal(config.epochs, 1e6);
+  assert.equal(
+    JSON.parse(gantry(['train', '--time-budget', '90s', '--epochs', '3', '--dry-run'], dir).stdout).epochs,
+    3,
+  );
   const hours = JSON.parse(gantry(['train', '--time-budget=2h', '--eval-every', '3', '--dry-run'], dir).stdout);
   assert.deepEqual([hours.timeBudget, hours.evalMinutes, hours.evalEvery], [120, 0, 3]);
   const bad = gantry(['train', '--time-budget', 'soon'], dir);

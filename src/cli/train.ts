@@ -7,7 +7,15 @@ import { isIdxFolder } from '../data/idx_sets.js';
 import { DATASET_NAMES, type DatasetName } from '../data/index.js';
 import { folderDefaults } from '../defaults.js';
 import { UsageError } from '../errors.js';
-import { OPTION_NAMES, type OptionName, optionOf, PRESET_NAMES, PRESETS, RESUMABLE_OPTIONS } from '../options.js';
+import {
+  MAX_EPOCHS,
+  OPTION_NAMES,
+  type OptionName,
+  optionOf,
+  PRESET_NAMES,
+  PRESETS,
+  RESUMABLE_OPTIONS,
+} from '../options.js';
 import { broadcastText } from '../train/distributed.js';
 import { train } from '../train/loop.js';
 import { CHECKPOINT_FILE } from '../train/state.js';
@@ -118,6 +126,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   const overrides: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
+  // A new run with a time budget and no --epochs trains until the budget is spent, not for the default 5 epochs.
+  if (given.has('time-budget') && !given.has('epochs') && !given.has('resume')) overrides.epochs = MAX_EPOCHS;
 
   // A folder of pictures defaults to 32×32 RGB rather than the 28×28 gray of the digit sets.
   const pictureFolder =
