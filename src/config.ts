@@ -115,6 +115,9 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
       `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`,
     );
   }
+  for (const [key, lacks] of Object.entries(FAMILIES[c.architecture].unsupported ?? {}) as [OptionName, string][])
+    if (c[key] !== DEFAULT_CONFIG[key])
+      throw new ConfigError(key, `the ${c.architecture} architecture has no ${lacks}`);
   if (c.attention !== 0 && c.attention !== c.imageSize / 2 && c.attention !== c.imageSize / 4) {
     throw new ConfigError(
       'attention',
@@ -215,6 +218,8 @@ export function networkSpec(config: TrainConfig): NetworkSpec {
     gWidth: config.gWidth,
     dWidth: config.dWidth,
     dNorm: config.dNorm,
+    mappingLayers: config.mappingLayers,
+    styleMixing: config.styleMixing,
     ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }

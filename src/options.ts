@@ -152,6 +152,25 @@ export const PRESETS: Record<string, Preset> = {
       batchSize: 16,
     }),
   },
+  // Sized for a CPU hour (docs/MODELS.md): widths 32 at the image size (at most 256), a 2-layer mapping (the ADA
+  // paper's for small sets), the reference's Adam and lazy R1, ADA on.
+  stylegan2: {
+    summary: 'StyleGAN2 G and residual D, logistic loss, lazy R1, Adam 2e-3 β (0, 0.99), EMA, ADA',
+    fields: () => ({
+      architecture: 'stylegan',
+      loss: 'bce',
+      lr: 2e-3,
+      beta1: 0,
+      beta2: 0.99,
+      r1Gamma: 0.05,
+      r1Every: 16,
+      ema: 0.998,
+      ada: true,
+      batchSize: 32,
+      gWidth: 16,
+      dWidth: 16,
+    }),
+  },
   pix2pix: {
     summary:
       'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
@@ -231,8 +250,15 @@ export const OPTIONS = {
   dNorm: choice(D_NORMS, 'batch', "dcgan family: D's BatchNorm (the reference) or none (a Lipschitz or augmented D)"),
   attention: int(0, 0, 1024, 'feature-map side of a self-attention block in G and D (SAGAN; 0: none)'),
   minibatchStd: bool(false, 'minibatch standard deviation feature in D'),
-  gWidth: int(8, 4, 512, "lightweight family: G's channels at the image size (doubling per halving, at most 8×)"),
-  dWidth: int(16, 4, 512, "lightweight family: D's channels after its first layer (doubling per halving, at most 8×)"),
+  gWidth: int(8, 4, 512, "lightweight, stylegan: G's channels at the image size (doubling per halving, at most 8×)"),
+  dWidth: int(
+    16,
+    4,
+    512,
+    "lightweight, stylegan: D's channels after its first layer (doubling per halving, at most 8×)",
+  ),
+  mappingLayers: int(2, 1, 16, 'stylegan family: dense layers of the mapping network z → w'),
+  styleMixing: float(0.9, 0, 1, 'stylegan family: probability of style mixing in a training pass (0: off)'),
   init: choice(INITS, 'pytorch', 'weight initialisation'),
   conditioning: choice(CONDITIONINGS, 'none', 'class-conditional GAN (labelled data): D by projection or ACGAN head'),
   numClasses: int(0, 0, 10000, 'classes of the data (recorded by a conditional run)', { recorded: true }),

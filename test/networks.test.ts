@@ -425,6 +425,12 @@ const SECOND_ORDER_CASES: [string, FamilyName, Partial<NetworkSpec>][] = [
     { numClasses: 3, conditioning: 'projection', spectralNorm: 'd', minibatchStd: true },
   ],
   ['resnet + acgan, 32×32', 'resnet', { numClasses: 3, conditioning: 'acgan', imageSize: 32 }],
+  ['stylegan (residual D, minibatch std, equalised lr)', 'stylegan', { dWidth: 4 }],
+  [
+    'stylegan + projection, 3 channels, 32×32',
+    'stylegan',
+    { numClasses: 3, conditioning: 'projection', channels: 3, imageSize: 32, dWidth: 4 },
+  ],
 ];
 
 for (const [what, family, overrides] of SECOND_ORDER_CASES) {

@@ -6,6 +6,8 @@ import { applyCommand } from './apply.js';
 import { dataCommand } from './data.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
+import { mixCommand } from './mix.js';
+import { projectCommand } from './project.js';
 import { sampleCommand } from './sample.js';
 import { studioCommand } from './studio.js';
 import { trainCommand } from './train.js';
@@ -13,6 +15,8 @@ import { trainCommand } from './train.js';
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   train: { run: trainCommand, summary: 'train a GAN and write a run folder' },
   sample: { run: sampleCommand, summary: 'generate images with a trained run' },
+  mix: { run: mixCommand, summary: "a stylegan run's style-mixing figure" },
+  project: { run: projectCommand, summary: 'find the w of a real image under a stylegan run' },
   eval: { run: evalCommand, summary: 'FID, KID, IS, precision/recall and mode coverage of a run or folder' },
   studio: { run: studioCommand, summary: 'a local web app over a runs folder: runs, live curves, samples, playground' },
   export: { run: exportCommand, summary: "write a run's generator for web pages (gantry/web, examples/)" },

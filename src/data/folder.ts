@@ -103,7 +103,7 @@ function classesOf(
   return { classNames, labels: images.map((f) => index.get(f.rel.split(sep)[0])!) };
 }
 
-async function decode(path: string, o: FolderOptions): Promise<{ pixels: Buffer; upsampled: boolean }> {
+export async function decodeImageFile(path: string, o: FolderOptions): Promise<{ pixels: Buffer; upsampled: boolean }> {
   const background = o.background === 'white' ? { r: 255, g: 255, b: 255 } : { r: 0, g: 0, b: 0 };
   const meta = await sharp(path).metadata();
   if (meta.width == null || meta.height == null) throw new Error('no image size');
@@ -173,7 +173,7 @@ export async function loadImageFolder(path: string, o: FolderOptions): Promise<I
     while (next < found.length) {
       const i = next++;
       try {
-        const r = await decode(join(root, found[i].rel), o);
+        const r = await decodeImageFile(join(root, found[i].rel), o);
         decoded[i] = r.pixels;
         if (r.upsampled) upsampled.push(found[i].rel);
       } catch {

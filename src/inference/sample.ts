@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import type { Network } from '../networks/network.js';
+import { styleControls } from '../networks/style.js';
 import { assignVariables, buildGenerator } from '../train/gan.js';
 import { CHECKPOINT_FILE, type TrainState } from '../train/state.js';
 import { tileImages } from '../util/pixels.js';
@@ -21,6 +22,8 @@ export interface SampleOptions {
   gridFile?: string;
   /** Conditional runs: draw only this class (default: the classes in turn). */
   classIndex?: number;
+  /** stylegan runs: ψ, how far w stays from the mean w (1: untruncated). */
+  truncation?: number;
 }
 
 /** Loads a run's generator from its checkpoint (so it needs nothing but the run folder). */
@@ -46,12 +49,14 @@ export function loadRunGenerator(runDir: string): { generator: Network; config: 
 export function sampleRun(options: SampleOptions): string[] {
   const { generator, config } = loadRunGenerator(options.runDir);
   try {
+    if ((options.truncation ?? 1) !== 1) styleControls(generator, config.architecture, '--truncation');
     const z = latentNoise(options.seed, options.count, config.latentDim);
     const images = generateImages(
       generator,
       z,
       config.latentDim,
       generationLabels(config, options.count, options.classIndex),
+      options.truncation ?? 1,
     );
     const [h, w, c] = generator.outputShape;
     const size = h * w * c;

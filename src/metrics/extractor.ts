@@ -36,6 +36,11 @@ export interface FeatureExtractor {
   featureDim: number;
   classes: number | null;
   extract(images: Uint8Array, count: number, height: number, width: number, channels: number): Extracted;
+  /**
+   * Features of float images in [−1, 1] already at the input size and channels, differentiably (projection's
+   * feature distance); [N, featureDim].
+   */
+  features?(x: tf.Tensor4D): tf.Tensor2D;
   dispose(): void;
 }
 
@@ -118,6 +123,14 @@ async function load(
         tf.dispose(outs);
       }
       return { features, probs, count };
+    },
+    features(x) {
+      return tf.tidy(() => {
+        const scaled = tf.add(tf.mul(tf.add(x, 1), (high - low) / 2), low);
+        const result = head.apply(scaled) as tf.Tensor | tf.Tensor[];
+        const first = Array.isArray(result) ? result[0] : result;
+        return tf.reshape(first, [x.shape[0], -1]) as tf.Tensor2D;
+      });
     },
     dispose() {
       model.dispose();

@@ -7,8 +7,9 @@ import { lightweight } from './lightweight.js';
 import type { Family } from './network.js';
 import { pix2pix } from './pix2pix.js';
 import { resnet } from './resnet.js';
+import { stylegan } from './stylegan.js';
 
-export const FAMILIES = { dcgan, resnet, pix2pix, lightweight } satisfies Record<string, Family>;
+export const FAMILIES = { dcgan, resnet, pix2pix, lightweight, stylegan } satisfies Record<string, Family>;
 
 export type FamilyName = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];

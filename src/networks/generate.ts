@@ -16,13 +16,15 @@ export function latentNoise(seed: number, n: number, latentDim: number): Float32
 
 /**
  * Runs G in inference mode (BatchNorm running statistics) on z, in chunks, and returns the images as bytes.
- * A conditional G needs one class label per image (`generationLabels`).
+ * A conditional G needs one class label per image (`generationLabels`). `truncation` ψ: a style-based G pulls w
+ * toward its mean w (1: untruncated; other families ignore it).
  */
 export function generateImages(
   generator: Network,
   z: Float32Array,
   latentDim: number,
   labels: Int32Array | null = null,
+  truncation = 1,
   chunk = 256,
 ): Uint8Array {
   const n = z.length / latentDim;
@@ -34,7 +36,7 @@ export function generateImages(
       const y = labels ? tf.tensor1d(labels.subarray(start, end), 'int32') : undefined;
       return generator.apply(
         tf.tensor2d(z.subarray(start * latentDim, end * latentDim), [end - start, latentDim]),
-        { training: false },
+        { training: false, truncation },
         y,
       );
     });

@@ -40,6 +40,8 @@ export interface RunMode {
    * pass 1/k at their k-th pass, which makes the running statistics the plain average over the passes.
    */
   statsMomentum?: number;
+  /** Inference with a style-based G: ψ, how far w stays from the tracked mean w (1: untruncated, 0: the mean). */
+  truncation?: number;
 }
 
 /** Per-layer options; the defaults are the reference behaviour (PyTorch init, no spectral norm). */

@@ -36,6 +36,30 @@ export interface NetworkSpec {
   dWidth?: number;
   /** dcgan family: BatchNorm in D (the reference; absent means batch) or none. */
   dNorm?: DNorm;
+  /** stylegan family: layers of the mapping network z → w, and the probability of style mixing in training. */
+  mappingLayers?: number;
+  styleMixing?: number;
+}
+
+/**
+ * The controls of a style-based G (the stylegan family): z → w, and ws (one per synthesis layer) → images. Sampling
+ * with truncation, style mixing and projection use them; both run in inference mode.
+ */
+export interface StyleControls {
+  /** The w vectors synthesis takes (one per layer) and their size. */
+  readonly numWs: number;
+  readonly wDim: number;
+  /** The feature-map side w index i styles (coarse 4–8, middle 16–32, fine 64 and up). */
+  readonly wSides: readonly number[];
+  /** The mean w tracked in training (a buffer of the store): what truncation pulls toward. */
+  readonly wAvg: tf.Variable;
+  /** [h, w] of each synthesis layer's noise map, in order, and the constant maps [1, h, w, 1] inference uses. */
+  readonly noiseShapes: readonly (readonly [number, number])[];
+  readonly noiseConst: readonly tf.Variable[];
+  /** z [N, latentDim] (and labels) → w [N, wDim], pulled toward the mean w by ψ = `truncation` (1: none). */
+  mapping(z: tf.Tensor2D, labels?: tf.Tensor1D, truncation?: number): tf.Tensor2D;
+  /** ws [N, numWs, wDim] → images; noise maps [N, h, w, 1] per layer, or the constant ones where absent. */
+  synthesis(ws: tf.Tensor3D, noise?: readonly (tf.Tensor4D | null)[]): tf.Tensor4D;
 }
 
 export interface Network {
@@ -60,6 +84,8 @@ export interface Network {
    * the logits of `apply` and the task's loss, from one pass. Training adds the loss to D's on every real batch.
    */
   selfSupervised?(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): { logits: tf.Tensor; loss: tf.Scalar };
+  /** A style-based G's mapping and synthesis (stylegan family). */
+  readonly style?: StyleControls;
 }
 
 export type NetworkBuilder = (spec: NetworkSpec, seed: number) => Network;
@@ -76,4 +102,6 @@ export interface Family {
   exportsLayers: boolean;
   generator: NetworkBuilder;
   discriminator: NetworkBuilder;
+  /** Spec options the family has no use for, with what it lacks: a run that sets one is refused (config.ts). */
+  unsupported?: Partial<Record<'attention' | 'spectralNorm' | 'init', string>>;
 }

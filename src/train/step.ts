@@ -44,6 +44,12 @@ export interface StepOptions {
   acgan?: boolean;
   /** Sees D's real/fake logits of the real batch in each D step (ADA counts their signs); must not keep them. */
   observeReal?: (logits: tf.Tensor) => void;
+  /**
+   * Asked before each step: true runs its D update before G's pass instead of inside G's tape (same result, one more
+   * G forward): for a memory-heavy penalty (lazy R1 at 64 px and up), whose second-order graph the tape would
+   * otherwise hold together with G's.
+   */
+  dStepApart?: () => boolean;
   /** Runs after D's update (weight clipping) and after G's (EMA). */
   afterDStep?: () => void;
   afterGStep?: () => void;
@@ -123,31 +129,45 @@ export function trainStep(
     return penalty != null ? (tf.add(loss, penalty) as tf.Scalar) : loss;
   };
 
-  if (o.updateG === false) {
-    const fake = tf.tidy(() => g.apply(z, TRAIN, o.fakeLabels));
-    const dLoss = models.dOptimizer.minimize(dObjective(fake), true, dVars)!;
-    o.afterDStep?.();
-    const result = { dLoss: dLoss.dataSync()[0], gLoss: Number.NaN };
-    tf.dispose([fake, dLoss]);
-    return result;
-  }
+  const gLossOf = (fake: tf.Tensor): tf.Scalar => {
+    const [f, fc] = judge(fake, o.fakeLabels);
+    let loss = losses.generator(f);
+    if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
+    return o.generatorTerm
+      ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition))
+      : loss;
+  };
 
   let dLoss: tf.Scalar | null = null;
-  const gLoss = models.gOptimizer.minimize(
-    (): tf.Scalar => {
-      const fake = g.apply(z, TRAIN, o.fakeLabels);
-      dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
-      o.afterDStep?.();
-      const [f, fc] = judge(fake, o.fakeLabels);
-      let loss = losses.generator(f);
-      if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
-      return o.generatorTerm
-        ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition))
-        : loss;
-    },
-    true,
-    gVars,
-  )!;
+  let gLoss: tf.Scalar;
+  const apart = o.updateG === false || (o.dStepApart?.() ?? false);
+  if (apart) {
+    // G's pass for D runs without a tape (and, before a G step, without touching G's buffers: the G step's own pass
+    // repeats it exactly and updates them once).
+    const fake = tf.tidy(() =>
+      g.apply(z, o.updateG === false ? TRAIN : { ...TRAIN, updateStats: false }, o.fakeLabels),
+    );
+    dLoss = models.dOptimizer.minimize(dObjective(fake), true, dVars)!;
+    o.afterDStep?.();
+    fake.dispose();
+    if (o.updateG === false) {
+      const result = { dLoss: dLoss.dataSync()[0], gLoss: Number.NaN };
+      dLoss.dispose();
+      return result;
+    }
+    gLoss = models.gOptimizer.minimize(() => gLossOf(g.apply(z, TRAIN, o.fakeLabels)), true, gVars)!;
+  } else {
+    gLoss = models.gOptimizer.minimize(
+      (): tf.Scalar => {
+        const fake = g.apply(z, TRAIN, o.fakeLabels);
+        dLoss = tf.keep(models.dOptimizer.minimize(dObjective(fake), true, dVars)!);
+        o.afterDStep?.();
+        return gLossOf(fake);
+      },
+      true,
+      gVars,
+    )!;
+  }
   o.afterGStep?.();
   const result = { dLoss: dLoss!.dataSync()[0], gLoss: gLoss.dataSync()[0] };
   tf.dispose([dLoss!, gLoss]);

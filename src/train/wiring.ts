@@ -61,6 +61,11 @@ export function stepOptions(
       return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
     };
   }
+  if (config.r1Gamma > 0 && config.r1Every > 1) {
+    // The lazy R1 steps take D's update out of G's tape: both graphs at once outgrew wasm's memory (stylegan, 64 px,
+    // batch 32).
+    options.dStepApart = () => (gan.dOptimizer.step + 1) % config.r1Every === 0;
+  }
   if (config.weightClip > 0) {
     const c = config.weightClip;
     afterDStep.unshift(() =>
