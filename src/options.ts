@@ -152,8 +152,9 @@ export const PRESETS: Record<string, Preset> = {
       batchSize: 16,
     }),
   },
-  // Sized for a CPU hour (docs/MODELS.md): widths 32 at the image size (at most 256), a 2-layer mapping (the ADA
-  // paper's for small sets), the reference's Adam and lazy R1, ADA on.
+  // Sized for a CPU hour (docs/MODELS.md): widths 16 at the image size (at most 128), a 2-layer mapping (the ADA
+  // paper's for small sets), the reference's Adam β and lazy R1 (γ by its heuristic 0.0002·64²/32 ≈ 0.03, rounded
+  // up for a small set), ADA on.
   stylegan2: {
     summary: 'StyleGAN2 G and residual D, logistic loss, lazy R1, Adam 2e-3 β (0, 0.99), EMA, ADA',
     fields: () => ({

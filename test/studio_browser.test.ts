@@ -32,6 +32,7 @@ interface Hooks {
     weights: string;
   } | null;
   latent: { values: number[]; residual: number; orthogonality: number } | null;
+  style: { truncation: number; mix: Record<string, number>[]; w: Record<string, number> | null } | null;
 }
 // Page functions run in the browser; `any` stands in for the DOM types here.
 // biome-ignore lint/suspicious/noExplicitAny: the DOM's types are not in this Node project's lib
@@ -43,7 +44,14 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 /** `gantry sample` images (bytes, H·W·C) of seed SEED: classes in turn, and all CLASS. */
-const cli: { inTurn: Uint8Array[]; ofClass: Uint8Array[] } = { inTurn: [], ofClass: [] };
+const cli: { inTurn: Uint8Array[]; ofClass: Uint8Array[]; truncated: Uint8Array[]; mix: Uint8Array[]; w: Uint8Array } =
+  {
+    inTurn: [],
+    ofClass: [],
+    truncated: [],
+    mix: [],
+    w: new Uint8Array(),
+  };
 const started = Date.now();
 // Made here, not in before(): tempDir's cleanup then runs when the whole file ends.
 const dir = tempDir();
@@ -104,6 +112,75 @@ before(async () => {
   assert.equal(ofClass.status, 0, ofClass.stderr);
   cli.inTurn = await readPngs(join(dir, 'in-turn'));
   cli.ofClass = await readPngs(join(dir, 'class'));
+  // A small stylegan run (preset stylegan2) for the style controls, with what the CLI draws from it.
+  const sg = join(runs, 'sg');
+  const sgTrain = await gantryRun(
+    [
+      ...['train', '--preset', 'stylegan2', '--epochs', '1', '--limit', '64', '--batch-size', '16'],
+      ...['--g-width', '4', '--d-width', '4', '--latent-dim', '16', '--grid-size', '4', '--out', sg],
+    ],
+    dir,
+  );
+  assert.equal(sgTrain.status, 0, sgTrain.stderr);
+  writeFileSync(
+    join(dir, 'w.json'),
+    JSON.stringify({
+      format: 'gantry-w',
+      ws: Array.from({ length: 6 }, (_, i) => Array.from({ length: 16 }, (_, j) => Math.sin(i + j))),
+    }),
+  );
+  const sgCli = await Promise.all([
+    gantryRun(
+      [
+        'sample',
+        '--run',
+        sg,
+        '--count',
+        String(COUNT),
+        '--seed',
+        String(SEED),
+        '--truncation',
+        '0.5',
+        '--out',
+        join(dir, 'sg-psi'),
+      ],
+      dir,
+    ),
+    gantryRun(
+      [
+        'mix',
+        '--run',
+        sg,
+        '--rows',
+        '1-3',
+        '--cols',
+        '4-7',
+        '--layers',
+        'coarse',
+        '--truncation',
+        '0.5',
+        '--grid',
+        join(dir, 'sg-mix.png'),
+      ],
+      dir,
+    ),
+    gantryRun(['sample', '--run', sg, '--w', join(dir, 'w.json'), '--out', join(dir, 'sg-w.png')], dir),
+  ]);
+  for (const r of sgCli) assert.equal(r.status, 0, r.stderr);
+  cli.truncated = await readPngs(join(dir, 'sg-psi'));
+  // The mixing figure's cells: 28 px behind a 2 px border, 5 columns, 4 rows.
+  cli.mix = await Promise.all(
+    Array.from({ length: 20 }, async (_, i) =>
+      Uint8Array.from(
+        await sharp(join(dir, 'sg-mix.png'))
+          .extract({ left: 2 + (i % 5) * 30, top: 2 + Math.floor(i / 5) * 30, width: 28, height: 28 })
+          .extractChannel(0)
+          .raw()
+          .toBuffer(),
+      ),
+    ),
+  );
+  cli.w = Uint8Array.from(await sharp(join(dir, 'sg-w.png')).extractChannel(0).raw().toBuffer());
   // A folder the studio cannot read as a run: listed as broken, with the reason.
   mkdirSync(join(runs, 'broken'));
   writeFileSync(join(runs, 'broken', 'config.json'), '{ "dataset": ');
@@ -319,6 +396,41 @@ test('the playground generates the images of gantry sample: cpu, wasm and WebGL'
   await page.selectOption('select[aria-label="weights"]', 'raw');
   await waitHooks((s) => s.ready && s.play?.weights === 'raw');
   assert.ok((await gridDiff(cli.ofClass)) > 20, 'raw weights give other images than the EMA');
+});
+
+test('a stylegan run: the truncation slider, the mixing figure and a projected w draw what the CLI draws', async () => {
+  await open(`#/play/sg?backend=wasm&seed=${SEED}&psi=0.5`, (s) => s.play != null);
+  const within = (a: ArrayLike<number>, b: Uint8Array) => Array.from(b).every((v, i) => Math.abs(v - a[i]) <= 2);
+  assert.ok((await gridDiff(cli.truncated)) <= 2, 'ψ = 0.5 from the link: gantry sample --truncation 0.5');
+  const styleHooks = async () =>
+    page.evaluate(() => {
+      const s = (globalThis as unknown as PageGlobals).__studio.style;
+      return (
+        s && {
+          truncation: s.truncation,
+          mix: s.mix.map((m) => Array.from(m as unknown as Uint8Array)),
+          w: s.w && Array.from(s.w as unknown as Uint8Array),
+        }
+      );
+    });
+  let style = await styleHooks();
+  for (let t = 0; style?.mix.length !== 20 && t < 200; t++) {
+    await new Promise((r) => setTimeout(r, 50));
+    style = await styleHooks();
+  }
+  assert.equal(style!.truncation, 0.5);
+  // Cell 0 is the blank corner.
+  for (let i = 1; i < 20; i++) assert.ok(within(style!.mix[i], cli.mix[i]), `mixing cell ${i} is gantry mix's`);
+  await page.setInputFiles('input[aria-label="w file"]', join(dir, 'w.json'));
+  for (let t = 0; style?.w == null && t < 200; t++) {
+    await new Promise((r) => setTimeout(r, 50));
+    style = await styleHooks();
+  }
+  assert.ok(within(style!.w!, cli.w), 'the w file draws gantry sample --w');
+  await page.locator('input[aria-label="truncation"]').fill('1');
+  await waitHooks((s) => s.ready && s.style?.truncation === 1);
+  assert.ok((await gridDiff(cli.truncated)) > 20, 'ψ = 1 gives other images');
+  assert.match(page.url(), /seed=7(?!.*psi)/, 'ψ = 1 leaves the link');
 });
 
 test("a live run's chart grows as metrics lines are appended, without reloading the page", async () => {

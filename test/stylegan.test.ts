@@ -400,6 +400,9 @@ test('bad input to the style commands is a one-line error with exit code 2', asy
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   }
+  const dry = gantry(['train', '--preset', 'stylegan2', '--no-ada', '--dry-run'], dir);
+  assert.equal(dry.status, 0, dry.stderr);
+  assert.equal(JSON.parse(dry.stdout).ada, false, "--no-ada turns off the preset's ADA");
   for (const command of ['mix', 'project'])
     assert.match(gantry([command, '--help'], dir).stdout, new RegExp(`Usage: gantry ${command}[\\s\\S]*Examples:`));
 });

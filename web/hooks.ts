@@ -19,6 +19,8 @@ export interface StudioHooks {
   } | null;
   /** Playground: the eigen-decomposition behind the latent sliders, for checking it. */
   latent: { values: number[]; residual: number; orthogonality: number } | null;
+  /** Playground, stylegan runs: ψ, the mixing figure's images (reading order, the first blank), a w file's image. */
+  style: { truncation: number; mix: Uint8Array[]; w: Uint8Array | null } | null;
   /** Apply view: the backend in use, each picture's output (null until made) and the messages shown. */
   apply: {
     backend: string;
@@ -27,7 +29,15 @@ export interface StudioHooks {
   } | null;
 }
 
-export const hooks: StudioHooks = { view: '', ready: false, charts: {}, play: null, latent: null, apply: null };
+export const hooks: StudioHooks = {
+  view: '',
+  ready: false,
+  charts: {},
+  play: null,
+  latent: null,
+  apply: null,
+  style: null,
+};
 (globalThis as unknown as { __studio: StudioHooks }).__studio = hooks;
 
 export function resetHooks(view: string): void {
@@ -37,4 +47,5 @@ export function resetHooks(view: string): void {
   hooks.play = null;
   hooks.latent = null;
   hooks.apply = null;
+  hooks.style = null;
 }

@@ -1,7 +1,8 @@
 /**
- * #/play/<id>[?backend=&seed=&weights=&class=]: a run's generator in the browser. A grid of the images a seed
+ * #/play/<id>[?backend=&seed=&weights=&class=&psi=]: a run's generator in the browser. A grid of the images a seed
  * gives (the same as `gantry sample --seed S --count 16`), sliders moving the picked image's z along the main
- * directions of G's first layer, a slerp animation between two seeds, class and EMA/raw pickers, PNG download.
+ * directions of G's first layer, a slerp animation between two seeds, class and EMA/raw pickers, PNG download;
+ * for stylegan runs also truncation, style mixing and a projected w (style_panel.ts).
  * Loaded on demand: it is the only view that needs TensorFlow.js.
  */
 
@@ -14,6 +15,7 @@ import { hooks } from './hooks.js';
 import { type LatentDirections, latentDirections, slerp } from './latent.js';
 import { routes, type View } from './router.js';
 import { statusBadge } from './runs.js';
+import { stylePanel } from './style_panel.js';
 
 const GRID = 16;
 const DIRECTIONS = 6;
@@ -58,6 +60,8 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     klass: Number.isInteger(askedClass) && askedClass >= 0 && askedClass < classes ? askedClass : -1,
     picked: 0,
     offsets: new Float32Array(DIRECTIONS),
+    /** ψ for stylegan runs (1: untruncated). */
+    truncation: Math.min(1, Math.max(0, Number(params.get('psi') ?? 1))) || 0,
   };
   let gen: GantryRun | null = null;
   let directions: LatentDirections | null = null;
@@ -153,6 +157,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
   const tLabel = h('span', { class: 'muted' }, 't = 0.00');
   const play = h('button', { onclick: () => (animation ? pause() : start()) }, 'Play');
   const lerpCanvas = h('canvas', { class: 'big pixelated', 'data-lerp': '' });
+  const styleSlot = h('div', { class: 'style-slot' });
 
   root.replaceChildren(
     h(
@@ -209,6 +214,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
           lerpCanvas,
           h('div', { class: 'row' }, tSlider, tLabel),
         ),
+        styleSlot,
       ),
     ),
   );
@@ -222,6 +228,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
         weights: state.weights,
         seed: state.seed,
         ...(state.klass >= 0 ? { class: state.klass } : {}),
+        ...(state.truncation !== 1 ? { psi: state.truncation } : {}),
       }),
     );
 
@@ -268,7 +275,9 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const seed = state.seed;
     const klass = state.klass;
     const started = performance.now();
-    const images = pixelsOf(await g.generateLatents(latentNoise(seed, GRID, g.latentDim), labelsFor(GRID)));
+    const images = pixelsOf(
+      await g.generateLatents(latentNoise(seed, GRID, g.latentDim), labelsFor(GRID), state.truncation),
+    );
     const ms = performance.now() - started;
     const [height, width, channels] = g.imageShape;
     gridImages = images;
@@ -290,7 +299,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
         return c;
       }),
     );
-    gridCaption.textContent = `gantry sample --seed ${seed} --count ${GRID}${state.klass >= 0 ? ` --class ${state.klass}` : ''} gives these (${fmt(ms, 0)} ms on ${backendInUse.dataset.backend})`;
+    gridCaption.textContent = `gantry sample --seed ${seed} --count ${GRID}${state.klass >= 0 ? ` --class ${state.klass}` : ''}${state.truncation !== 1 ? ` --truncation ${state.truncation}` : ''} gives these (${fmt(ms, 0)} ms on ${backendInUse.dataset.backend})`;
     await drawPickedNow();
     hooks.play = {
       backend: backendInUse.dataset.backend ?? '',
@@ -310,7 +319,9 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const g = gen!;
     const labels = labelsFor(state.picked + 1);
     const offsets = Array.from(state.offsets).join();
-    const [image] = pixelsOf(await g.generateLatents(pickedZ(), labels ? labels.subarray(state.picked) : null));
+    const [image] = pixelsOf(
+      await g.generateLatents(pickedZ(), labels ? labels.subarray(state.picked) : null, state.truncation),
+    );
     drawImage(big, image, ...g.imageShape);
     big.dataset.offsets = offsets;
     const moved = state.offsets.some((o) => o !== 0);
@@ -323,7 +334,7 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
     const t = Number(tSlider.value);
     const za = latentNoise(clampSeed(Number(seedA.value)), 1, g.latentDim);
     const zb = latentNoise(clampSeed(Number(seedB.value)), 1, g.latentDim);
-    const [image] = pixelsOf(await g.generateLatents(slerp(za, zb, t), labelsFor(1)));
+    const [image] = pixelsOf(await g.generateLatents(slerp(za, zb, t), labelsFor(1), state.truncation));
     drawImage(lerpCanvas, image, ...g.imageShape);
     tLabel.textContent = `t = ${t.toFixed(2)}`;
     lerpCanvas.dataset.t = t.toFixed(2);
@@ -410,6 +421,15 @@ function playground(root: HTMLElement, run: RunSummary, params: URLSearchParams)
       };
       state.offsets.fill(0);
       buildSliders();
+      styleSlot.replaceChildren(
+        gen.styleBased
+          ? stylePanel(gen, state.truncation, (psi) => {
+              state.truncation = psi;
+              void drawGrid();
+              void drawLerp();
+            }).element
+          : '',
+      );
       status.textContent = '';
       await drawGrid();
       await drawLerp();

@@ -21,7 +21,8 @@ import {
 import type { ImageTask } from '../image2image/task.js';
 import { type GeneratorManifest, generatorFromWeights, parseManifest } from '../inference/generator_weights.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
-import type { Network } from '../networks/network.js';
+import type { Network, StyleControls } from '../networks/network.js';
+import { layerRange, mixingImages, seedWs, wFileValues, wImageBytes } from '../networks/style.js';
 
 export type { AppliedPicture, Picture } from '../image2image/apply.js';
 export type { GeneratorManifest } from '../inference/generator_weights.js';
@@ -124,15 +125,57 @@ export class GantryRun {
     );
   }
 
-  /** Images for latent vectors z (n·latentDim) and, for a conditional G, one label each. */
-  async generateLatents(z: Float32Array, labels: Int32Array | null = null): Promise<GeneratedImage[]> {
+  /**
+   * Images for latent vectors z (n·latentDim) and, for a conditional G, one label each; `truncation` ψ pulls a
+   * style-based G's w toward its mean (`gantry sample --truncation`).
+   */
+  async generateLatents(z: Float32Array, labels: Int32Array | null = null, truncation = 1): Promise<GeneratedImage[]> {
     if (this.task !== 'none') throw new Error(`this run maps images (task ${this.task}): use apply()`);
     const n = z.length / this.latentDim;
     if (this.numClasses > 0 && labels?.length !== n) throw new Error(`a conditional G needs ${n} labels`);
-    const bytes = generateImages(this.net, z, this.latentDim, this.numClasses > 0 ? labels : null);
+    return this.images(generateImages(this.net, z, this.latentDim, this.numClasses > 0 ? labels : null, truncation));
+  }
+
+  /** Whether G is style-based (a stylegan run): truncation, `mix` and `fromW` work. */
+  get styleBased(): boolean {
+    return this.net.style != null;
+  }
+
+  /**
+   * `gantry mix`'s figure in reading order, (rows + 1) × (cols + 1) images, the first blank: the column seeds'
+   * images on top, each row seed's image then its row's mixes (`layers`: coarse, middle, fine or A-B from the column).
+   */
+  async mix(rows: number[], cols: number[], layers: string, truncation = 1): Promise<GeneratedImage[]> {
+    const style = this.styleOf('style mixing');
+    const range = layerRange(style, layers);
+    const labels = (n: number) => generationLabels(this.config, n);
+    const r = seedWs(style, rows, this.latentDim, truncation, labels(rows.length));
+    const c = seedWs(style, cols, this.latentDim, truncation, labels(cols.length));
+    try {
+      return this.images(mixingImages(style, r, c, range));
+    } finally {
+      tf.dispose([r, c]);
+    }
+  }
+
+  /** The image of a w file written by `gantry project` (its parsed JSON): what `gantry sample --w` draws. */
+  async fromW(parsed: unknown): Promise<GeneratedImage> {
+    const style = this.styleOf('a w file');
+    const values = wFileValues(parsed, style);
+    if (values == null)
+      throw new Error(`not a w file of this run (${style.numWs} × ${style.wDim}, from gantry project)`);
+    return this.images(wImageBytes(style, values.ws, values.noise))[0];
+  }
+
+  private styleOf(what: string): StyleControls {
+    if (this.net.style == null) throw new Error(`${what} needs a stylegan run`);
+    return this.net.style;
+  }
+
+  private images(bytes: Uint8Array): GeneratedImage[] {
     const [height, width, channels] = this.imageShape;
     const size = height * width * channels;
-    return Array.from({ length: n }, (_, i) => ({
+    return Array.from({ length: bytes.length / size }, (_, i) => ({
       width,
       height,
       channels,

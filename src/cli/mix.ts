@@ -2,7 +2,8 @@
 import { BACKENDS, type BackendChoice, useBackend } from '../backend/index.js';
 import { UsageError } from '../errors.js';
 import { mixRun } from '../inference/style.js';
-import { type CommandHelp, formatHelp, parseOptions, parseSeeds } from './options.js';
+import { parseSeeds } from '../networks/style.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 
 export const mixHelp: CommandHelp = {
   usage: 'gantry mix --run <dir> --rows <seeds> --cols <seeds> [--layers coarse|middle|fine|A-B] --grid <file.png>',

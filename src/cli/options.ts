@@ -174,17 +174,3 @@ function convert(name: string, o: OptionSpec, raw: string | boolean): string | n
   }
   return n;
 }
-
-/** Seeds as a comma list of numbers and ranges (1,5,9 or 1-4 or 1-3,7); a UsageError naming the flag otherwise. */
-export function parseSeeds(flag: string, text: string): number[] {
-  const seeds: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
-    const a = m ? Number(m[1]) : Number.NaN;
-    const b = m?.[2] != null ? Number(m[2]) : a;
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a || b >= 2 ** 32 || b - a > 10000)
-      throw new UsageError(`${flag} takes seeds like 1,2,3 or 1-4, got '${text}'`);
-    for (let s = a; s <= b; s++) seeds.push(s);
-  }
-  return seeds;
-}

@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 import { sampleFromW } from '../inference/project.js';
 import { sampleRun } from '../inference/sample.js';
 import { walkRun } from '../inference/style.js';
-import { type CommandHelp, formatHelp, parseOptions, parseSeeds } from './options.js';
+import { parseSeeds } from '../networks/style.js';
+import { type CommandHelp, formatHelp, parseOptions } from './options.js';
 
 export const sampleHelp: CommandHelp = {
   usage: 'gantry sample --run <dir> [options]',

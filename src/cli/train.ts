@@ -67,7 +67,8 @@ export const trainHelp: CommandHelp = {
   usage: 'gantry train [options]',
   summary:
     'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
-    'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.',
+    'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.\n' +
+    'An on/off option a preset turns on is turned off with --no-<flag> (e.g. --preset stylegan2 --no-ada).',
   options: {
     ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, configFlag(key)])),
     'dry-run': { type: 'boolean', help: 'print the resolved config (preset and flags applied) as JSON and exit' },
@@ -113,8 +114,21 @@ function nextRunDir(root: string, config: TrainConfig): string {
   return join(root, `${String(next).padStart(5, '0')}-${config.architecture}-${config.dataset}`);
 }
 
+/** `--no-ada` and the like: an on/off option set off (a preset may turn it on); returns the rest and the names. */
+function negatedFlags(argv: string[]): { rest: string[]; off: OptionName[] } {
+  const off: OptionName[] = [];
+  const rest = argv.filter((arg) => {
+    const key = arg.startsWith('--no-') ? FLAG_TO_CONFIG[arg.slice(5)] : undefined;
+    if (key == null || optionOf(key).kind !== 'bool') return true;
+    off.push(key);
+    return false;
+  });
+  return { rest, off };
+}
+
 export async function trainCommand(args: string[]): Promise<number> {
-  const argv = evalEveryByTime(args);
+  const { rest, off } = negatedFlags(evalEveryByTime(args));
+  const argv = rest;
   const values = parseOptions('train', argv, trainHelp.options);
   if (values == null) {
     process.stdout.write(formatHelp(trainHelp));
@@ -126,6 +140,10 @@ export async function trainCommand(args: string[]): Promise<number> {
   const given = new Set(argv.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]));
   const overrides: Record<string, unknown> = {};
   for (const [flag, key] of Object.entries(FLAG_TO_CONFIG)) if (given.has(flag)) overrides[key] = values[flag];
+  for (const key of off) {
+    if (overrides[key] === true) throw new UsageError(`--${flagOf(key)} and --no-${flagOf(key)} go separately`);
+    overrides[key] = false;
+  }
   // A new run with a time budget and no --epochs trains until the budget is spent, not for the default 5 epochs.
   if (given.has('time-budget') && !given.has('epochs') && !given.has('resume')) overrides.epochs = MAX_EPOCHS;
 

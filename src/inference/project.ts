@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../io/files.js';
 import { encodePng } from '../io/png.js';
 import { builtinExtractor, builtinExtractorName, type FeatureExtractor } from '../metrics/extractor.js';
 import type { StyleControls } from '../networks/network.js';
-import { broadcastWs, styleControls } from '../networks/style.js';
+import { broadcastWs, styleControls, type WFile, wFileValues, wImageBytes } from '../networks/style.js';
 import { Adam } from '../train/adam.js';
 import { toBytes } from '../util/pixels.js';
 import { Rng } from '../util/random.js';
@@ -40,20 +40,13 @@ export interface ProjectOptions {
   progress?: (step: number, loss: number) => void;
 }
 
+export type { WFile } from '../networks/style.js';
+
 export interface Projection {
   /** The projected w [wDim] (every layer takes it), the image's PSNR against the target, and the files written. */
   w: Float32Array;
   psnr: number;
   files: string[];
-}
-
-/** The file a projection writes its w to, as JSON: what `gantry sample --w` reads. */
-export interface WFile {
-  format: 'gantry-w';
-  /** One w per synthesis layer (all equal for a projection). */
-  ws: number[][];
-  /** The noise maps found with it, one [h·w] per synthesis layer (absent: the constant maps). */
-  noise?: number[][];
 }
 
 /** The noise regulariser's weight (its terms are ~1 for white noise: see noiseRegularizer). */
@@ -354,22 +347,9 @@ export function readWFile(path: string, style: StyleControls): { ws: Float32Arra
       values = new Float32Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.length));
   } else {
     try {
-      const parsed = JSON.parse(bytes.toString('utf8')) as WFile;
-      const flat = parsed.ws?.flat();
-      if (
-        parsed.format === 'gantry-w' &&
-        parsed.ws.length === numWs &&
-        flat.length === numWs * wDim &&
-        flat.every(Number.isFinite)
-      )
-        values = Float32Array.from(flat);
-      const shapes = style.noiseShapes;
-      if (
-        parsed.noise != null &&
-        parsed.noise.length === shapes.length &&
-        parsed.noise.every((n, i) => n.length === shapes[i][0] * shapes[i][1] && n.every(Number.isFinite))
-      )
-        noise = parsed.noise.map((n) => Float32Array.from(n));
+      const read = wFileValues(JSON.parse(bytes.toString('utf8')), style);
+      values = read?.ws ?? null;
+      noise = read?.noise ?? null;
     } catch {
       values = null;
     }
@@ -387,11 +367,7 @@ export function sampleFromW(runDir: string, wPath: string, outFile: string): voi
   try {
     const style = styleControls(generator, config.architecture, 'gantry sample --w');
     const read = readWFile(wPath, style);
-    const bytes = tf.tidy(() => {
-      const ws = tf.tensor3d(read.ws, [1, style.numWs, style.wDim]);
-      const noise = read.noise?.map((n, i) => tf.tensor4d(n, [1, ...style.noiseShapes[i], 1]));
-      return toBytes(style.synthesis(ws, noise).dataSync() as Float32Array);
-    });
+    const bytes = wImageBytes(style, read.ws, read.noise);
     const [h, w, c] = generator.outputShape;
     writeFileAtomic(outFile, encodePng(w, h, c as 1 | 3, bytes));
   } finally {

@@ -147,3 +147,52 @@ export function walkWs(style: StyleControls, ws: tf.Tensor2D, frames: number): t
     return broadcastWs(style, tf.stack(steps) as tf.Tensor2D);
   });
 }
+
+/** A w file as `gantry project` writes it (w.json): what `gantry sample --w` and the studio's playground read. */
+export interface WFile {
+  format: 'gantry-w';
+  /** One w per synthesis layer (all equal for a projection). */
+  ws: number[][];
+  /** The noise maps found with it, one [h·w] per synthesis layer (absent: the constant maps). */
+  noise?: number[][];
+}
+
+/** ws [numWs · wDim] and noise maps of a parsed w file for this G, or null when it does not fit. */
+export function wFileValues(
+  parsed: unknown,
+  style: StyleControls,
+): { ws: Float32Array; noise: Float32Array[] | null } | null {
+  const f = parsed as Partial<WFile> | null;
+  if (f?.format !== 'gantry-w' || !Array.isArray(f.ws) || f.ws.length !== style.numWs) return null;
+  const flat = f.ws.flat();
+  if (flat.length !== style.numWs * style.wDim || !flat.every(Number.isFinite)) return null;
+  const shapes = style.noiseShapes;
+  const noiseFits =
+    Array.isArray(f.noise) &&
+    f.noise.length === shapes.length &&
+    f.noise.every((n, i) => Array.isArray(n) && n.length === shapes[i][0] * shapes[i][1] && n.every(Number.isFinite));
+  return { ws: Float32Array.from(flat), noise: noiseFits ? f.noise!.map((n) => Float32Array.from(n)) : null };
+}
+
+/** The image of ws [numWs · wDim] (and noise maps, else the constant ones), as bytes. */
+export function wImageBytes(style: StyleControls, ws: Float32Array, noise: Float32Array[] | null): Uint8Array {
+  return tf.tidy(() => {
+    const w = tf.tensor3d(ws, [1, style.numWs, style.wDim]);
+    const maps = noise?.map((n, i) => tf.tensor4d(n, [1, style.noiseShapes[i][0], style.noiseShapes[i][1], 1]));
+    return toBytes(style.synthesis(w, maps).dataSync() as Float32Array);
+  });
+}
+
+/** Seeds as a comma list of numbers and ranges (1,5,9 or 1-4 or 1-3,7); a UsageError naming the flag otherwise. */
+export function parseSeeds(flag: string, text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part);
+    const a = m ? Number(m[1]) : Number.NaN;
+    const b = m?.[2] != null ? Number(m[2]) : a;
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || b < a || b >= 2 ** 32 || b - a > 10000)
+      throw new UsageError(`${flag} takes seeds like 1,2,3 or 1-4, got '${text}'`);
+    for (let s = a; s <= b; s++) seeds.push(s);
+  }
+  return seeds;
+}
