@@ -34,8 +34,12 @@ const series = positionals.map((arg) => {
     const line = JSON.parse(text) as { step_ms?: number; eval?: { fid?: number }; seconds?: number; epoch?: number };
     if (line.step_ms != null) stepMs += line.step_ms;
     if (line.eval?.fid == null) continue;
-    if (line.seconds == null) estimated = true;
-    points.push({ minutes: (line.seconds ?? stepMs / 1000) / 60, fid: line.eval.fid, epoch: line.epoch });
+    // A line `gantry eval --run` appended (no epoch) comes after training: at the last evaluation's time, or later.
+    const last = points.at(-1);
+    const seconds =
+      line.seconds ?? (line.epoch == null && last != null && !estimated ? Math.max(last.minutes * 60, stepMs / 1000) : null);
+    if (seconds == null) estimated = true;
+    points.push({ minutes: (seconds ?? stepMs / 1000) / 60, fid: line.eval.fid, epoch: line.epoch });
   }
   return { name, run, points, estimated };
 });
