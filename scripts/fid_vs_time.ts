@@ -37,7 +37,8 @@ const series = positionals.map((arg) => {
     // A line `gantry eval --run` appended (no epoch) comes after training: at the last evaluation's time, or later.
     const last = points.at(-1);
     const seconds =
-      line.seconds ?? (line.epoch == null && last != null && !estimated ? Math.max(last.minutes * 60, stepMs / 1000) : null);
+      line.seconds ??
+      (line.epoch == null && last != null && !estimated ? Math.max(last.minutes * 60, stepMs / 1000) : null);
     if (seconds == null) estimated = true;
     points.push({ minutes: (seconds ?? stepMs / 1000) / 60, fid: line.eval.fid, epoch: line.epoch });
   }

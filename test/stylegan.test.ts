@@ -177,10 +177,11 @@ test('the stylegan2 preset trains as gantry train wires it (ADA, lazy R1 apart f
     dWidth: 4,
     r1Every: 2,
     latentDim: 16,
+    ada: true,
   });
   assert.deepEqual(
-    [config.architecture, config.loss, config.ada, config.r1Gamma > 0, config.ema > 0, config.beta1],
-    ['stylegan', 'bce', true, true, true, 0],
+    [config.architecture, config.loss, config.adaKimg, config.r1Gamma > 0, config.ema > 0, config.beta1],
+    ['stylegan', 'bce', 100, true, true, 0],
   );
   const data = await loadData(config);
   const gan = createGan(config);
@@ -235,6 +236,7 @@ const args = (out: string) => [
   'train',
   '--preset',
   'stylegan2',
+  '--ada',
   '--limit',
   '96',
   '--batch-size',
@@ -400,9 +402,13 @@ test('bad input to the style commands is a one-line error with exit code 2', asy
     assert.match(r.stderr, message);
     assert.equal(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`);
   }
-  const dry = gantry(['train', '--preset', 'stylegan2', '--no-ada', '--dry-run'], dir);
-  assert.equal(dry.status, 0, dry.stderr);
-  assert.equal(JSON.parse(dry.stdout).ada, false, "--no-ada turns off the preset's ADA");
+  const dry = (...flags: string[]) =>
+    JSON.parse(gantry(['train', '--preset', 'stylegan2', ...flags, '--dry-run'], dir).stdout);
+  assert.deepEqual([dry().ada, dry('--ada').ada, dry('--ada').adaKimg], [false, true, 100]);
+  assert.equal(dry('--no-ada').ada, false, '--no-<flag> sets an on/off option off');
+  const both = gantry(['train', '--ada', '--no-ada', '--dry-run'], dir);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--ada and --no-ada go separately/);
   for (const command of ['mix', 'project'])
     assert.match(gantry([command, '--help'], dir).stdout, new RegExp(`Usage: gantry ${command}[\\s\\S]*Examples:`));
 });

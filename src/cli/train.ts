@@ -68,7 +68,7 @@ export const trainHelp: CommandHelp = {
   summary:
     'Train a GAN (the reference DCGAN by default) on a data set; writes a run folder with config.json,\n' +
     'metrics.jsonl, a sample grid per epoch (samples/), checkpoint.bin and the exported generator/.\n' +
-    'An on/off option a preset turns on is turned off with --no-<flag> (e.g. --preset stylegan2 --no-ada).',
+    'On/off options also take --no-<flag> (e.g. --no-ada), to turn off what a preset turns on.',
   options: {
     ...Object.fromEntries(Object.entries(FLAG_TO_CONFIG).map(([flag, key]) => [flag, configFlag(key)])),
     'dry-run': { type: 'boolean', help: 'print the resolved config (preset and flags applied) as JSON and exit' },
