@@ -219,7 +219,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     if (outOfTime) {
       const minutes = (state.trainSeconds / 60).toFixed(1);
       info(
-        `the time budget (${config.timeBudget} min) is spent after ${minutes} min, at epoch ${state.epoch}, step ${state.step}: stopped with a checkpoint; gantry train --resume ${runDir} --time-budget <more> goes on`,
+        `the time budget (${Number(config.timeBudget.toPrecision(4))} min) is spent after ${minutes} min, at epoch ${state.epoch}, step ${state.step}: stopped with a checkpoint; gantry train --resume ${runDir} --time-budget <more> goes on`,
       );
     }
     return { runDir, backend, globalStep: state.globalStep, completed, ...(outOfTime ? { outOfTime } : {}) };
