@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
@@ -35,6 +35,34 @@ export function gantry(args: string[], cwd: string): CliResult {
 
 export function gantryAsync(args: string[], cwd: string) {
   return spawn(process.execPath, [GANTRY, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: CLI_ENV });
+}
+
+/**
+ * Starts `gantry train` (args writing into `run`), kills it with SIGKILL as soon as its first checkpoint exists, and
+ * waits for it to exit; rejects if training ends first. `stepOf` reads the checkpoint's global step.
+ */
+export async function killAtFirstCheckpoint(
+  args: string[],
+  cwd: string,
+  run: string,
+  stepOf: (checkpoint: string) => number,
+): Promise<number> {
+  const child = gantryAsync(args, cwd);
+  const killedAt = await new Promise<number>((resolveKill, reject) => {
+    const poll = setInterval(() => {
+      if (existsSync(join(run, 'checkpoint.bin'))) {
+        clearInterval(poll);
+        child.kill('SIGKILL');
+        resolveKill(stepOf(join(run, 'checkpoint.bin')));
+      }
+    }, 5);
+    child.on('exit', () => {
+      clearInterval(poll);
+      reject(new Error('training finished before it could be killed'));
+    });
+  });
+  await new Promise((r) => child.on('exit', r));
+  return killedAt;
 }
 
 /**

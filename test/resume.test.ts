@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { resolveConfig } from '../src/config.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { train } from '../src/train/loop.js';
 import type { TrainState } from '../src/train/state.js';
-import { gantry, gantryAsync, tempDir } from './helpers.js';
+import { gantry, killAtFirstCheckpoint, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const config = resolveConfig({
@@ -91,21 +91,7 @@ test('a training process killed with SIGKILL and resumed ends with the same weig
     0,
   );
 
-  const child = gantryAsync(args, dir);
-  const killedAt = await new Promise<number>((resolveKill, reject) => {
-    const poll = setInterval(() => {
-      if (existsSync(join(run, 'checkpoint.bin'))) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        resolveKill(readCheckpoint<TrainState>(join(run, 'checkpoint.bin')).state.globalStep);
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(poll);
-      reject(new Error('training finished before it could be killed'));
-    });
-  });
-  await new Promise((r) => child.on('exit', r));
+  const killedAt = await killAtFirstCheckpoint(args, dir, run, (f) => readCheckpoint<TrainState>(f).state.globalStep);
   assert.ok(killedAt < 9, `killed before the end (checkpoint at step ${killedAt})`);
   const r = gantry(['train', '--resume', run], dir);
   assert.equal(r.status, 0, r.stderr);

@@ -24,7 +24,7 @@ import type { TrainState } from '../src/train/state.js';
 import { trainStep } from '../src/train/step.js';
 import { stepOptions } from '../src/train/wiring.js';
 import { Rng } from '../src/util/random.js';
-import { gantry, gantryAsync, tempDir } from './helpers.js';
+import { gantry, killAtFirstCheckpoint, tempDir } from './helpers.js';
 
 before(async () => {
   await useBackend('wasm');
@@ -208,7 +208,7 @@ test('the stylegan2 preset trains as gantry train wires it (ADA, lazy R1 apart f
   disposeGan(gan);
 });
 
-test('the discriminator and its R1 penalty see every image (shapes at 28, 32, 64 px; labels for projection)', () => {
+test('a conditional G and projection D at 28 and 64 px: the shapes, the class changes the image, labels are required', () => {
   for (const [imageSize, channels] of [
     [28, 1],
     [64, 3],
@@ -268,21 +268,12 @@ test('a stylegan ADA run killed with SIGKILL and resumed ends with the same weig
   const straight = gantry(args(reference), dir);
   assert.equal(straight.status, 0, straight.stderr);
   const run = join(dir, 'killed');
-  const child = gantryAsync(args(run), dir);
-  const killedAt = await new Promise<number>((resolveKill, reject) => {
-    const poll = setInterval(() => {
-      if (existsSync(join(run, 'checkpoint.bin'))) {
-        clearInterval(poll);
-        child.kill('SIGKILL');
-        resolveKill(readCheckpoint<TrainState>(join(run, 'checkpoint.bin')).state.globalStep);
-      }
-    }, 5);
-    child.on('exit', () => {
-      clearInterval(poll);
-      reject(new Error('training finished before it could be killed'));
-    });
-  });
-  await new Promise((r) => child.on('exit', r));
+  const killedAt = await killAtFirstCheckpoint(
+    args(run),
+    dir,
+    run,
+    (f) => readCheckpoint<TrainState>(f).state.globalStep,
+  );
   assert.ok(killedAt < 12, `killed before the end (checkpoint at step ${killedAt})`);
   const resumed = gantry(['train', '--resume', run], dir);
   assert.equal(resumed.status, 0, resumed.stderr);
