@@ -124,6 +124,13 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
       `attention must be 0 or a feature-map side of the networks: ${c.imageSize / 2} or ${c.imageSize / 4} at ${c.imageSize}×${c.imageSize}, got ${c.attention}`,
     );
   }
+  if (c.adaOps === 'none' && (c.ada || c.augmentP != null))
+    throw new ConfigError(
+      'adaOps',
+      '--ada-ops none leaves ADA nothing to do: name some ops, or drop --ada/--augment-p',
+    );
+  if (c.adaOps !== DEFAULT_CONFIG.adaOps && !c.ada && c.augmentP == null)
+    throw new ConfigError('adaOps', '--ada-ops chooses the ops of --ada or --augment-p: give one of them');
   const side = Math.round(Math.sqrt(c.sampleGridSize));
   if (side * side !== c.sampleGridSize)
     throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);

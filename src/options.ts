@@ -84,10 +84,10 @@ const text = (help: string, extra: Extra = {}): Option<string | null> => ({
   help,
   ...extra,
 });
-const list = (choices: readonly string[], help: string): Option<string> => ({
+const list = (choices: readonly string[], help: string, fallback = 'none'): Option<string> => ({
   kind: 'list',
   choices,
-  default: 'none',
+  default: fallback,
   help,
 });
 
@@ -190,6 +190,27 @@ export const LATENT_PRESET_NAMES = PRESET_NAMES.filter((p) => p !== 'pix2pix');
 export const OPTIMIZERS = ['adam', 'rmsprop'] as const;
 /** DiffAugment policies (Zhao et al. 2020), applied to real and fake images alike before D. */
 export const AUGMENTATIONS = ['color', 'translation', 'cutout'] as const;
+/** ADA's ops in pipeline order (src/train/ada.ts): geometric, then colour. */
+export const ADA_OPS = [
+  'xflip',
+  'rotate90',
+  'xint',
+  'scale',
+  'rotate',
+  'aniso',
+  'xfrac',
+  'brightness',
+  'contrast',
+  'lumaflip',
+  'hue',
+  'saturation',
+] as const;
+export type AdaOp = (typeof ADA_OPS)[number];
+/** The groups `--ada-ops` takes besides single ops (the reference's "bgc" is both). */
+export const ADA_GROUPS: Record<string, readonly AdaOp[]> = {
+  geometric: ['xflip', 'rotate90', 'xint', 'scale', 'rotate', 'aniso', 'xfrac'],
+  colour: ['brightness', 'contrast', 'lumaflip', 'hue', 'saturation'],
+};
 /** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
 export const EVAL_FEATURES = ['auto', ...new Set(Object.values(DATASETS).map((d) => d.features))] as const;
 /** Image-to-image tasks (src/image2image/task.ts); 'none' trains a GAN from latent noise. */
@@ -246,6 +267,11 @@ export const OPTIONS = {
     placeholder: 'p',
   }),
   adaTarget: float(0.6, 0, 1, 'ADA: the target of E[sign(D(real))]'),
+  adaOps: list(
+    [...ADA_OPS, ...Object.keys(ADA_GROUPS)],
+    'ADA: the ops, a comma list of geometric, colour or single ops (e.g. geometric,brightness,contrast)',
+    'geometric,colour',
+  ),
   // The paper's 500 thousand is 2% of a 25-million-image GPU run; a CPU hour sees 100–200 thousand images.
   adaKimg: float(20, 0.001, 1e6, 'ADA: thousands of images over which p can move by 1 (the paper: 500, for GPU runs)'),
   ema: float(0, 0, 0.999999, "EMA decay of G's weights for sampling and export (0: off)"),

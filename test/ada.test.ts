@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
-import { ADA_INTERVAL, ADA_OPS, type AdaState, adaAugment, adaObserve } from '../src/train/ada.js';
+import { ADA_INTERVAL, ADA_OPS, type AdaState, adaAugment, adaObserve, adaOpsOf } from '../src/train/ada.js';
 import { train } from '../src/train/loop.js';
 import type { TrainState } from '../src/train/state.js';
 import { Rng } from '../src/util/random.js';
@@ -147,4 +147,40 @@ test('--ada and --augment-p are refused for image-to-image runs', () => {
     () => resolveConfig({ task: 'superres', ada: true }),
     /--ada and --augment-p are for GANs from latent noise/,
   );
+});
+
+test('--ada-ops: groups expand to their ops, the default is every op, and a colour-only pipeline keeps the geometry', () => {
+  assert.deepEqual(adaOpsOf(resolveConfig({ ada: true }).adaOps), [...ADA_OPS]);
+  assert.deepEqual(adaOpsOf(resolveConfig({ ada: true, adaOps: 'geometric,lumaflip' }).adaOps), [
+    'xflip',
+    'rotate90',
+    'xint',
+    'scale',
+    'rotate',
+    'aniso',
+    'xfrac',
+    'lumaflip',
+  ]);
+  // The default names every op, so it draws exactly what the pipeline without `only` draws.
+  const x = images(6, 8, 3, 11);
+  const all = adaAugment(x, 0.7, new Rng(12));
+  const named = adaAugment(x, 0.7, new Rng(12), adaOpsOf(resolveConfig({ ada: true }).adaOps));
+  assert.deepEqual(Array.from(named.dataSync()), Array.from(all.dataSync()));
+  // Colour ops alone move no pixel: each image's pixels keep their places, so a gray image's pixel order is kept.
+  const gray = images(6, 8, 1, 13);
+  const recoloured = adaAugment(gray, 1, new Rng(14), adaOpsOf('colour'));
+  const before = gray.arraySync() as number[][][][];
+  const after = recoloured.arraySync() as number[][][][];
+  for (let i = 0; i < 6; i++) {
+    // y = a·x + b per image: the same affine map on every pixel.
+    const [x0, x1] = [before[i][0][0][0], before[i][0][1][0]];
+    const a = (after[i][0][1][0] - after[i][0][0][0]) / (x1 - x0);
+    const b = after[i][0][0][0] - a * x0;
+    for (let y = 0; y < 8; y++)
+      for (let xx = 0; xx < 8; xx++) assert.ok(Math.abs(after[i][y][xx][0] - (a * before[i][y][xx][0] + b)) < 1e-4);
+  }
+  tf.dispose([x, all, named, gray, recoloured]);
+  assert.throws(() => resolveConfig({ adaOps: 'hue' }), /--ada-ops chooses the ops of --ada or --augment-p/);
+  assert.throws(() => resolveConfig({ ada: true, adaOps: 'none' }), /--ada-ops none/);
+  assert.throws(() => resolveConfig({ ada: true, adaOps: 'hue,sepia' }), /adaOps must be none or a comma list/);
 });

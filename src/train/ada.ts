@@ -18,24 +18,12 @@
  * so a resumed run continues with the same p.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADA_GROUPS, type AdaOp } from '../options.js';
 import type { Rng } from '../util/random.js';
 
-export const ADA_OPS = [
-  'xflip',
-  'rotate90',
-  'xint',
-  'scale',
-  'rotate',
-  'aniso',
-  'xfrac',
-  'brightness',
-  'contrast',
-  'lumaflip',
-  'hue',
-  'saturation',
-] as const;
-export type AdaOp = (typeof ADA_OPS)[number];
-const GEOMETRIC: readonly AdaOp[] = ['xflip', 'rotate90', 'xint', 'scale', 'rotate', 'aniso', 'xfrac'];
+export { ADA_OPS, type AdaOp } from '../options.js';
+
+const GEOMETRIC = ADA_GROUPS.geometric;
 const COLOUR_ONLY_RGB: readonly AdaOp[] = ['hue', 'saturation'];
 
 /** D steps between two adjustments of p (the paper's 4). */
@@ -58,6 +46,12 @@ function invertAffine(m: Mat3): Mat3 {
   const [a, b, c, d, e, f] = m;
   const det = a * e - b * d;
   return [e / det, -b / det, (b * f - c * e) / det, -d / det, a / det, (c * d - a * f) / det, 0, 0, 1];
+}
+
+/** The ops an `--ada-ops` value names (groups expanded; 'none' names none). */
+export function adaOpsOf(spec: string): AdaOp[] {
+  if (spec === 'none') return [];
+  return spec.split(',').flatMap((name) => ADA_GROUPS[name] ?? [name as AdaOp]);
 }
 
 /** Whether each op is on: all of them, or the ones named (tests check the ops one by one). */

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { Rng } from '../util/random.js';
-import { type AdaState, adaAugment, adaObserve } from './ada.js';
+import { type AdaState, adaAugment, adaObserve, adaOpsOf } from './ada.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { updateEma } from './ema.js';
 import type { Gan } from './gan.js';
@@ -29,10 +29,11 @@ export function stepOptions(
   const options: StepOptions = { acgan: config.conditioning === 'acgan' };
   const ada = context.ada;
   if (config.diffAugment !== 'none' || config.instanceNoise > 0 || ada != null) {
+    const adaOps = adaOpsOf(config.adaOps);
     options.dInput = (x) =>
       tf.tidy(() => {
         let y = diffAugment(x, config.diffAugment, rng);
-        if (ada != null) y = adaAugment(y, ada.p, rng);
+        if (ada != null) y = adaAugment(y, ada.p, rng, adaOps);
         return instanceNoise(y, config.instanceNoise * Math.max(0, 1 - progress()), rng);
       });
   }
