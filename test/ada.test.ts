@@ -10,6 +10,7 @@ import { resolveConfig } from '../src/config.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { ADA_INTERVAL, ADA_OPS, type AdaState, adaAugment, adaObserve, adaOpsOf } from '../src/train/ada.js';
 import { train } from '../src/train/loop.js';
+import { r1Penalty } from '../src/train/penalties.js';
 import type { TrainState } from '../src/train/state.js';
 import { Rng } from '../src/util/random.js';
 import { tempDir } from './helpers.js';
@@ -183,4 +184,31 @@ test('--ada-ops: groups expand to their ops, the default is every op, and a colo
   assert.throws(() => resolveConfig({ adaOps: 'hue' }), /--ada-ops chooses the ops of --ada or --augment-p/);
   assert.throws(() => resolveConfig({ ada: true, adaOps: 'none' }), /--ada-ops none/);
   assert.throws(() => resolveConfig({ ada: true, adaOps: 'hue,sepia' }), /adaOps must be none or a comma list/);
+});
+
+test('R1 through the pipeline (as with --ada): its gradient for the critic weights matches finite differences', () => {
+  const before = tf.memory().numTensors;
+  const x = images(3, 10, 3, 21);
+  const w0 = tf.tidy(() => tf.mul(tf.tensor4d(new Rng(22).normals(3 * 3 * 3 * 4), [3, 3, 3, 4]), 0.3));
+  const w = tf.variable(w0);
+  const direction = tf.tidy(() => tf.mul(tf.tensor4d(new Rng(23).normals(3 * 3 * 3 * 4), [3, 3, 3, 4]), 0.01));
+  // A twice-differentiable critic: softplus of one convolution, averaged per image.
+  const critic = (input: tf.Tensor4D) =>
+    tf.mean(tf.softplus(tf.conv2d(input, w as tf.Variable<tf.Rank.R4>, 1, 'same')), [1, 2, 3]);
+  const penalty = () => r1Penalty((input) => critic(adaAugment(input, 1, new Rng(24))), x);
+  const { value, grads } = tf.variableGrads(penalty, [w]);
+  const tape = tf.tidy(() => tf.sum(tf.mul(grads[w.name], direction)).dataSync()[0]);
+  const original = tf.clone(w);
+  const at = (t: number) => {
+    tf.tidy(() => w.assign(tf.add(original, tf.mul(direction, t))));
+    return tf.tidy(() => penalty().dataSync()[0]);
+  };
+  const fd = (at(1) - at(-1)) / 2;
+  assert.ok(Math.abs(tape) > 1e-6, `gradient ${tape}`);
+  assert.ok(Math.abs(tape - fd) < 1e-2 * Math.abs(fd), `tape ${tape} vs finite difference ${fd}`);
+  // Through the pipeline it is another penalty than on the plain images.
+  const plain = tf.tidy(() => r1Penalty(critic, x).dataSync()[0]);
+  assert.ok(Math.abs(plain - at(0)) > 1e-4 * plain, `${plain} vs ${at(0)}`);
+  tf.dispose([x, w0, w, direction, value, original, ...Object.values(grads)]);
+  assert.equal(tf.memory().numTensors, before);
 });

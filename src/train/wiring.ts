@@ -28,8 +28,8 @@ export function stepOptions(
 ): StepOptions {
   const options: StepOptions = { acgan: config.conditioning === 'acgan' };
   const ada = context.ada;
+  const adaOps = adaOpsOf(config.adaOps);
   if (config.diffAugment !== 'none' || config.instanceNoise > 0 || ada != null) {
-    const adaOps = adaOpsOf(config.adaOps);
     options.dInput = (x) =>
       tf.tidy(() => {
         let y = diffAugment(x, config.diffAugment, rng);
@@ -57,8 +57,11 @@ export function stepOptions(
       if (config.gpWeight > 0)
         terms.push(tf.mul(config.gpWeight, gradientPenalty(critic, real, fake, rng.uniforms(real.shape[0], 0, 1))));
       // Lazy R1: every r1Every-th D step, scaled by r1Every so the penalty's average strength stays γ/2.
+      // R1 with ADA is taken through the pipeline (fresh draws), as the reference does: D is kept smooth around the
+      // augmented reals it is trained on, not only around the plain ones.
+      const r1Critic = ada != null ? (x: tf.Tensor4D) => critic(adaAugment(x, ada.p, rng, adaOps)) : critic;
       if (config.r1Gamma > 0 && dSteps % config.r1Every === 0)
-        terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(critic, real)));
+        terms.push(tf.mul((config.r1Gamma / 2) * config.r1Every, r1Penalty(r1Critic, real)));
       return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
     };
   }
