@@ -13,6 +13,7 @@
  * brightness (σ 0.2), contrast (lognormal, σ 0.5·ln 2), luma flip, hue rotation, saturation (lognormal, σ ln 2);
  * gray images get brightness, contrast and the luma flip (a sign flip). The paper's values; not done here: its
  * anti-aliasing filter around the geometric warp, the image-space filtering and the cutout/noise group.
+ * `--ada-ops` picks the ops (`adaOpsOf`); the lazy R1 of an ADA run goes through the pipeline (train/wiring.ts).
  *
  * Random draws come from the run's seeded Rng; p and the running sum of signs are in the checkpointed TrainState,
  * so a resumed run continues with the same p.
