@@ -129,8 +129,6 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
       'adaOps',
       '--ada-ops none leaves ADA nothing to do: name some ops, or drop --ada/--augment-p',
     );
-  if (c.adaOps !== DEFAULT_CONFIG.adaOps && !c.ada && c.augmentP == null)
-    throw new ConfigError('adaOps', '--ada-ops chooses the ops of --ada or --augment-p: give one of them');
   const side = Math.round(Math.sqrt(c.sampleGridSize));
   if (side * side !== c.sampleGridSize)
     throw new ConfigError('sampleGridSize', `sampleGridSize must be a square number, got ${c.sampleGridSize}`);
@@ -185,8 +183,10 @@ function checkTask(c: TrainConfig): void {
 export function parseSavedConfig(raw: unknown, where: string): TrainConfig {
   if (raw == null || typeof raw !== 'object' || Array.isArray(raw))
     throw new ConfigError('config', `${where}: config is not an object`);
+  // Runs from before --ada-ops used every op (the stylegan2 preset now leaves out the luma flip).
+  const saved = { adaOps: DEFAULT_CONFIG.adaOps, ...(raw as Record<string, unknown>) };
   try {
-    return resolveConfig(raw as Record<string, unknown>);
+    return resolveConfig(saved);
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.key, `${where}: ${err.message}`);
     throw err;

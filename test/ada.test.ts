@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import { resolveConfig } from '../src/config.js';
+import { parseSavedConfig, resolveConfig } from '../src/config.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { ADA_INTERVAL, ADA_OPS, type AdaState, adaAugment, adaObserve, adaOpsOf } from '../src/train/ada.js';
 import { train } from '../src/train/loop.js';
@@ -181,7 +181,11 @@ test('--ada-ops: groups expand to their ops, the default is every op, and a colo
       for (let xx = 0; xx < 8; xx++) assert.ok(Math.abs(after[i][y][xx][0] - (a * before[i][y][xx][0] + b)) < 1e-4);
   }
   tf.dispose([x, all, named, gray, recoloured]);
-  assert.throws(() => resolveConfig({ adaOps: 'hue' }), /--ada-ops chooses the ops of --ada or --augment-p/);
+  // The stylegan2 preset's ADA leaves out the luma flip; a run saved before --ada-ops existed used every op.
+  assert.ok(!adaOpsOf(resolveConfig({ preset: 'stylegan2' }).adaOps).includes('lumaflip'));
+  const saved = { ...resolveConfig({ preset: 'stylegan2', ada: true }) } as Record<string, unknown>;
+  delete saved.adaOps;
+  assert.deepEqual(adaOpsOf(parseSavedConfig(saved, 'old run').adaOps), [...ADA_OPS]);
   assert.throws(() => resolveConfig({ ada: true, adaOps: 'none' }), /--ada-ops none/);
   assert.throws(() => resolveConfig({ ada: true, adaOps: 'hue,sepia' }), /adaOps must be none or a comma list/);
 });

@@ -400,6 +400,10 @@ test('bad input to the style commands is a one-line error with exit code 2', asy
   const both = gantry(['train', '--ada', '--no-ada', '--dry-run'], dir);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--ada and --no-ada go separately/);
+  const opsAlone = gantry(['train', '--preset', 'stylegan2', '--ada-ops', 'colour', '--dry-run'], dir);
+  assert.equal(opsAlone.status, 2);
+  assert.match(opsAlone.stderr, /^gantry train: error: --ada-ops chooses the ops of --ada or --augment-p/);
+  assert.equal(dry('--ada', '--ada-ops', 'geometric,lumaflip').adaOps, 'geometric,lumaflip');
   for (const command of ['mix', 'project'])
     assert.match(gantry([command, '--help'], dir).stdout, new RegExp(`Usage: gantry ${command}[\\s\\S]*Examples:`));
 });

@@ -144,6 +144,11 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (overrides[key] === true) throw new UsageError(`--${flagOf(key)} and --no-${flagOf(key)} go separately`);
     overrides[key] = false;
   }
+  if (given.has('ada-ops') && !given.has('resume')) {
+    const c = resolveConfig(overrides);
+    if (!c.ada && c.augmentP == null)
+      throw new UsageError('--ada-ops chooses the ops of --ada or --augment-p: give one of them');
+  }
   // A new run with a time budget and no --epochs trains until the budget is spent, not for the default 5 epochs.
   if (given.has('time-budget') && !given.has('epochs') && !given.has('resume')) overrides.epochs = MAX_EPOCHS;
 
