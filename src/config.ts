@@ -124,6 +124,11 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
       `attention must be 0 or a feature-map side of the networks: ${c.imageSize / 2} or ${c.imageSize / 4} at ${c.imageSize}×${c.imageSize}, got ${c.attention}`,
     );
   }
+  if (c.plWeight > 0 && !FAMILIES[c.architecture].styleBased)
+    throw new ConfigError(
+      'plWeight',
+      `--pl-weight needs a style-based G (--architecture stylegan), not ${c.architecture}`,
+    );
   if (c.adaOps === 'none' && (c.ada || c.augmentP != null))
     throw new ConfigError(
       'adaOps',

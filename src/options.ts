@@ -262,6 +262,12 @@ export const OPTIONS = {
   gpWeight: float(0, 0, 1e4, 'gradient penalty weight λ on interpolates of real and fake (WGAN-GP; 0: off)'),
   r1Gamma: float(0, 0, 1e4, 'R1 penalty weight γ on real images (0: off)'),
   r1Every: int(16, 1, 1000, 'apply R1 every N D steps, scaled up to match (lazy regularisation)'),
+  plWeight: float(
+    0,
+    0,
+    1e4,
+    'stylegan: path-length regularisation weight (the paper: 2; 0: off), lazy: every 4 G steps',
+  ),
   labelSmoothing: float(0, 0, 0.5, 'one-sided label smoothing: real target 1 - s (BCE losses)'),
   instanceNoise: float(0, 0, 10, "σ of Gaussian noise on D's inputs, annealed linearly to 0 over the run (0: off)"),
   diffAugment: list(AUGMENTATIONS, 'DiffAugment policies: none or a comma list of color,translation,cutout'),

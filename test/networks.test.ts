@@ -8,6 +8,7 @@ import { useBackend } from '../src/backend/index.js';
 import { type FamilyName, FAMILIES as REGISTRY } from '../src/networks/families.js';
 import type { RunMode } from '../src/networks/layers.js';
 import type { Network, NetworkSpec } from '../src/networks/network.js';
+import { pathLengthPenalty } from '../src/train/path_length.js';
 import { gradientPenalty, r1Penalty } from '../src/train/penalties.js';
 import { Rng } from '../src/util/random.js';
 
@@ -450,6 +451,62 @@ for (const [what, family, overrides] of SECOND_ORDER_CASES) {
     }
   });
 }
+
+test('path-length regularisation: its gradient for the weights of G matches finite differences (cpu)', async () => {
+  await useBackend('cpu');
+  try {
+    const g = REGISTRY.stylegan.generator(spec({ channels: 3, gWidth: 4 }), 3);
+    const params = [...g.store.params.values()];
+    const state = { mean: 0.5 };
+    // A pure function of the weights: the same draws each time, the running mean reset.
+    const penalty = () => {
+      state.mean = 0.5;
+      return pathLengthPenalty(g, 2, 16, 0, new Rng(5), state);
+    };
+    const rng = new Rng(6);
+    const directions = params.map((p) =>
+      tf.tidy(() => {
+        const scale = Math.max(tf.sqrt(tf.mean(tf.square(p))).dataSync()[0], 0.05);
+        return tf.mul(tf.tensor(rng.normals(p.size), p.shape), scale * STEP);
+      }),
+    );
+    const { tape, fd, p0, moved } = withSmoothRelu(() => {
+      const { value, grads } = tf.variableGrads(penalty, params);
+      const moved = state.mean - 0.5;
+      // The mapping network gets a gradient only through the gradient of synthesis: the term a first-order tape drops.
+      const mapping = [...g.store.params].filter(([name]) => name.startsWith('mapping/'));
+      assert.ok(
+        mapping.every(
+          ([, v]) => grads[v.name] != null && tf.tidy(() => tf.max(tf.abs(grads[v.name])).dataSync()[0]) > 0,
+        ),
+      );
+      const tape = tf.tidy(() =>
+        params.reduce(
+          (acc, p, i) => acc + (grads[p.name] ? tf.sum(tf.mul(grads[p.name], directions[i])).dataSync()[0] : 0),
+          0,
+        ),
+      );
+      const originals = params.map((p) => tf.clone(p));
+      const at = (t: number) => {
+        tf.tidy(() => params.forEach((p, i) => p.assign(tf.add(originals[i], tf.mul(directions[i], t)))));
+        return tf.tidy(() => penalty().dataSync()[0]);
+      };
+      const fd = (at(1) - at(-1)) / 2;
+      const p0 = at(0);
+      tf.dispose([value, ...Object.values(grads), ...originals]);
+      return { tape, fd, p0, moved };
+    });
+    tf.dispose(directions);
+    g.store.dispose();
+    if (process.env.GANTRY_FD_DEBUG) console.log('path length', { p0, tape, fd, moved });
+    // The running mean moved (by 1% of the gap to this pass's mean length).
+    assert.ok(moved !== 0, 'the running mean moved');
+    assert.ok(Math.abs(fd) > 1e-4 * p0, `the check can fail: finite difference ${fd} is not ~0 (P = ${p0})`);
+    assert.ok(Math.abs(tape - fd) <= 0.03 * Math.abs(fd), `tape ${tape} vs finite difference ${fd}`);
+  } finally {
+    await useBackend('wasm');
+  }
+});
 
 test("without secondOrder, BatchNorm's hand-written gradient gets the second derivative wrong (why the flag exists)", async () => {
   await useBackend('cpu');

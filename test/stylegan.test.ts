@@ -253,6 +253,8 @@ const args = (out: string) => [
   '4',
   '--ada-kimg',
   '0.2',
+  '--pl-weight',
+  '2',
   '--checkpoint-every',
   '3',
   '--grid-size',
@@ -264,7 +266,7 @@ const args = (out: string) => [
 ];
 const reference = join(dir, 'reference');
 
-test('a stylegan ADA run killed with SIGKILL and resumed ends with the same weights, p, mean w and EMA', async () => {
+test('a stylegan ADA + path-length run killed with SIGKILL and resumed ends with the same weights, p, mean w, mean path length and EMA', async () => {
   const straight = gantry(args(reference), dir);
   assert.equal(straight.status, 0, straight.stderr);
   const run = join(dir, 'killed');
@@ -281,6 +283,8 @@ test('a stylegan ADA run killed with SIGKILL and resumed ends with the same weig
   const b = readCheckpoint<TrainState>(join(run, 'checkpoint.bin'));
   assert.deepEqual(b.state.ada, a.state.ada);
   assert.ok(a.state.ada!.p > 0, `p rose by itself (${a.state.ada!.p})`);
+  assert.deepEqual(b.state.pathLength, a.state.pathLength);
+  assert.ok(a.state.pathLength!.mean > 0, `the mean path length moved (${a.state.pathLength!.mean})`);
   for (const name of ['G/w_avg', 'G_ema/w_avg', 'G/noise_step', 'G_ema/synthesis/const'])
     assert.ok(a.tensors.has(name), `${name} is checkpointed`);
   assert.deepEqual([...b.tensors.keys()], [...a.tensors.keys()]);

@@ -102,6 +102,8 @@ export interface Family {
   exportsLayers: boolean;
   generator: NetworkBuilder;
   discriminator: NetworkBuilder;
+  /** Its G has style controls (`Network.style`): truncation, mixing, projection, path-length regularisation. */
+  styleBased?: boolean;
   /** Spec options the family has no use for, with what it lacks: a run that sets one is refused (config.ts). */
   unsupported?: Partial<Record<'attention' | 'spectralNorm' | 'init', string>>;
 }

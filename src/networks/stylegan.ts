@@ -399,6 +399,7 @@ export const stylegan: Family = {
   sizes: SIZES,
   input: 'latent',
   exportsLayers: false,
+  styleBased: true,
   generator: styleganGenerator,
   discriminator: styleganDiscriminator,
   unsupported: {

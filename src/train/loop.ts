@@ -148,6 +148,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       ...(config.ada || config.augmentP != null
         ? { ada: { p: config.augmentP ?? 0, signSum: 0, count: 0, history: [] } }
         : {}),
+      ...(config.plWeight > 0 ? { pathLength: { mean: 0 } } : {}),
     };
   }
   const config = state.config;
@@ -294,6 +295,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     const regularisers = {
       ...stepOptions(gan, config, stepRng, () => state.globalStep / totalSteps, {
         ada: state.ada,
+        pathLength: state.pathLength,
         sum: processes == null ? undefined : (values) => processes.allreduce(values),
       }),
       ...(processes != null && config.syncBatchnorm ? { reduce: sumOverProcesses(processes) } : {}),
@@ -400,6 +402,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           step_ms: Math.round(stepMs * 10) / 10,
           images,
           ...(state.ada != null ? { ada_p: state.ada.p } : {}),
+          ...(state.pathLength != null ? { pl_mean: state.pathLength.mean } : {}),
         });
         if (state.step % config.logEvery === 0 || state.step === steps) {
           options.log?.(formatLossLine(state.epoch, config.epochs, state.step, steps, losses.dLoss, lastGLoss));

@@ -4,6 +4,7 @@ import type { TrainConfig } from '../config.js';
 import { writeFileAtomic } from '../io/files.js';
 import type { RngState } from '../util/random.js';
 import type { AdaState } from './ada.js';
+import type { PathLengthState } from './path_length.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 
@@ -33,6 +34,8 @@ export interface TrainState {
   collapse: string | null;
   /** ADA's probability and running sums (--ada, --augment-p; absent otherwise), and p at each epoch's end. */
   ada?: AdaState & { history: [number, number][] };
+  /** Path-length regularisation's running mean of the lengths (--pl-weight; absent otherwise). */
+  pathLength?: PathLengthState;
 }
 
 export const STATUS_FILE = 'status.json';

@@ -29,6 +29,8 @@ export interface StepOptions {
   updateG?: boolean;
   /** D's view of every image it judges (augmentation, instance noise). */
   dInput?: (x: tf.Tensor4D) => tf.Tensor4D;
+  /** A term added to G's loss with its own pass of G (path-length regularisation), or null on steps without one. */
+  generatorPenalty?: () => tf.Scalar | null;
   /** A term added to D's loss (gradient penalty, R1), given a critic of plain images. */
   dPenalty?: (critic: (x: tf.Tensor4D) => tf.Tensor, real: tf.Tensor4D, fake: tf.Tensor4D) => tf.Scalar | null;
   /**
@@ -133,6 +135,8 @@ export function trainStep(
     const [f, fc] = judge(fake, o.fakeLabels);
     let loss = losses.generator(f);
     if (fc != null) loss = tf.add(loss, classCrossEntropy(fc, o.fakeLabels!));
+    const penalty = o.generatorPenalty?.();
+    if (penalty != null) loss = tf.add(loss, penalty);
     return o.generatorTerm
       ? tf.add(loss, o.generatorTerm(fake as tf.Tensor4D, real as tf.Tensor4D, o.condition))
       : loss;

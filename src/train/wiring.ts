@@ -3,18 +3,20 @@
  * (gradient penalty, lazy R1), weight clipping, ADA's p and the EMA of G. `gantry train` and the tests use it alike.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config.js';
+import { classCount, type TrainConfig } from '../config.js';
 import type { Rng } from '../util/random.js';
 import { type AdaState, adaAugment, adaObserve, adaOpsOf } from './ada.js';
 import { diffAugment, instanceNoise } from './augment.js';
 import { updateEma } from './ema.js';
 import type { Gan } from './gan.js';
+import { type PathLengthState, PL_BATCH_SHRINK, PL_EVERY, pathLengthPenalty } from './path_length.js';
 import { gradientPenalty, r1Penalty } from './penalties.js';
 import type { StepOptions } from './step.js';
 
 /** What a run adds to the config's step options: ADA's state, and a sum over the processes of a data-parallel run. */
 export interface StepContext {
   ada?: AdaState;
+  pathLength?: PathLengthState;
   sum?: (values: Float64Array) => void;
 }
 
@@ -65,10 +67,24 @@ export function stepOptions(
       return terms.length === 0 ? null : terms.reduce((a, b) => tf.add(a, b));
     };
   }
-  if (config.r1Gamma > 0 && config.r1Every > 1) {
-    // The lazy R1 steps take D's update out of G's tape: both graphs at once outgrew wasm's memory (stylegan, 64 px,
-    // batch 32).
-    options.dStepApart = () => (gan.dOptimizer.step + 1) % config.r1Every === 0;
+  // G's optimizer counts G steps and is checkpointed, so a resumed run keeps the path-length schedule.
+  const plStep = () => config.plWeight > 0 && (gan.gOptimizer.step + 1) % PL_EVERY === 0;
+  if (config.plWeight > 0) {
+    const state = context.pathLength;
+    if (state == null) throw new Error('--pl-weight needs the run state of its running mean');
+    const n = Math.max(2, Math.floor(config.batchSize / PL_BATCH_SHRINK));
+    options.generatorPenalty = () =>
+      plStep()
+        ? tf.mul(
+            config.plWeight * PL_EVERY,
+            pathLengthPenalty(gan.generator, n, config.latentDim, classCount(config), rng, state, context.sum),
+          )
+        : null;
+  }
+  if ((config.r1Gamma > 0 && config.r1Every > 1) || config.plWeight > 0) {
+    // The lazy R1 and path-length steps take D's update out of G's tape: both graphs at once outgrew wasm's memory
+    // (stylegan, 64 px, batch 32).
+    options.dStepApart = () => (config.r1Gamma > 0 && (gan.dOptimizer.step + 1) % config.r1Every === 0) || plStep();
   }
   if (config.weightClip > 0) {
     const c = config.weightClip;
