@@ -404,6 +404,9 @@ test('bad input to the style commands is a one-line error with exit code 2', asy
   const both = gantry(['train', '--ada', '--no-ada', '--dry-run'], dir);
   assert.equal(both.status, 2);
   assert.match(both.stderr, /--ada and --no-ada go separately/);
+  const plOnDcgan = gantry(['train', '--pl-weight', '2', '--dry-run'], dir);
+  assert.equal(plOnDcgan.status, 2);
+  assert.match(plOnDcgan.stderr, /--pl-weight needs a style-based G \(--architecture stylegan\), not dcgan/);
   const opsAlone = gantry(['train', '--preset', 'stylegan2', '--ada-ops', 'colour', '--dry-run'], dir);
   assert.equal(opsAlone.status, 2);
   assert.match(opsAlone.stderr, /^gantry train: error: --ada-ops chooses the ops of --ada or --augment-p/);
