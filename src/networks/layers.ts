@@ -531,15 +531,22 @@ export function avgPool2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => tf.mean(tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]), [2, 4]) as tf.Tensor4D);
 }
 
-/** Nearest-neighbour upsampling ×2 as reshape and tile (tfjs's resize ops have no second-order gradient). */
+/**
+ * Nearest-neighbour upsampling ×2 as a broadcast product with ones (tfjs's resize ops have no second-order
+ * gradient): its gradient is one sum over the broadcast axes, where tiles' gradient (slices added up) cost as much as
+ * a 3×3 convolution's backward pass on wasm.
+ */
 export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w, c] = x.shape;
-  // Two rank-4 tiles (tfjs's Tile gradient stops at rank 4): along W, then along H.
-  return tf.tidy(() => {
-    const wide = tf.tile(tf.reshape(x, [n * h, w, 1, c]), [1, 1, 2, 1]);
-    const tall = tf.tile(tf.reshape(wide, [n, h, 1, 2 * w * c]), [1, 1, 2, 1]);
-    return tf.reshape(tall, [n, 2 * h, 2 * w, c]) as tf.Tensor4D;
-  });
+  return tf.tidy(
+    () =>
+      tf.reshape(tf.mul(tf.reshape(x, [n * h, 1, w, 1, c]), tf.ones([1, 2, 1, 2, 1])), [
+        n,
+        2 * h,
+        2 * w,
+        c,
+      ]) as tf.Tensor4D,
+  );
 }
 
 /**
