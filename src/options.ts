@@ -4,6 +4,7 @@
  * options `--resume` accepts are all derived from this table; a new option is one entry here.
  */
 import { BACKENDS } from './backend/choices.js';
+import { SUBSETS } from './data/dataset.js';
 import { DATASET_NAMES, DATASETS } from './data/registry.js';
 import { LOSS_NAMES } from './losses.js';
 import { FAMILY_NAMES } from './networks/families.js';
@@ -234,7 +235,8 @@ export const OPTIONS = {
   background: choice(['black', 'white'], 'black', 'image folders: colour under transparency and padding'),
   strict: bool(false, 'unreadable or non-image files in a folder are an error'),
   mirror: bool(false, 'add horizontally flipped copies of the images (doubles an epoch)'),
-  limit: nullableInt(null, 1, 1e9, 'use only the first N images (classes stay balanced)'),
+  limit: nullableInt(null, 1, 1e9, 'use only N images: the first N, or spread over the set (--subset)'),
+  subset: choice(SUBSETS, 'first', '--limit: the first N images, or N spread evenly over the set (all its kinds)'),
   dataHash: text('hash of the training data (recorded by the run; a resumed run checks it)', { recorded: true }),
   // Networks
   architecture: choice(FAMILY_NAMES, 'dcgan', 'network family (src/networks/families.ts)'),

@@ -76,3 +76,27 @@ test('PNG encoding stores the exact pixels (decoded here with zlib)', () => {
   ]);
   assert.ok(png.equals(encodePng(grid.width, grid.height, 1, grid.pixels)), 'deterministic');
 });
+
+test('--subset spread takes every k-th image (all parts of an ordered set), --subset first the first N', () => {
+  // 100 images sorted by class, 10 of each, each image's pixels its index.
+  const data = {
+    name: 'sorted',
+    classNames: null,
+    count: 100,
+    height: 2,
+    width: 2,
+    channels: 1,
+    images: Uint8Array.from({ length: 400 }, (_, i) => Math.floor(i / 4)),
+    labels: Uint8Array.from({ length: 100 }, (_, i) => Math.floor(i / 10)),
+    keys: Array.from({ length: 100 }, (_, i) => `img${i}.png`),
+  };
+  const first = limitDataset(data, 20, 'first');
+  assert.deepEqual([...new Set(first.labels)], [0, 1]);
+  const spread = limitDataset(data, 20, 'spread');
+  assert.equal(spread.count, 20);
+  assert.deepEqual(Array.from(spread.labels!), [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9]);
+  assert.deepEqual(spread.keys!.slice(0, 3), ['img0.png', 'img5.png', 'img10.png']);
+  // Each picked image keeps its own pixels.
+  assert.deepEqual(Array.from(spread.images.subarray(4, 8)), [5, 5, 5, 5]);
+  assert.equal(limitDataset(data, 100, 'spread'), data, 'a limit as large as the set keeps the set');
+});

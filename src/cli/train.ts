@@ -144,6 +144,8 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (overrides[key] === true) throw new UsageError(`--${flagOf(key)} and --no-${flagOf(key)} go separately`);
     overrides[key] = false;
   }
+  if (given.has('subset') && !given.has('limit') && !given.has('resume'))
+    throw new UsageError('--subset chooses which images --limit keeps: give --limit N too');
   if (given.has('ada-ops') && !given.has('resume')) {
     const c = resolveConfig(overrides);
     if (!c.ada && c.augmentP == null)

@@ -29,9 +29,22 @@ export interface ImageDataset {
   sourceChannels?: number;
 }
 
-/** The first `limit` images of a data set (the whole set when limit is null). */
-export function limitDataset(data: ImageDataset, limit: number | null): ImageDataset {
+/** How `--limit` picks its images: the first N, or N spread evenly over the set's order. */
+export const SUBSETS = ['first', 'spread'] as const;
+export type Subset = (typeof SUBSETS)[number];
+
+/**
+ * `limit` images of a data set (the whole set when limit is null): the first ones, or with 'spread' image
+ * ⌊i·count/limit⌋ for i < limit — every part of an ordered set (the emoji sort by code point: their first 500 are
+ * half flags) in proportion.
+ */
+export function limitDataset(data: ImageDataset, limit: number | null, subset: Subset = 'first'): ImageDataset {
   if (limit == null || limit >= data.count) return data;
+  if (subset === 'spread')
+    return pickImages(
+      data,
+      Array.from({ length: limit }, (_, i) => Math.floor((i * data.count) / limit)),
+    );
   const size = data.height * data.width * data.channels;
   return {
     ...data,
@@ -40,6 +53,27 @@ export function limitDataset(data: ImageDataset, limit: number | null): ImageDat
     labels: data.labels?.subarray(0, limit) ?? null,
     ...(data.keys && { keys: data.keys.slice(0, limit) }),
     ...(data.sources && { sources: data.sources.subarray(0, limit * data.height * data.width * data.sourceChannels!) }),
+  };
+}
+
+/** The images at `indices` (in that order), with their labels, keys and sources. */
+function pickImages(data: ImageDataset, indices: readonly number[]): ImageDataset {
+  const size = data.height * data.width * data.channels;
+  const images = new Uint8Array(indices.length * size);
+  indices.forEach((k, i) => images.set(data.images.subarray(k * size, (k + 1) * size), i * size));
+  const sourceSize = data.sources ? data.height * data.width * data.sourceChannels! : 0;
+  const sources = data.sources ? new Uint8Array(indices.length * sourceSize) : undefined;
+  if (sources)
+    indices.forEach((k, i) =>
+      sources.set(data.sources!.subarray(k * sourceSize, (k + 1) * sourceSize), i * sourceSize),
+    );
+  return {
+    ...data,
+    count: indices.length,
+    images,
+    labels: data.labels ? Uint8Array.from(indices, (k) => data.labels![k]) : null,
+    ...(data.keys && { keys: indices.map((k) => data.keys![k]) }),
+    ...(sources && { sources }),
   };
 }
 

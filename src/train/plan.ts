@@ -38,7 +38,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
   if (config.task !== 'none') {
     // Image-to-image runs keep a fixed held-out split for their PSNR/SSIM and sample grids.
     const { train, heldOut } = await loadTaskData(config, context);
-    const data = limitDataset(train, config.limit);
+    const data = limitDataset(train, config.limit, config.subset);
     return {
       data,
       description: ` for --task ${config.task} (${heldOut.count} held out)`,
@@ -47,7 +47,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
       dispose: () => {},
     };
   }
-  const data = limitDataset(await loadData(config, context), config.limit);
+  const data = limitDataset(await loadData(config, context), config.limit, config.subset);
   const conditional = config.conditioning !== 'none';
   if (conditional) {
     if (data.labels == null) {
