@@ -212,8 +212,8 @@ export const ADA_OPS = [
 export type AdaOp = (typeof ADA_OPS)[number];
 /** The groups `--ada-ops` takes besides single ops (the reference's "bgc" is both). */
 export const ADA_GROUPS: Record<string, readonly AdaOp[]> = {
-  geometric: ['xflip', 'rotate90', 'xint', 'scale', 'rotate', 'aniso', 'xfrac'],
-  colour: ['brightness', 'contrast', 'lumaflip', 'hue', 'saturation'],
+  geometric: ADA_OPS.slice(0, ADA_OPS.indexOf('brightness')),
+  colour: ADA_OPS.slice(ADA_OPS.indexOf('brightness')),
 };
 /** Feature extractors for evaluation during training: the data set's own, or a built-in classifier by name. */
 export const EVAL_FEATURES = ['auto', ...new Set(Object.values(DATASETS).map((d) => d.features))] as const;

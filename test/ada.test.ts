@@ -153,15 +153,10 @@ test('--ada and --augment-p are refused for image-to-image runs', () => {
 test('--ada-ops: groups expand to their ops, the default is every op, and a colour-only pipeline keeps the geometry', () => {
   assert.deepEqual(adaOpsOf(resolveConfig({ ada: true }).adaOps), [...ADA_OPS]);
   assert.deepEqual(adaOpsOf(resolveConfig({ ada: true, adaOps: 'geometric,lumaflip' }).adaOps), [
-    'xflip',
-    'rotate90',
-    'xint',
-    'scale',
-    'rotate',
-    'aniso',
-    'xfrac',
+    ...ADA_OPS.slice(0, 7),
     'lumaflip',
   ]);
+  assert.deepEqual(adaOpsOf('colour'), ['brightness', 'contrast', 'lumaflip', 'hue', 'saturation']);
   // The default names every op, so it draws exactly what the pipeline without `only` draws.
   const x = images(6, 8, 3, 11);
   const all = adaAugment(x, 0.7, new Rng(12));
