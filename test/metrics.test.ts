@@ -75,6 +75,33 @@ test('fewer samples than feature dimensions is flagged with the count needed', (
   assert.ok(Number.isFinite(frechetDistance(few, gaussianStats(rng.normals(40 * 16), 40, 16))));
 });
 
+test('KID equals the unbiased MMD² of its definition, computed directly in float64', async () => {
+  await useBackend('wasm');
+  const rng = new Rng(5);
+  const d = 6;
+  const [nx, ny] = [1500, 1500];
+  const x = rng.normals(nx * d);
+  const y = Float32Array.from(rng.normals(ny * d), (v) => 0.8 * v + 0.3);
+  const k = (a: Float32Array, i: number, b: Float32Array, j: number) => {
+    let dot = 0;
+    for (let c = 0; c < d; c++) dot += a[i * d + c] * b[j * d + c];
+    return (dot / d + 1) ** 3;
+  };
+  let [xx, yy, xy] = [0, 0, 0];
+  for (let i = 0; i < nx; i++) for (let j = 0; j < nx; j++) if (i !== j) xx += k(x, i, x, j);
+  for (let i = 0; i < ny; i++) for (let j = 0; j < ny; j++) if (i !== j) yy += k(y, i, y, j);
+  for (let i = 0; i < nx; i++) for (let j = 0; j < ny; j++) xy += k(x, i, y, j);
+  const direct = xx / (nx * (nx - 1)) + yy / (ny * (ny - 1)) - (2 * xy) / (nx * ny);
+  // Subsets as large as the sets: every subset is the whole set (kernel blocks of 1,024 rows and a remainder).
+  const kid = kernelInceptionDistance(x, nx, y, ny, d, { subsets: 3, subsetSize: 2000 });
+  assert.equal(kid.subsetSize, 1500);
+  assert.ok(Math.abs(kid.mean - direct) < 1e-4 * Math.abs(direct), `KID ${kid.mean} vs direct ${direct}`);
+  assert.ok(kid.std < 1e-4 * Math.abs(direct));
+  // Subsets of 300: near the whole-set value, with a spread.
+  const sub = kernelInceptionDistance(x, nx, y, ny, d, { subsets: 50, subsetSize: 300 });
+  assert.ok(sub.std > 0 && Math.abs(sub.mean - direct) < 4 * sub.std, `subsets ${sub.mean} ± ${sub.std}`);
+});
+
 test('KID, Inception score, precision/recall and mode coverage behave as defined', async () => {
   await useBackend('wasm');
   const rng = new Rng(2);
