@@ -550,16 +550,23 @@ export function upsample2(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * ProGAN's minibatch standard deviation (group = the whole batch): the mean over positions and channels of the
- * per-position standard deviation across the batch, appended as one more channel.
+ * ProGAN's minibatch standard deviation: the mean over positions and channels of the per-position standard
+ * deviation across a group of images, appended as one more channel. `groupSize` 0 takes the whole batch as one group
+ * (one scalar for every image); otherwise image i joins the images i ± k·N/G (G = the largest divisor of N at most
+ * `groupSize`), as StyleGAN2's layer does with groups of 4: each image then carries its own group's spread, a
+ * signal G can answer per image.
  */
-export function minibatchStd(x: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w] = x.shape;
+export function minibatchStd(x: tf.Tensor4D, groupSize = 0): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  let g = groupSize <= 0 ? n : Math.min(groupSize, n);
+  while (n % g !== 0) g--;
   return tf.tidy(() => {
-    const centered = tf.sub(x, tf.mean(x, 0));
+    const grouped = tf.reshape(x, [g, n / g, h, w, c]);
+    const centered = tf.sub(grouped, tf.mean(grouped, 0));
     const std = tf.sqrt(tf.add(tf.mean(tf.square(centered), 0), 1e-8));
-    const s = tf.mean(std);
-    return tf.concat([x, tf.mul(tf.ones([n, h, w, 1]), s)], 3) as tf.Tensor4D;
+    const s = tf.reshape(tf.mean(std, [1, 2, 3]), [1, n / g, 1, 1, 1]);
+    const channel = tf.reshape(tf.mul(tf.ones([g, n / g, h, w, 1]), s), [n, h, w, 1]);
+    return tf.concat([x, channel], 3) as tf.Tensor4D;
   });
 }
 

@@ -44,7 +44,6 @@ export function generatorNorm(
   return { norm: (x, mode, labels) => cbn.apply(x, mode, labels!), bn: null };
 }
 
-/** D's class-conditional heads on its last feature vector φ [N, F]: the real/fake logit plus projection or ACGAN. */
 /**
  * A conditional G's label enters twice: as an N(0, 1) embedding concatenated to z (a strong signal from the first
  * step, as in PyTorch-GAN's cGAN and ACGAN) and through conditional BatchNorm (whose per-class gains Adam moves by
@@ -64,24 +63,33 @@ export class LabelInput {
   }
 }
 
+/** A dense layer of D's head; a family with its own weight scheme (stylegan's equalised learning rate) gives its own. */
+export interface HeadLayer {
+  apply(x: tf.Tensor2D, mode: RunMode): tf.Tensor2D;
+}
+export type HeadDense = (store: ParamStore, name: string, inF: number, outF: number) => HeadLayer;
+
+/** D's class-conditional heads on its last feature vector φ [N, F]: the real/fake logit plus projection or ACGAN. */
 export class DiscriminatorHead {
-  readonly out: Dense;
+  readonly out: HeadLayer;
   readonly embed: Embedding | null = null;
-  readonly classes: Dense | null = null;
+  readonly classes: HeadLayer | null = null;
 
   constructor(
     store: ParamStore,
     readonly features: number,
     readonly spec: NetworkSpec,
+    dense?: HeadDense,
   ) {
     const options = layerOptions(spec, 'd');
-    this.out = new Dense(store, 'out', features, 1, options);
+    const layer = dense ?? ((st, name, inF, outF) => new Dense(st, name, inF, outF, options));
+    this.out = layer(store, 'out', features, 1);
     // N(0, 1/F): the projection term ⟨embed(y), φ(x)⟩ starts at the scale of the plain logit (N(0, 1) made
     // D separate real from fake at once and G stop learning).
     if (isConditional(spec) && spec.conditioning === 'projection')
       this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
     if (isConditional(spec) && spec.conditioning === 'acgan')
-      this.classes = new Dense(store, 'classes', features, spec.numClasses, options);
+      this.classes = layer(store, 'classes', features, spec.numClasses);
   }
 
   get outputShape(): number[] {

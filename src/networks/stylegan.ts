@@ -21,7 +21,7 @@
  *    the w of the next image in the batch (the batch's other latents are independent draws, like the reference's
  *    second z).
  * D (residual): fromRGB 1×1, then per resolution down to 4×4 (7×7): conv 3×3 → LeakyReLU → avgpool 2 → conv 3×3 →
- *    LeakyReLU, plus a shortcut avgpool 2 → conv 1×1, summed and scaled by 1/√2; at the end minibatch std → conv 3×3
+ *    LeakyReLU, plus a shortcut avgpool 2 → conv 1×1, summed and scaled by 1/√2; at the end minibatch std (groups of 4) → conv 3×3
  *    → dense → the real/fake head (with projection or ACGAN on labelled data). No normalisation layers.
  * Everything is equalised learning rate (weights N(0, 1), scaled at run time by lrMul/√fanIn) and LeakyReLU 0.2
  *    with gain √2. Widths: G's channels at the image size `gWidth`, doubling per halving, at most 8× (D likewise with
@@ -39,6 +39,8 @@ export const STYLEGAN_DEFAULTS = { gWidth: 16, dWidth: 16, mappingLayers: 2, sty
 /** The tracked mean w moves this much toward each training batch's mean (the reference: 0.995). */
 const W_AVG_BETA = 0.995;
 const GAIN = Math.SQRT2;
+/** D's minibatch-std group (the reference's 4; one group of the whole batch collapsed G on MNIST). */
+const MBSTD_GROUP = 4;
 
 const startSize = (size: number) => (size === 28 ? 7 : 4);
 function resolutions(size: number): number[] {
@@ -373,7 +375,13 @@ export function styleganDiscriminator(spec: NetworkSpec, seed: number): Network 
   const cLast = width(last, size, base);
   const epilogueConv = new EqualizedConv(store, 'epilogue/conv', cLast + 1, cLast, 3);
   const fc = new EqualizedDense(store, 'epilogue/fc', last * last * cLast, cLast);
-  const head = new DiscriminatorHead(store, cLast, spec);
+  // Equalised like every other weight of D (a plain dense head moved ~8× faster than the rest under Adam).
+  const head = new DiscriminatorHead(
+    store,
+    cLast,
+    spec,
+    (st, name, inF, outF) => new EqualizedDense(st, name, inF, outF),
+  );
 
   return {
     store,
@@ -386,7 +394,7 @@ export function styleganDiscriminator(spec: NetworkSpec, seed: number): Network 
           const main = lrelu(b.conv1.apply(avgPool2(lrelu(b.conv0.apply(h)))));
           h = tf.mul(tf.add(main, b.skip.apply(avgPool2(h))), Math.SQRT1_2) as tf.Tensor4D;
         }
-        h = lrelu(epilogueConv.apply(minibatchStd(h)));
+        h = lrelu(epilogueConv.apply(minibatchStd(h, MBSTD_GROUP)));
         const phi = lrelu(fc.apply(tf.reshape(h, [h.shape[0], -1]) as tf.Tensor2D));
         return head.apply(phi, mode, labels);
       });
