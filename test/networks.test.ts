@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { type FamilyName, FAMILIES as REGISTRY } from '../src/networks/families.js';
-import type { RunMode } from '../src/networks/layers.js';
+import { minibatchStd, type RunMode } from '../src/networks/layers.js';
 import type { Network, NetworkSpec } from '../src/networks/network.js';
 import { pathLengthPenalty } from '../src/train/path_length.js';
 import { gradientPenalty, r1Penalty } from '../src/train/penalties.js';
@@ -305,6 +305,44 @@ test('no tensors leak across repeated apply calls', () => {
       dispose(g, d);
     }
   }
+});
+
+test("minibatch std: groups of 4 take images i, i + N/4, …; each image gets its group's spread; 0 is the whole batch", () => {
+  const rng = new Rng(4);
+  const [n, h, w, c] = [8, 2, 3, 2];
+  const values = rng.normals(n * h * w * c);
+  const x = tf.tensor4d(values, [n, h, w, c]);
+  const at = (i: number, p: number) => values[i * h * w * c + p];
+  // By hand: per position, the population std over the group's images, then the mean over positions and channels.
+  const spread = (members: number[]) => {
+    let sum = 0;
+    for (let p = 0; p < h * w * c; p++) {
+      const mean = members.reduce((a, i) => a + at(i, p), 0) / members.length;
+      sum += Math.sqrt(members.reduce((a, i) => a + (at(i, p) - mean) ** 2, 0) / members.length + 1e-8);
+    }
+    return sum / (h * w * c);
+  };
+  const channelOf = (y: tf.Tensor4D) => {
+    assert.deepEqual(y.shape.slice(1), [h, w, c + 1]);
+    const data = y.dataSync();
+    for (let i = 0; i < y.shape[0]; i++)
+      for (let p = 0; p < h * w; p++)
+        assert.equal(data[(i * h * w + p) * (c + 1) + c], data[i * h * w * (c + 1) + c], 'constant over positions');
+    return Array.from({ length: y.shape[0] }, (_, i) => data[i * h * w * (c + 1) + c]);
+  };
+  const grouped = channelOf(minibatchStd(x, 4));
+  for (let i = 0; i < n; i++) {
+    const expected = spread([0, 1, 2, 3].map((k) => (i % 2) + 2 * k));
+    assert.ok(Math.abs(grouped[i] - expected) < 1e-5, `image ${i}: ${grouped[i]} vs ${expected}`);
+  }
+  assert.notEqual(grouped[0], grouped[1], 'two groups, two spreads');
+  const whole = channelOf(minibatchStd(x));
+  const all = spread([0, 1, 2, 3, 4, 5, 6, 7]);
+  for (const v of whole) assert.ok(Math.abs(v - all) < 1e-5);
+  // A batch of 6 with groups of 4: the largest divisor at most 4 (3).
+  const six = channelOf(minibatchStd(tf.slice(x, 0, 6) as tf.Tensor4D, 4));
+  assert.ok(Math.abs(six[0] - spread([0, 2, 4])) < 1e-5);
+  x.dispose();
 });
 
 /**
