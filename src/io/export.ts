@@ -5,7 +5,8 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import type { Network } from '../networks/network.js';
 import { writeFileAtomic } from './files.js';
 
@@ -27,7 +28,7 @@ export async function exportGenerator(generator: Network, dir: string, metadata:
 
 /** Writes a layers model as model.json + weights.bin (the tfjs format), with gantry metadata. */
 export async function saveLayersModel(
-  model: tf.LayersModel,
+  model: tfl.LayersModel,
   dir: string,
   metadata: Record<string, unknown>,
 ): Promise<void> {
@@ -39,7 +40,7 @@ export async function saveLayersModel(
           : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
       const modelJson = {
         format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
+        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
