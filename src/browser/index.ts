@@ -3,8 +3,7 @@
  * `loadRun('run/')` fetches them and builds the generator with gantry's own network code (every family, every
  * task) on the page's TensorFlow.js backend. Then `generate({ seed, count, class })` gives the images
  * `gantry sample` gives for that seed, and `apply(picture)` what `gantry upscale|colorize|inpaint|translate` gives.
- * Bundle it with esbuild or Vite; it imports '@tensorflow/tfjs' (and its parts
- * tfjs-core and tfjs-layers, which gantry's Node side loads alone) and nothing of Node.
+ * Bundle it with esbuild or Vite; it imports '@tensorflow/tfjs' and nothing of Node.
  *
  *   import { decodeImage, encodePng, loadRun, useBackend } from 'gantry/web';
  *   await useBackend('auto');
