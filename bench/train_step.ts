@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { type BackendChoice, useBackend } from '../src/backend/index.js';
 import { timeNativeCalls } from '../src/backend/kernel_overrides.js';
 import { resolveConfig } from '../src/config.js';

@@ -7,7 +7,7 @@
  *   mpirun -np 2 node dist/bench/train_step_parallel.js [--steps 20] [--backend auto]
  */
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { type BackendChoice, useBackend } from '../src/backend/index.js';
 import { loadMpi } from '../src/backend/mpi.js';
 import { resolveConfig } from '../src/config.js';

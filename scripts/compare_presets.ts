@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { loadRunGenerator } from '../src/inference/sample.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';

@@ -14,8 +14,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
 import { type DatasetName, loadData } from '../src/data/index.js';
@@ -146,7 +145,7 @@ interface Score {
   count: number;
 }
 
-function score(model: tfl.LayersModel, set: HeldOut, recipe: Recipe): Score {
+function score(model: tf.LayersModel, set: HeldOut, recipe: Recipe): Score {
   const { x, y } = batchOf(set.data, set.indices, recipe, null);
   const p = model.predict(x, { batchSize: 500 }) as tf.Tensor2D;
   const probs = p.dataSync();

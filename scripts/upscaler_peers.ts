@@ -23,8 +23,8 @@ import Module, { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../src/backend/index.js';
 import { nativeThreads } from '../src/backend/kernel_overrides.js';
 import { defaultCacheDir } from '../src/data/idx_sets.js';
@@ -207,7 +207,7 @@ generator.store.dispose();
 
 const quality = { height: SIDE, width: SIDE, channels: CHANNELS };
 console.log(
-  `${n} held-out emoji-google images, ${SMALL}×${SMALL} → ${SIDE}×${SIDE}; ${installed.join(', ')}, @tensorflow/tfjs ${tf.version_core}; UpscalerJS on tfjs's wasm backend (${threads(getThreadsCount())}), gantry on ${backend === 'native' ? `native (${threads(nativeThreads())})` : backend}`,
+  `${n} held-out emoji-google images, ${SMALL}×${SMALL} → ${SIDE}×${SIDE}; ${installed.join(', ')}, @tensorflow/tfjs ${tf.version.tfjs}; UpscalerJS on tfjs's wasm backend (${threads(getThreadsCount())}), gantry on ${backend === 'native' ? `native (${threads(nativeThreads())})` : backend}`,
 );
 console.log('');
 console.log('| method | PSNR dB | SSIM | ms per image |');

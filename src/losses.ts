@@ -3,7 +3,7 @@
  * stably: −log σ(x) = softplus(−x) and −log(1 − σ(x)) = softplus(x). Each loss is a pair: D's loss of the real
  * and fake logits, G's loss of the fake logits; `ganLoss(name)` picks one.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 export const LOSS_NAMES = ['bce', 'bce-saturating', 'lsgan', 'wgan', 'hinge'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];

@@ -4,8 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { resolveConfig } from '../src/config.js';
 import { exportGenerator, fileModelLoader } from '../src/io/export.js';
@@ -25,7 +24,7 @@ test('the exported generator loads with tf.loadLayersModel from disk and over HT
   const z = tf.tensor2d(latentNoise(1, 8, 100), [8, 100]);
   const expected = g.apply(z, { training: false });
 
-  const fromDisk = await tfl.loadLayersModel(fileModelLoader(dir));
+  const fromDisk = await tf.loadLayersModel(fileModelLoader(dir));
   const server = createServer((req, res) => {
     const file = join(dir, (req.url ?? '/').slice(1));
     res.setHeader('content-type', file.endsWith('.json') ? 'application/json' : 'application/octet-stream');
@@ -34,7 +33,7 @@ test('the exported generator loads with tf.loadLayersModel from disk and over HT
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/model.json`;
-    const fromHttp = await tfl.loadLayersModel(url);
+    const fromHttp = await tf.loadLayersModel(url);
     for (const model of [fromDisk, fromHttp]) {
       assert.deepEqual(model.outputs[0].shape, [null, 28, 28, 1]);
       const out = model.predict(z) as tf.Tensor;

@@ -1,6 +1,6 @@
 /** The shape matrix and comparison helpers shared by the wasm and native kernel tests. */
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { type BackendChoice, useBackend } from '../src/backend/index.js';
 import { Rng } from '../src/util/random.js';
 

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { networkSpec, resolveConfig } from '../src/config.js';
 import { batchTensor, epochOrder } from '../src/data/dataset.js';

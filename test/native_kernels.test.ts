@@ -4,7 +4,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, symlinkSync }
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { DNNL_ADDON } from '../src/backend/dnnl.js';
 import { type BackendChoice, nativeLibrariesInUse, useBackend } from '../src/backend/index.js';
 import { timeNativeCalls } from '../src/backend/kernel_overrides.js';

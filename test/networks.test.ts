@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
 import { type FamilyName, FAMILIES as REGISTRY } from '../src/networks/families.js';
 import { minibatchStd, type RunMode } from '../src/networks/layers.js';

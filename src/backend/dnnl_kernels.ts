@@ -5,7 +5,7 @@
  * paddings oneDNN cannot express). Inputs and output are views of the wasm heap, as for ORT: no copies.
  * Measured per op and per step in docs/BENCHMARKS.md.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type Dnnl, DnnlOp } from './dnnl.js';

@@ -7,7 +7,7 @@
  * recompute the output in the gradient instead: the same first gradient, bit for bit, and a correct second.
  * Kernels whose gradient has no gradient at all (pooling, resize) are avoided by the networks instead.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 type GradFunc = tf.GradConfig['gradFunc'];
 

@@ -4,8 +4,7 @@
  * built, matmuls, reductions and otherwise the convolutions too by ONNX Runtime when onnxruntime-node loads),
  * then plain `wasm` (the WebAssembly backend with the project's training kernels). `cpu` is the pure-JS reference.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors.js';
 import type { BackendChoice } from './choices.js';

@@ -4,7 +4,7 @@
  * `restoreKernels`, run with the same intra-op thread count, and time their calls into one table
  * (`timeNativeCalls`). Neither kernel set imports the other.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 

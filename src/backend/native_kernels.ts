@@ -9,7 +9,7 @@
  * Layout: tfjs is NHWC, ONNX's Conv is NCHW; the transposes are nodes of the same graph, one call with the op
  * (they cost ~10% of the largest convolution: docs/BENCHMARKS.md).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {

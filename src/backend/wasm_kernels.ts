@@ -7,9 +7,8 @@
  * Kernels run with the gradient tape off; they compose the backend's own kernel functions and free
  * their intermediates with `disposeData`, as tfjs's own backends do.
  */
-
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 
 type Info = tf.TensorInfo;
 type ConvInfo = tf.backend_util.Conv2DInfo;

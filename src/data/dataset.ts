@@ -2,7 +2,7 @@
  * An in-memory image data set (uint8 pixels, HWC) and its batching: a seeded order per epoch, so a
  * resumed run sees exactly the batches an uninterrupted one would, and batches as float tensors in [−1, 1].
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../util/random.js';
 
 export interface ImageDataset {

@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import { batchTensor, type ImageDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';

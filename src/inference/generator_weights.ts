@@ -4,7 +4,7 @@
  * from a run's checkpoint; `gantry/web` and the studio's pages build G from them with gantry's own network code.
  * Node-free.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { networkSpec, parseSavedConfig, type TrainConfig } from '../config.js';
 import { FAMILIES } from '../networks/families.js';
 import type { Network } from '../networks/network.js';

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { decodeImageFile } from '../data/folder.js';
 import { isDatasetName } from '../data/registry.js';

@@ -3,7 +3,7 @@
  * WebP or GIF (`gantry sample --interpolate`). The tensor side is networks/style.ts.
  */
 import { extname } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../io/files.js';

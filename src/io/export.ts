@@ -5,8 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../networks/network.js';
 import { writeFileAtomic } from './files.js';
 
@@ -28,7 +27,7 @@ export async function exportGenerator(generator: Network, dir: string, metadata:
 
 /** Writes a layers model as model.json + weights.bin (the tfjs format), with gantry metadata. */
 export async function saveLayersModel(
-  model: tfl.LayersModel,
+  model: tf.LayersModel,
   dir: string,
   metadata: Record<string, unknown>,
 ): Promise<void> {
@@ -40,7 +39,7 @@ export async function saveLayersModel(
           : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
       const modelJson = {
         format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+        generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],

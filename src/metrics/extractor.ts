@@ -12,8 +12,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors.js';
 import { DATASETS, isDatasetName } from '../data/registry.js';
 import { fileModelLoader } from '../io/export.js';
@@ -72,22 +71,22 @@ async function load(
   label: string,
 ): Promise<FeatureExtractor> {
   if (!existsSync(join(dir, 'model.json'))) throw new DataError(`${dir} holds no TensorFlow.js model (model.json)`);
-  const model = await tfl.loadLayersModel(fileModelLoader(dir));
-  let featureOutput: tfl.SymbolicTensor;
+  const model = await tf.loadLayersModel(fileModelLoader(dir));
+  let featureOutput: tf.SymbolicTensor;
   try {
-    featureOutput = model.getLayer(layer).output as tfl.SymbolicTensor;
+    featureOutput = model.getLayer(layer).output as tf.SymbolicTensor;
   } catch {
     model.dispose();
     throw new DataError(`${dir}: no layer '${layer}' (layers: ${model.layers.map((l) => l.name).join(', ')})`);
   }
   const outputs = probabilities
-    ? [featureOutput, model.getLayer(probabilities).output as tfl.SymbolicTensor]
+    ? [featureOutput, model.getLayer(probabilities).output as tf.SymbolicTensor]
     : [featureOutput];
-  const head = tfl.model({ inputs: model.inputs, outputs });
+  const head = tf.model({ inputs: model.inputs, outputs });
   const [, inputSize, , inputChannels] = model.inputs[0].shape as number[];
   const featureDim = (featureOutput.shape as number[]).slice(1).reduce((a, b) => a * b, 1);
   const classes = probabilities
-    ? ((model.getLayer(probabilities).output as tfl.SymbolicTensor).shape[1] as number)
+    ? ((model.getLayer(probabilities).output as tf.SymbolicTensor).shape[1] as number)
     : null;
   const weights = createHash('sha256')
     .update(readFileSync(join(dir, 'weights.bin')))

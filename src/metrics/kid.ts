@@ -3,7 +3,7 @@
  * k(x, y) = (x·y/d + 1)³, averaged over random subsets (mean and standard deviation reported). The kernel
  * matrices are tfjs matmuls (in plain JS, 100 subsets of 1,000 took minutes), shared by all subsets.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 
 export interface KidResult {

@@ -3,7 +3,7 @@
  * its points reaching their k-th nearest neighbour (k = 3). Precision: share of generated points inside the
  * real manifold; recall: share of real points inside the generated one. Distances via tfjs matmuls in blocks.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 const BLOCK = 1024;
 

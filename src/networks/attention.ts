@@ -5,7 +5,7 @@
  * o_j = Σ_i β_ji h(x_i), a 1×1 convolution back to C, and y = γ·o + x with γ a parameter starting at 0.
  * The 1×1 convolutions are dense layers over the channel axis; everything is differentiable twice.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Dense, type LayerOptions, type ParamStore, type RunMode } from './layers.js';
 import type { NetworkSpec } from './network.js';
 

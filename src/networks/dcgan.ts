@@ -12,8 +12,7 @@
  * minibatch std adds a channel before conv3; self-attention follows the layer whose output has the side asked for
  * (G: after bn0 or bn1, D: after conv1 or bn2).
  */
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
 import {
@@ -64,17 +63,17 @@ export function dcganGenerator(spec: NetworkSpec, seed: number): Network {
   };
   if (conditional || options.spectralNorm || spec.attention !== 0) return network;
   // The plain generator has an equivalent layers model, for export.
-  network.layers = (): tfl.LayersModel => {
-    const model = tfl.sequential({ name: 'generator' });
-    model.add(tfl.layers.dense({ inputShape: [spec.latentDim], units: 128 * s0 * s0, name: 'dense' }));
-    model.add(tfl.layers.reshape({ targetShape: [s0, s0, 128] }));
+  network.layers = (): tf.LayersModel => {
+    const model = tf.sequential({ name: 'generator' });
+    model.add(tf.layers.dense({ inputShape: [spec.latentDim], units: 128 * s0 * s0, name: 'dense' }));
+    model.add(tf.layers.reshape({ targetShape: [s0, s0, 128] }));
     model.add(batchNormLayer('bn0', bn0.bn!));
-    model.add(tfl.layers.reLU());
-    model.add(tfl.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
+    model.add(tf.layers.reLU());
+    model.add(tf.layers.conv2dTranspose({ filters: 64, kernelSize: 4, strides: 2, padding: 'same', name: 'up1' }));
     model.add(batchNormLayer('bn1', bn1.bn!));
-    model.add(tfl.layers.reLU());
+    model.add(tf.layers.reLU());
     model.add(
-      tfl.layers.conv2dTranspose({
+      tf.layers.conv2dTranspose({
         filters: spec.channels,
         kernelSize: 4,
         strides: 2,
@@ -135,8 +134,8 @@ export function dcganDiscriminator(spec: NetworkSpec, seed: number): Network {
   };
 }
 
-function batchNormLayer(name: string, bn: BatchNorm): tfl.layers.Layer {
-  return tfl.layers.batchNormalization({ name, axis: -1, epsilon: bn.epsilon, momentum: 1 - bn.momentum });
+function batchNormLayer(name: string, bn: BatchNorm): tf.layers.Layer {
+  return tf.layers.batchNormalization({ name, axis: -1, epsilon: bn.epsilon, momentum: 1 - bn.momentum });
 }
 
 /** The image sizes the reference layers make (the first feature map is a quarter of the side). */

@@ -3,7 +3,7 @@
  * inputs in chunks. Node-free: the CLI, the evaluation during training and the studio's browser code all run G
  * through these, so a seed gives the same picture everywhere.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { toBytes } from '../util/pixels.js';
 import { Rng } from '../util/random.js';

@@ -10,7 +10,7 @@
  * pooling and upsampling are reshapes and reductions, not tfjs's pooling and resize ops, whose gradients have
  * no gradient of their own; training-mode BatchNorm takes plain ops when `RunMode.secondOrder` is set.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random.js';
 
 /** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */

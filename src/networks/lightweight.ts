@@ -16,7 +16,7 @@
  *    paper uses LPIPS, a VGG distance, too heavy here); it makes D learn features that describe the image, not only
  *    the few that tell real from fake, which is what keeps a D on a few hundred images from overfitting.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import {
   avgPool2,

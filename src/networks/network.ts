@@ -2,8 +2,7 @@
  * What every network family provides: the network interface, the spec families build from, and the family
  * descriptor. The registry the trainer picks families from by name is families.ts.
  */
-import type * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import type * as tf from '@tensorflow/tfjs';
 import type { Init, ParamStore, RunMode } from './layers.js';
 
 /** How D uses class labels: not at all, a projection term (Miyato & Koyama 2018), or ACGAN's auxiliary classifier. */
@@ -77,7 +76,7 @@ export interface Network {
   apply(x: tf.Tensor, mode: RunMode, labels?: tf.Tensor1D): tf.Tensor;
   /** An equivalent tfjs-layers model with the current weights (inference mode), for export; families without one
    * cannot be exported yet. */
-  layers?(): tfl.LayersModel;
+  layers?(): tf.LayersModel;
   /** D's intermediate feature maps, for feature matching (families that support it). */
   features?(x: tf.Tensor, mode: RunMode): tf.Tensor[];
   /**

@@ -2,7 +2,7 @@
  * Parts the network families share: layer options from the spec, G's (conditional) normalisation, the label input
  * of a conditional G, D's real/fake head with projection or ACGAN, and the spec checks every family makes.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { checkAttention } from './attention.js';
 import {
   BatchNorm,

@@ -15,7 +15,7 @@
  *   side, the paper's 70×70 patches at 256×256 (16×16 patches at 64×64, 34×34 at 128×128).
  * Spectral norm reaches G's and D's convolutions as the spec asks; there are no class labels.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { BatchNorm, Conv2d, ConvTranspose2d, leakyRelu, ParamStore, type RunMode } from './layers.js';
 import type { Family, Network, NetworkSpec } from './network.js';

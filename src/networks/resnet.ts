@@ -15,7 +15,7 @@
  * Options: as dcgan (see dcgan.ts); minibatch std adds a channel before the last block; attention follows the
  * dense layer or the first up block in G, the first or second block in D.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { SelfAttention } from './attention.js';
 import {

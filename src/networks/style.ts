@@ -3,7 +3,7 @@
  * style-mixing grid, walks in w and images from given ws. Node-free: `gantry sample`, `gantry mix`, `gantry
  * project` and the studio's playground all go through these, so a seed gives the same picture everywhere.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { toBytes } from '../util/pixels.js';
 import { latentNoise } from './generate.js';

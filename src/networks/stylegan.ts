@@ -27,7 +27,7 @@
  *    with gain √2. Widths: G's channels at the image size `gWidth`, doubling per halving, at most 8× (D likewise with
  *    `dWidth`); docs/MODELS.md gives the choice.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
 import { avgPool2, checkLabels, Embedding, minibatchStd, ParamStore, type RunMode, upsample2 } from './layers.js';
 import type { Family, Network, NetworkSpec, StyleControls } from './network.js';

@@ -18,7 +18,7 @@
  * Random draws come from the run's seeded Rng; p and the running sum of signs are in the checkpointed TrainState,
  * so a resumed run continues with the same p.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { ADA_GROUPS, type AdaOp } from '../options.js';
 import type { Rng } from '../util/random.js';
 

@@ -4,7 +4,7 @@
  * rounding error; here the bias corrections are computed in float64 from the step count alone.
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε)
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { ADAM_KERNEL } from '../backend/kernel_overrides.js';
 
 export interface AdamOptions {

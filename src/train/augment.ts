@@ -3,7 +3,7 @@
  * fake images alike so G learns through it) and instance noise. Random draws come from the run's seeded Rng
  * (checkpointed), so augmented runs stay deterministic and resumable. Images are NHWC in [−1, 1].
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/random.js';
 
 /** Per-image brightness (±0.5), saturation (×[0, 2], colour images) and contrast (×[0.5, 1.5]), as in DiffAugment. */

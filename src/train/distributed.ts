@@ -5,9 +5,8 @@
  * see exactly what one process would see; the RNG's state stays the same in all of them, and a checkpoint written by
  * rank 0 resumes with any number of processes.
  */
-
+import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import * as tf from '@tensorflow/tfjs-core';
 import type { Network } from '../networks/network.js';
 import { fnv1a, fnv1aWords } from '../util/hash.js';
 import type { Batch } from './plugins.js';

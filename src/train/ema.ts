@@ -8,7 +8,7 @@
  * along for thousands of steps; and BatchNorm's running statistics, which belong to G's weights, are measured
  * anew for the averaged weights before the EMA generator is used ("standing statistics", as in BigGAN).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../networks/network.js';
 import { Rng } from '../util/random.js';
 

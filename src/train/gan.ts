@@ -2,7 +2,7 @@
  * A GAN under training: both networks and their optimizers, built from a config, and their complete state
  * as named tensors (what a checkpoint stores) so a run can stop and continue exactly.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { classCount, networkSpec, type TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';

@@ -9,7 +9,7 @@
 
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { nativeLibrariesInUse, useBackend } from '../backend/index.js';
 import { parseSavedConfig, resolveConfig, type TrainConfig } from '../config.js';
 import { batchTensor, epochOrder, stepsPerEpoch } from '../data/dataset.js';

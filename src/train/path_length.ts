@@ -7,7 +7,7 @@
  * scaled by PL_EVERY so its average strength stays the weight. Training then differentiates a gradient through the
  * synthesis network (tfjs: a gradient inside the G step's tape).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { Network } from '../networks/network.js';
 import type { Rng } from '../util/random.js';
 

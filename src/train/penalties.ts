@@ -3,7 +3,7 @@
  * training takes the gradient of a gradient: every layer of D must be twice differentiable (checked against
  * finite differences in test/penalties.test.ts). `critic` maps images to one logit per image.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 type Critic = (x: tf.Tensor4D) => tf.Tensor;
 

@@ -3,7 +3,7 @@
  * batch source that makes G's input for each real batch, and the hooks that run at each epoch's end. plan.ts picks
  * them from the config.
  */
-import type * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import type { ImageDataset } from '../data/dataset.js';
 import type { Rng } from '../util/random.js';

@@ -3,7 +3,7 @@
  * the original WGAN, with its state exposed like Adam's so checkpoints restore it exactly.
  *   v ← α·v + (1−α)·g²;  p ← p − lr · g / (sqrt(v) + ε)
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 
 export interface RmspropOptions {
   lr: number;

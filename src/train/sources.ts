@@ -3,7 +3,7 @@
  * takes the real batch's labels and draws a class per fake image; an image-to-image run makes G's input from the
  * real batch (the task's degraded image) and adds L1 and feature matching to G's loss.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config.js';
 import { batchLabels, type ImageDataset } from '../data/dataset.js';
 import { taskGeneratorTerm, taskInput } from '../image2image/training.js';

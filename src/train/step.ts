@@ -3,7 +3,7 @@
  * one G step on the same fake batch (same z, same G weights) through the updated D. With several D steps per
  * G step (WGAN's n_critic) the loop runs D-only steps (`updateG: false`) in between.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { classCrossEntropy } from '../losses.js';
 import type { Network } from '../networks/network.js';
 import { paired } from '../networks/parts.js';

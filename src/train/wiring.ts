@@ -2,7 +2,7 @@
  * The one place a config becomes step options: D's view of images (DiffAugment, ADA, instance noise), the penalties
  * (gradient penalty, lazy R1), weight clipping, ADA's p and the EMA of G. `gantry train` and the tests use it alike.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs';
 import { classCount, type TrainConfig } from '../config.js';
 import type { Rng } from '../util/random.js';
 import { type AdaState, adaAugment, adaObserve, adaOpsOf } from './ada.js';
