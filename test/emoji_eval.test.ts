@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
@@ -9,7 +8,7 @@ import { evaluate, firstImages, type ImageBatch, realFeatures } from '../src/met
 import { BUILTIN_EXTRACTORS, builtinExtractor, builtinExtractorName } from '../src/metrics/extractor.js';
 import { EVAL_FEATURES } from '../src/options.js';
 import { Rng } from '../src/util/random.js';
-import { tempDir } from './helpers.js';
+import { TEST_CACHE, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const SIZE = 64 * 64 * 3;
@@ -48,7 +47,7 @@ test('the emoji extractor: 128-d features and 10 classes for 64×64×3 images; F
     background: 'white' as const,
     strict: false,
   };
-  const hooks = { cacheDir: join(dir, 'cache') };
+  const hooks = { cacheDir: TEST_CACHE };
   const train = await loadData(source, hooks);
   const heldOut = await loadData({ ...source, split: 'test' }, hooks);
   const n = 200;

@@ -5,9 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** CLI runs started by tests cache decoded image folders here, not in the user's cache. */
-export const TEST_CACHE = mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
-after(() => rmSync(TEST_CACHE, { recursive: true, force: true }));
+/**
+ * CLI runs started by tests cache decoded image folders and reference statistics here, not in the user's cache:
+ * the suite's folder when `npm test` runs (scripts/run-tests.mjs; it removes it at the end), else one per file.
+ */
+const SUITE_CACHE = process.env.GANTRY_TEST_CACHE;
+export const TEST_CACHE = SUITE_CACHE ?? mkdtempSync(join(tmpdir(), 'gantry-test-cache-'));
+if (SUITE_CACHE == null) after(() => rmSync(TEST_CACHE, { recursive: true, force: true }));
 const CLI_ENV = { ...process.env, FORCE_COLOR: '0', GANTRY_CACHE: TEST_CACHE };
 
 /** The project root (tests run from dist/test). */

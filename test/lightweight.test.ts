@@ -23,6 +23,7 @@ import { latentSource } from '../src/train/sources.js';
 import { trainStep } from '../src/train/step.js';
 import { stepOptions } from '../src/train/wiring.js';
 import { Rng } from '../src/util/random.js';
+import { TEST_CACHE } from './helpers.js';
 
 const spec = (imageSize: number, channels: number): NetworkSpec => ({
   latentDim: 32,
@@ -111,7 +112,7 @@ test('skip-layer excitation multiplies each channel of the high map by one gain 
 test("D's reconstruction loss falls on a fixed batch of real emoji when D trains on it", async () => {
   await useBackend('auto');
   const config = resolveConfig({ preset: 'fastgan', dataset: 'emoji-twitter', limit: 32, dWidth: 8 });
-  const data = await loadData(config);
+  const data = await loadData(config, { cacheDir: TEST_CACHE });
   const d = lightweightDiscriminator({ ...networkSpec(config) }, 5);
   const real = batchTensor(data, epochOrder(data.count, 1, 1), 1, 8);
   const optimizer = tf.train.adam(2e-3, 0.5, 0.999);
