@@ -40,20 +40,11 @@ export type Subset = (typeof SUBSETS)[number];
  */
 export function limitDataset(data: ImageDataset, limit: number | null, subset: Subset = 'first'): ImageDataset {
   if (limit == null || limit >= data.count) return data;
-  if (subset === 'spread')
-    return pickImages(
-      data,
-      Array.from({ length: limit }, (_, i) => Math.floor((i * data.count) / limit)),
-    );
-  const size = data.height * data.width * data.channels;
-  return {
-    ...data,
-    count: limit,
-    images: data.images.subarray(0, limit * size),
-    labels: data.labels?.subarray(0, limit) ?? null,
-    ...(data.keys && { keys: data.keys.slice(0, limit) }),
-    ...(data.sources && { sources: data.sources.subarray(0, limit * data.height * data.width * data.sourceChannels!) }),
-  };
+  const at = subset === 'spread' ? (i: number) => Math.floor((i * data.count) / limit) : (i: number) => i;
+  return pickImages(
+    data,
+    Array.from({ length: limit }, (_, i) => at(i)),
+  );
 }
 
 /** The images at `indices` (in that order), with their labels, keys and sources. */

@@ -21,8 +21,9 @@
  *    the w of the next image in the batch (the batch's other latents are independent draws, like the reference's
  *    second z).
  * D (residual): fromRGB 1×1, then per resolution down to 4×4 (7×7): conv 3×3 → LeakyReLU → avgpool 2 → conv 3×3 →
- *    LeakyReLU, plus a shortcut avgpool 2 → conv 1×1, summed and scaled by 1/√2; at the end minibatch std (groups of 4) → conv 3×3
- *    → dense → the real/fake head (with projection or ACGAN on labelled data). No normalisation layers.
+ *    LeakyReLU, plus a shortcut avgpool 2 → conv 1×1, summed and scaled by 1/√2; at the end minibatch std (groups
+ *    of 4) → conv 3×3 → dense → the equalised real/fake head (with projection or ACGAN on labelled data). No
+ *    normalisation layers.
  * Everything is equalised learning rate (weights N(0, 1), scaled at run time by lrMul/√fanIn) and LeakyReLU 0.2
  *    with gain √2. Widths: G's channels at the image size `gWidth`, doubling per halving, at most 8× (D likewise with
  *    `dWidth`); docs/MODELS.md gives the choice.
@@ -39,7 +40,7 @@ export const STYLEGAN_DEFAULTS = { gWidth: 16, dWidth: 16, mappingLayers: 2, sty
 /** The tracked mean w moves this much toward each training batch's mean (the reference: 0.995). */
 const W_AVG_BETA = 0.995;
 const GAIN = Math.SQRT2;
-/** D's minibatch-std group (the reference's 4; one group of the whole batch collapsed G on MNIST). */
+/** D's minibatch-std group: the reference's 4, so each image carries its own group's spread (docs/MODELS.md). */
 const MBSTD_GROUP = 4;
 
 const startSize = (size: number) => (size === 28 ? 7 : 4);
