@@ -5,9 +5,11 @@
  * docs/MODELS.md):
  *
  *   images            family / preset             augmentation (DiffAugment)
- *   any               fastgan (lightweight)        color,translation,cutout below 10,000 images; translation above
+ *   under 2,000       fastgan (lightweight)        color,translation,cutout
+ *   2,000 and more    dcgan (the reference)        none (a BatchNorm D collapses under DiffAugment)
  *   resolution        the largest of 28, 32, 64 not above the images' median shorter side (28 only for 28 px
- *                     images; under 32: 32, upscaled); 64 at most on a CPU (--resolution 128 asks for more)
+ *                     images; under 32: 32, upscaled); 64 at most on a CPU (--resolution 128 asks for more);
+ *                     32 when a --time-budget of at most an hour would otherwise train at 64
  *   channels          1 when every sampled image is gray, else 3
  *   classes           class subfolders → class-conditional (projection D, conditional BatchNorm in G)
  *   background        white under transparency (emoji, icons, logos are drawn on white), else black
@@ -17,10 +19,16 @@
 import type { TrainConfig } from './config.js';
 import type { FolderSurvey } from './data/folder.js';
 
-/** Below this many images, augmentation that changes colour and hides patches pays; above, translation alone. */
-const FEW_IMAGES = 10_000;
+/**
+ * From this many images on, the reference DCGAN: on the 3,786 Google emoji at 32 px it drew hearts and faces in 30
+ * minutes where fastgan, at a third of its images a second, drew blobs with a recurring mark (docs/MODELS.md).
+ * Below it fastgan, the design for a few hundred images (a BatchNorm D memorises them without augmentation).
+ */
+const MANY_IMAGES = 2_000;
 /** The largest resolution picked on a CPU. */
 const MAX_SIDE = 64;
+/** A time budget of at most this many minutes trains 64 px pictures at 32 (docs/MODELS.md: 30 minutes, both). */
+const SHORT_BUDGET_MINUTES = 60;
 
 export interface FolderDefaults {
   /** Config fields, before the user's flags are applied over them. */
@@ -29,31 +37,42 @@ export interface FolderDefaults {
   reasons: string[];
 }
 
-export function folderDefaults(survey: FolderSurvey): FolderDefaults {
+/** `timeBudget`: the run's --time-budget in minutes (0 or absent: none). */
+export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefaults {
   const reasons: string[] = [];
   const n = survey.count.toLocaleString('en-US');
-  reasons.push(
-    `preset fastgan: the lightweight family with a self-supervised D, made for hundreds to thousands of images (${n} here)`,
-  );
-  const few = survey.count < FEW_IMAGES;
-  const diffAugment = few ? 'color,translation,cutout' : 'translation';
-  reasons.push(
-    `--diff-augment ${diffAugment}: ${few ? `${n} images are few enough for D to memorise` : `${n} images: D needs less help`}`,
-  );
+  const many = survey.count >= MANY_IMAGES;
+  const preset = many ? 'dcgan' : 'fastgan';
+  const diffAugment = many ? 'none' : 'color,translation,cutout';
+  if (many) {
+    reasons.push(
+      `preset dcgan: the reference, the most images a second; with ${n} images it draws more than fastgan in the same time`,
+    );
+    reasons.push('--diff-augment none: its BatchNorm D collapses under DiffAugment');
+  } else {
+    reasons.push(
+      `preset fastgan: the lightweight family with a self-supervised D, made for a few hundred images (${n} here)`,
+    );
+    reasons.push(`--diff-augment ${diffAugment}: ${n} images are few enough for D to memorise`);
+  }
   const side = survey.side;
-  const imageSize = side === 28 ? 28 : side < 32 ? 32 : side < MAX_SIDE ? 32 : MAX_SIDE;
+  const full = side === 28 ? 28 : side < 32 ? 32 : side < MAX_SIDE ? 32 : MAX_SIDE;
+  const short = timeBudget > 0 && timeBudget <= SHORT_BUDGET_MINUTES && full === MAX_SIDE;
+  const imageSize = short ? 32 : full;
   reasons.push(
     `--resolution ${imageSize}: the images' median shorter side is ${side} px${
-      side > MAX_SIDE
-        ? ` (${MAX_SIDE} keeps a step under a second on a CPU; --resolution 128 for more)`
-        : side < 32
-          ? ' (upscaled)'
-          : ''
+      short
+        ? ` (a ${timeBudget}-minute budget trains a 32 px G 3–4× as many images as a ${MAX_SIDE} px one; --resolution ${MAX_SIDE} for the full size)`
+        : side > MAX_SIDE
+          ? ` (${MAX_SIDE} keeps a step under a second on a CPU; --resolution 128 for more)`
+          : side < 32
+            ? ' (upscaled)'
+            : ''
     }`,
   );
   const channels = survey.gray ? 1 : 3;
   reasons.push(`--channels ${channels}: ${survey.gray ? 'every image sampled is gray' : 'the images are in colour'}`);
-  const fields: Partial<TrainConfig> = { preset: 'fastgan', imageSize, channels, diffAugment };
+  const fields: Partial<TrainConfig> = { preset, imageSize, channels, diffAugment };
   if (survey.alpha) {
     fields.background = 'white';
     reasons.push('--background white: the images have transparency (drawn on white, as icons and emoji are)');

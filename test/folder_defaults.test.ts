@@ -50,6 +50,11 @@ test('three folders, three picks: gray 28 px digits, colour emoji with transpare
     ['fastgan', 64, 3, 'white', 'none'],
   );
   assert.match(said, /--background white: the images have transparency/);
+  // A short time budget trains them at 32 px; a long one keeps 64.
+  ({ config, said } = dryRun(['--data', emoji, '--time-budget', '30m']));
+  assert.deepEqual([config.preset, config.imageSize, config.timeBudget], ['fastgan', 32, 30]);
+  assert.match(said, /--resolution 32: .*\(a 30-minute budget trains a 32 px G/);
+  assert.equal(dryRun(['--data', emoji, '--time-budget', '2h']).config.imageSize, 64);
 
   // Tinted digits in 3 class subfolders, drawn larger (up to 48 px): conditional, colour, 32 px.
   const labelled = join(dir, 'labelled');
@@ -73,10 +78,18 @@ test('three folders, three picks: gray 28 px digits, colour emoji with transpare
   assert.doesNotMatch(said, /picked for/);
 });
 
-test('the table: many images get translation alone; large pictures are capped at 64 px on a CPU; small ones 32', () => {
+test('the table: thousands of images get dcgan without DiffAugment; large pictures are capped at 64 px on a CPU, at 32 for an hour or less; small ones 32', () => {
   const many = folderDefaults({ count: 50_000, side: 512, gray: false, alpha: false, classes: 0 });
-  assert.deepEqual(many.fields, { preset: 'fastgan', imageSize: 64, channels: 3, diffAugment: 'translation' });
+  assert.deepEqual(many.fields, { preset: 'dcgan', imageSize: 64, channels: 3, diffAugment: 'none' });
   assert.ok(many.reasons.some((r) => /--resolution 64: .* 512 px \(64 keeps a step under a second/.test(r)));
+  assert.ok(many.reasons.some((r) => /--diff-augment none: its BatchNorm D collapses/.test(r)));
+  const emoji = { count: 3_786, side: 64, gray: false, alpha: true, classes: 0 };
+  const sizes = [0, 30, 60, 61].map((minutes) => folderDefaults(emoji, minutes).fields.imageSize);
+  assert.deepEqual(sizes, [64, 32, 32, 64]);
+  assert.equal(folderDefaults(emoji, 30).fields.preset, 'dcgan');
+  assert.equal(folderDefaults({ ...emoji, count: 1_999 }, 30).fields.preset, 'fastgan');
+  // Pictures already at 32 px or less stay at their size whatever the budget.
+  assert.equal(folderDefaults({ ...emoji, side: 40 }, 30).fields.imageSize, 32);
   const tiny = folderDefaults({ count: 30, side: 16, gray: true, alpha: false, classes: 1 });
   assert.deepEqual(tiny.fields, {
     preset: 'fastgan',

@@ -165,7 +165,7 @@ export async function trainCommand(args: string[]): Promise<number> {
       ? await surveyFolder(values.data as string)
       : null;
   if (survey != null) {
-    const picked = folderDefaults(survey);
+    const picked = folderDefaults(survey, (overrides.timeBudget as number | undefined) ?? 0);
     for (const [key, value] of Object.entries(picked.fields)) overrides[key] ??= value;
     // Said once the flags are known to fit the picks (a bad flag is then the only line printed).
     resolveConfig(overrides);
