@@ -241,7 +241,7 @@ export const OPTIONS = {
   // Networks
   architecture: choice(FAMILY_NAMES, 'dcgan', 'network family (src/networks/families.ts)'),
   latentDim: int(100, 1, 4096, 'size of the latent vector z'),
-  imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets have their own)', {
+  imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets: their own, or smaller)', {
     flag: 'resolution',
   }),
   channels: int(1, 1, 3, 'image folders: 1 (gray) or 3 (RGB)'),

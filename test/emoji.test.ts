@@ -14,7 +14,7 @@ import {
   loadEmojiPairs,
 } from '../src/data/emoji.js';
 import { DataError } from '../src/data/errors.js';
-import type { FolderOptions } from '../src/data/folder.js';
+import { decodeImageFile, type FolderOptions } from '../src/data/folder.js';
 import { type DataSource, loadData } from '../src/data/index.js';
 import { loadPairedFolders } from '../src/data/paired.js';
 import { tempDir } from './helpers.js';
@@ -139,15 +139,30 @@ test('transparent pixels become white; the cache returns the same pixels; --data
   assert.equal(progress, 0, 'read from the cache');
   assert.ok(Buffer.from(viaName.images).equals(Buffer.from(train.images)));
   assert.deepEqual(viaName.keys, train.keys);
-  await assert.rejects(
-    loadData({ ...source, imageSize: 32 }, { cacheDir }),
-    (err: Error) =>
-      err instanceof DataError &&
-      /^emoji-google images are 64×64 with 3 channel\(s\); --resolution and --channels apply to image folders$/.test(
-        err.message,
-      ),
-  );
-  await assert.rejects(loadData({ ...source, channels: 1 }, { cacheDir }), DataError);
+  // --resolution 32 makes them smaller, as a folder of the same PNGs at --resolution 32 would see them.
+  const small = await loadData({ ...source, imageSize: 32 }, { cacheDir });
+  assert.deepEqual([small.count, small.height, small.width, small.channels], [train.count, 32, 32, 3]);
+  assert.deepEqual(small.keys, train.keys);
+  assert.deepEqual(small.labels, train.labels);
+  for (const i of [0, found, train.count - 1]) {
+    const folder = await decodeImageFile(join(pkg, 'img', 'google', '64', train.keys![i]), {
+      resolution: 32,
+      channels: 3,
+      fit: 'crop',
+      background: 'white',
+      strict: true,
+      cacheDir,
+    });
+    const ours = small.images.subarray(i * 32 * 32 * 3, (i + 1) * 32 * 32 * 3);
+    const meanDiff = ours.reduce((sum, v, k) => sum + Math.abs(v - folder.pixels[k]), 0) / ours.length;
+    assert.ok(meanDiff < 2, `${train.keys![i]}: mean difference ${meanDiff} from the folder loader's 32 px image`);
+  }
+  const refused = (err: Error) =>
+    err instanceof DataError &&
+    err.message ===
+      'emoji-google images are 64×64 with 3 channel(s); --channels applies to image folders, and --resolution can only make them smaller';
+  await assert.rejects(loadData({ ...source, imageSize: 128 }, { cacheDir }), refused);
+  await assert.rejects(loadData({ ...source, channels: 1 }, { cacheDir }), refused);
 });
 
 test('twitter→google pairs: the same code points, different drawings', async () => {

@@ -114,7 +114,7 @@ test("Fashion-MNIST from Debian's package: 60,000 + 10,000 images in 10 named cl
   assert.match(r.stdout, /^10 classes: T-shirt\/top 6000, Trouser 6000, .* Ankle boot 6000$/m);
   const bad = gantry(['data', 'info', 'fashion-mnist', '--resolution', '32'], dir);
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--resolution and --channels apply to image folders/);
+  assert.match(bad.stderr, /--resolution can only make them smaller/);
 });
 
 test('training on Fashion-MNIST works end to end', () => {

@@ -9,6 +9,7 @@ import { DataError } from './errors.js';
 import { loadImageFolder } from './folder.js';
 import { defaultCacheDir, isIdxFolder, loadIdxFolder } from './idx_sets.js';
 import { DATASETS, type DatasetName } from './registry.js';
+import { downscaleDataset } from './resize.js';
 import type { Split } from './set.js';
 
 export { DATASET_NAMES, DATASETS, type DatasetName, datasetOf, isDatasetName } from './registry.js';
@@ -33,11 +34,14 @@ export interface LoadHooks {
   warn?: (message: string) => void;
 }
 
-/** IDX and named data sets come in one shape; --resolution and --channels cannot change it. */
+/**
+ * IDX and named data sets come in one shape: --channels cannot change it, and --resolution can only make the images
+ * smaller (a short time budget trains a 32 px G on the 64 px emoji; docs/MODELS.md).
+ */
 function checkShape(name: string, size: number, channels: number, source: DataSource): void {
-  if (source.imageSize !== size || source.channels !== channels) {
+  if (source.channels !== channels || source.imageSize > size) {
     throw new DataError(
-      `${name} images are ${size}×${size} with ${channels} channel(s); --resolution and --channels apply to image folders`,
+      `${name} images are ${size}×${size} with ${channels} channel(s); --channels applies to image folders, and --resolution can only make them smaller`,
     );
   }
 }
@@ -48,7 +52,7 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
     if (isIdxFolder(source.data)) {
       const d = loadIdxFolder(source.data, source.split, source.data, null);
       checkShape(d.name, d.height, d.channels, source);
-      return d;
+      return downscaleDataset(d, source.imageSize);
     }
     return loadImageFolder(source.data, {
       resolution: source.imageSize,
@@ -63,7 +67,7 @@ export async function loadData(source: DataSource, hooks: LoadHooks = {}): Promi
   }
   const set = DATASETS[source.dataset];
   checkShape(source.dataset, set.imageSize, set.channels, source);
-  return set.load(source.split, { ...hooks, cacheDir });
+  return downscaleDataset(await set.load(source.split, { ...hooks, cacheDir }), source.imageSize);
 }
 
 /** A short hash of a data set's pixels, shape and labels: equal hashes mean the same training data. */
