@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include <dnnl.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -237,6 +238,141 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads `count` Float32Arrays and then an array of `scalars` numbers from argv; false (with a JS error thrown) on
+// a bad argument.
+bool read_args(napi_env env, napi_value* argv, int count, float** arrays, size_t* lengths, int scalars, double* out,
+               const char* what) {
+  for (int i = 0; i < count; i++) {
+    arrays[i] = float_data(env, argv[i], &lengths[i]);
+    if (arrays[i] == nullptr) {
+      throw_error(env, (std::string(what) + ": expected Float32Arrays").c_str());
+      return false;
+    }
+  }
+  for (int i = 0; i < scalars; i++) {
+    napi_value v;
+    if (napi_get_element(env, argv[count], i, &v) != napi_ok || napi_get_value_double(env, v, &out[i]) != napi_ok) {
+      throw_error(env, (std::string(what) + ": bad scalars").c_str());
+      return false;
+    }
+  }
+  return true;
+}
+
+// Per-channel sums of rows × c values (channels innermost, as NHWC), in float over blocks of 64 rows (each block's
+// channel loop vectorises) and in double across blocks.
+void channel_sums(const float* x, const float* y, int64_t rows, int64_t c, const float* shift, double* out,
+                  std::vector<float>& block) {
+  std::fill(out, out + c, 0.0);
+  block.assign(c, 0.0f);
+  for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+    std::fill(block.begin(), block.end(), 0.0f);
+    float* acc = block.data();
+    const int64_t r1 = std::min(rows, r0 + 64);
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * c;
+      if (y != nullptr) {
+        const float* yr = y + r * c;
+        for (int64_t j = 0; j < c; j++) acc[j] += xr[j] * yr[j];
+      } else if (shift != nullptr) {
+        for (int64_t j = 0; j < c; j++) {
+          const float d = xr[j] - shift[j];
+          acc[j] += d * d;
+        }
+      } else {
+        for (int64_t j = 0; j < c; j++) acc[j] += xr[j];
+      }
+    }
+    for (int64_t j = 0; j < c; j++) out[j] += acc[j];
+  }
+}
+
+// batchNorm(x, gamma, beta, y, xhat, mean, variance, invStd, [rows, c, eps]): BatchNorm's training forward over
+// rows × c values in three passes (mean, then the centred second moment, then normalise and scale), where tfjs's ops
+// take eleven kernels. variance is the biased one; invStd = 1/√(variance + eps); xhat is what the backward needs.
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 9) return throw_error(env, "batchNorm: expected 9 arguments");
+  float* a[8];
+  size_t n[8];
+  double sc[3];
+  if (!read_args(env, argv, 8, a, n, 3, sc, "batchNorm")) return nullptr;
+  const int64_t rows = static_cast<int64_t>(sc[0]), c = static_cast<int64_t>(sc[1]);
+  const float eps = static_cast<float>(sc[2]);
+  const size_t size = static_cast<size_t>(rows * c);
+  if (rows < 1 || c < 1 || n[0] != size || n[3] != size || n[4] != size)
+    return throw_error(env, "batchNorm: x, y and xhat must hold rows × c values");
+  for (int i : {1, 2, 5, 6, 7})
+    if (n[i] != static_cast<size_t>(c)) return throw_error(env, "batchNorm: per-channel arrays must hold c values");
+  const float *x = a[0], *gamma = a[1], *beta = a[2];
+  float *y = a[3], *xhat = a[4], *mean = a[5], *variance = a[6], *inv_std = a[7];
+  std::vector<double> sums(c);
+  std::vector<float> block;
+  channel_sums(x, nullptr, rows, c, nullptr, sums.data(), block);
+  for (int64_t j = 0; j < c; j++) mean[j] = static_cast<float>(sums[j] / rows);
+  channel_sums(x, nullptr, rows, c, mean, sums.data(), block);
+  std::vector<float> scale(c);
+  for (int64_t j = 0; j < c; j++) {
+    variance[j] = static_cast<float>(sums[j] / rows);
+    inv_std[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(variance[j]) + eps));
+    scale[j] = inv_std[j];
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * c;
+    float* hr = xhat + r * c;
+    float* yr = y + r * c;
+    for (int64_t j = 0; j < c; j++) {
+      const float h = (xr[j] - mean[j]) * scale[j];
+      hr[j] = h;
+      yr[j] = h * gamma[j] + beta[j];
+    }
+  }
+  return nullptr;
+}
+
+// batchNormGrad(dy, xhat, gamma, invStd, dx, dGamma, dBeta, [rows, c]): dBeta = Σ dy, dGamma = Σ dy·x̂ and
+// dx = γ·invStd/rows · (rows·dy − dBeta − x̂·dGamma), in two passes.
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) return throw_error(env, "batchNormGrad: expected 8 arguments");
+  float* a[7];
+  size_t n[7];
+  double sc[2];
+  if (!read_args(env, argv, 7, a, n, 2, sc, "batchNormGrad")) return nullptr;
+  const int64_t rows = static_cast<int64_t>(sc[0]), c = static_cast<int64_t>(sc[1]);
+  const size_t size = static_cast<size_t>(rows * c);
+  if (rows < 1 || c < 1 || n[0] != size || n[1] != size || n[4] != size)
+    return throw_error(env, "batchNormGrad: dy, xhat and dx must hold rows × c values");
+  for (int i : {2, 3, 5, 6})
+    if (n[i] != static_cast<size_t>(c)) return throw_error(env, "batchNormGrad: per-channel arrays must hold c values");
+  const float *dy = a[0], *xhat = a[1], *gamma = a[2], *inv_std = a[3];
+  float *dx = a[4], *d_gamma = a[5], *d_beta = a[6];
+  std::vector<double> sum_dy(c), sum_dy_xhat(c);
+  std::vector<float> block;
+  channel_sums(dy, nullptr, rows, c, nullptr, sum_dy.data(), block);
+  channel_sums(dy, xhat, rows, c, nullptr, sum_dy_xhat.data(), block);
+  std::vector<float> k(c), b(c), g(c);
+  const float m = static_cast<float>(rows);
+  for (int64_t j = 0; j < c; j++) {
+    d_beta[j] = static_cast<float>(sum_dy[j]);
+    d_gamma[j] = static_cast<float>(sum_dy_xhat[j]);
+    k[j] = gamma[j] * inv_std[j] / m;
+    b[j] = d_beta[j];
+    g[j] = d_gamma[j];
+  }
+  for (int64_t r = 0; r < rows; r++) {
+    const float* dyr = dy + r * c;
+    const float* hr = xhat + r * c;
+    float* dxr = dx + r * c;
+    for (int64_t j = 0; j < c; j++) dxr[j] = (dyr[j] * m - b[j] - hr[j] * g[j]) * k[j];
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -261,8 +397,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 6, props);
   return exports;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import { ADAM_KERNEL } from '../src/backend/kernel_overrides.js';
+import { ADAM_KERNEL } from '../src/backend/kernel_names.js';
 import { Adam } from '../src/train/adam.js';
 import { Rng } from '../src/util/random.js';
 

@@ -40,6 +40,29 @@ export interface Dnnl {
     vOut: Float32Array,
     scalars: number[],
   ): void;
+  /** BatchNorm's training forward over [rows, c] (src/networks/layers.ts's batchNormFast), in three passes. */
+  batchNorm(
+    x: Float32Array,
+    gamma: Float32Array,
+    beta: Float32Array,
+    y: Float32Array,
+    xhat: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    invStd: Float32Array,
+    scalars: [rows: number, c: number, epsilon: number],
+  ): void;
+  /** Its backward: dx, dγ and dβ from dy, x̂, γ and invStd, in two passes. */
+  batchNormGrad(
+    dy: Float32Array,
+    xhat: Float32Array,
+    gamma: Float32Array,
+    invStd: Float32Array,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array,
+    scalars: [rows: number, c: number],
+  ): void;
 }
 
 export const DNNL_ADDON = fileURLToPath(new URL('../../../native/build/Release/gantry_dnnl.node', import.meta.url));
@@ -52,6 +75,13 @@ export function loadDnnl(): Dnnl {
   if (!existsSync(DNNL_ADDON))
     throw new Error('the oneDNN addon is not built (apt-get install libdnnl-dev, then npm run build:native)');
   const addon = createRequire(import.meta.url)(DNNL_ADDON) as Omit<Dnnl, 'version'> & { version(): string };
-  loaded = { version: addon.version(), conv: addon.conv, setThreads: addon.setThreads, adam: addon.adam };
+  loaded = {
+    version: addon.version(),
+    conv: addon.conv,
+    setThreads: addon.setThreads,
+    adam: addon.adam,
+    batchNorm: addon.batchNorm,
+    batchNormGrad: addon.batchNormGrad,
+  };
   return loaded;
 }

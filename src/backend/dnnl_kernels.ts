@@ -9,8 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type Dnnl, DnnlOp } from './dnnl.js';
+import { ADAM_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from './kernel_names.js';
 import {
-  ADAM_KERNEL,
   callReplaced,
   conv2dInfo,
   type Info,
@@ -151,18 +151,51 @@ function adam({ inputs, backend, attrs }: KernelArgs): Info[] {
   return outputs;
 }
 
+/** BatchNorm's training forward in three native passes (tfjs's ops: eleven kernels). */
+function batchNorm({ inputs, backend, attrs }: KernelArgs): Info[] {
+  const { x, gamma, beta } = inputs as Record<string, Info>;
+  const [rows, c] = x.shape;
+  const outputs = [x.shape, x.shape, [c], [c], [c]].map((shape) => backend.makeOutput(shape, 'float32'));
+  const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  const [y, xhat, mean, variance, invStd] = outputs.map(view);
+  dnnl!.batchNorm(view(x), view(gamma), view(beta), y, xhat, mean, variance, invStd, [
+    rows,
+    c,
+    attrs.epsilon as number,
+  ]);
+  return outputs;
+}
+
+/** Its backward in two native passes. */
+function batchNormGrad({ inputs, backend }: KernelArgs): Info[] {
+  const { dy, xhat, gamma, invStd } = inputs as Record<string, Info>;
+  const [rows, c] = dy.shape;
+  const outputs = [dy.shape, [c], [c]].map((shape) => backend.makeOutput(shape, 'float32'));
+  const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+  const [dx, dGamma, dBeta] = outputs.map(view);
+  dnnl!.batchNormGrad(view(dy), view(xhat), view(gamma), view(invStd), dx, dGamma, dBeta, [rows, c]);
+  return outputs;
+}
+
+const ownKernels: Record<string, (args: KernelArgs) => Info[]> = {
+  [ADAM_KERNEL]: adam,
+  [BATCH_NORM_KERNEL]: batchNorm,
+  [BATCH_NORM_GRAD_KERNEL]: batchNormGrad,
+};
+
 /** Replaces the wasm backend's convolution kernels (as registered now: ORT's or wasm's) with oneDNN ones. */
 export function registerDnnlKernels(addon: Dnnl): void {
   dnnl = addon;
   addon.setThreads(nativeThreads());
   overrideKernels(kernelFuncs, replaced);
-  if (tf.getKernel(ADAM_KERNEL, 'wasm') == null) {
-    tf.registerKernel({ kernelName: ADAM_KERNEL, backendName: 'wasm', kernelFunc: adam as unknown as tf.KernelFunc });
-  }
+  for (const [kernelName, f] of Object.entries(ownKernels))
+    if (tf.getKernel(kernelName, 'wasm') == null)
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: f as unknown as tf.KernelFunc });
 }
 
 /** Puts back the kernels `registerDnnlKernels` replaced (call before `unregisterNativeKernels`). */
 export function unregisterDnnlKernels(): void {
   restoreKernels(replaced);
-  if (tf.getKernel(ADAM_KERNEL, 'wasm') != null) tf.unregisterKernel(ADAM_KERNEL, 'wasm');
+  for (const kernelName of Object.keys(ownKernels))
+    if (tf.getKernel(kernelName, 'wasm') != null) tf.unregisterKernel(kernelName, 'wasm');
 }

@@ -104,9 +104,3 @@ export function conv2dInfo(
     'channelsLast',
   );
 }
-
-/**
- * gantry's fused Adam update (inputs p, m, v, g; attrs.scalars; outputs p, m, v), registered on the wasm backend
- * where the oneDNN addon is loaded; src/train/adam.ts runs it where it is registered, and tfjs's ops elsewhere.
- */
-export const ADAM_KERNEL = 'GantryAdam';

@@ -11,6 +11,7 @@
  * no gradient of their own; training-mode BatchNorm takes plain ops when `RunMode.secondOrder` is set.
  */
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../backend/kernel_names.js';
 import type { Rng } from '../util/random.js';
 
 /** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */
@@ -454,6 +455,8 @@ function batchNormFast(
 ): tf.Tensor {
   const c = s.channels;
   const local = x.size / c;
+  if (!reduce && tf.getKernel(BATCH_NORM_KERNEL, tf.getBackend()) != null)
+    return batchNormNative(s, x, gamma, beta, momentum);
   // With `reduce`, the moments and the gradient's sums are the global batch's (m images over all processes).
   const m = reduce ? reduce(tf.scalar(local)).dataSync()[0] : local;
   const total = (t: tf.Tensor) => (reduce ? reduce(t) : t);
@@ -479,6 +482,44 @@ function batchNormFast(
         // stay this process's (they are averaged with the other parameters' gradients).
         const inner = tf.sub(tf.sub(tf.mul(dy2, m), total(dBeta)), tf.mul(xhat, total(dGamma)));
         const dx = tf.mul(inner, tf.div(tf.mul(gam, inv), m));
+        return [tf.reshape(dx, dy.shape), dGamma, dBeta];
+      },
+    };
+  });
+  return f(x, gamma, beta);
+}
+
+/**
+ * batchNormFast's arithmetic in two native kernels (forward: three passes over x; backward: two over dy), where the
+ * native backend registers them: the same values up to float rounding (its sums accumulate per 64 rows in float,
+ * then in double), a seventh of the kernels, and no [rows, c] temporaries but x̂.
+ */
+function batchNormNative(
+  s: NormStats,
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  momentum: number | null,
+): tf.Tensor {
+  const c = s.channels;
+  const rows = x.size / c;
+  const f = tf.customGrad((xIn, g, b, save) => {
+    const x2 = tf.reshape(xIn as tf.Tensor, [rows, c]);
+    const [y, xhat, mean, variance, invStd] = tf.engine().runKernel(
+      BATCH_NORM_KERNEL,
+      { x: x2, gamma: g as tf.Tensor, beta: b as tf.Tensor },
+      {
+        epsilon: s.epsilon,
+      },
+    ) as tf.Tensor[];
+    if (momentum != null) updateRunning(s, mean, variance, rows, momentum);
+    (save as tf.GradSaveFunc)([xhat, g as tf.Tensor, invStd]);
+    return {
+      value: tf.reshape(y, (xIn as tf.Tensor).shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xhatSaved, gam, inv] = saved;
+        const inputs = { dy: tf.reshape(dy, [rows, c]), xhat: xhatSaved, gamma: gam, invStd: inv };
+        const [dx, dGamma, dBeta] = tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, inputs) as tf.Tensor[];
         return [tf.reshape(dx, dy.shape), dGamma, dBeta];
       },
     };

@@ -1,0 +1,18 @@
+/**
+ * The names of gantry's own kernels, which the native backend registers (backend/dnnl_kernels.ts) and the layers and
+ * the optimiser run where they are registered. Kept free of imports: the networks import it, and they also run in
+ * the browser.
+ */
+
+/**
+ * gantry's fused Adam update (inputs p, m, v, g; attrs.scalars; outputs p, m, v), registered on the wasm backend
+ * where the oneDNN addon is loaded; src/train/adam.ts runs it where it is registered, and tfjs's ops elsewhere.
+ */
+export const ADAM_KERNEL = 'GantryAdam';
+/**
+ * BatchNorm's training forward (inputs x [rows, c], gamma, beta; attrs.epsilon; outputs y, xhat, mean, variance,
+ * invStd) and backward (inputs dy, xhat, gamma, invStd; outputs dx, dGamma, dBeta) in a few native passes, registered
+ * beside Adam's; src/networks/layers.ts runs them where they are registered, and tfjs's ops elsewhere.
+ */
+export const BATCH_NORM_KERNEL = 'GantryBatchNorm';
+export const BATCH_NORM_GRAD_KERNEL = 'GantryBatchNormGrad';
