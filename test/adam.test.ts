@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import { ADAM_KERNEL } from '../src/backend/kernel_names.js';
 import { Adam } from '../src/train/adam.js';
+import { ADAM_KERNEL } from '../src/util/kernel_names.js';
 import { Rng } from '../src/util/random.js';
 
 test("Adam follows PyTorch's update rule (checked in float64) and its state restores exactly", async () => {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../src/backend/kernel_names.js';
 import { BatchNorm, ParamStore } from '../src/networks/layers.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../src/util/kernel_names.js';
 import { Rng } from '../src/util/random.js';
 
 /** One training pass of a fresh BatchNorm: its output, the gradients of Σ y·dy and the running statistics. */

@@ -8,8 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { ADAM_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../util/kernel_names.js';
 import { type Dnnl, DnnlOp } from './dnnl.js';
-import { ADAM_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from './kernel_names.js';
 import {
   callReplaced,
   conv2dInfo,

@@ -11,7 +11,7 @@
  * no gradient of their own; training-mode BatchNorm takes plain ops when `RunMode.secondOrder` is set.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../backend/kernel_names.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../util/kernel_names.js';
 import type { Rng } from '../util/random.js';
 
 /** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */

@@ -5,7 +5,7 @@
  *   m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²;  p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε)
  */
 import * as tf from '@tensorflow/tfjs';
-import { ADAM_KERNEL } from '../backend/kernel_names.js';
+import { ADAM_KERNEL } from '../util/kernel_names.js';
 
 export interface AdamOptions {
   lr: number;
