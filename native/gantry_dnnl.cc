@@ -373,6 +373,29 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// leakyRelu(x, y, [alpha, slope]): y = x for x > 0, else αx (slope 0); with slope 1 the derivative instead: 1 for
+// x > 0, α for x < 0, 0 at 0. The same floats as src/networks/layers.ts's relu(x) − α·relu(−x) and its gradient.
+napi_value LeakyRelu(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 3) return throw_error(env, "leakyRelu: expected 3 arguments");
+  float* a[2];
+  size_t n[2];
+  double sc[2];
+  if (!read_args(env, argv, 2, a, n, 2, sc, "leakyRelu")) return nullptr;
+  if (n[0] != n[1]) return throw_error(env, "leakyRelu: x and y must have one length");
+  const float alpha = static_cast<float>(sc[0]);
+  const float* x = a[0];
+  float* y = a[1];
+  if (sc[1] != 0) {
+    for (size_t i = 0; i < n[0]; i++) y[i] = x[i] > 0 ? 1.0f : (x[i] < 0 ? alpha : 0.0f);
+  } else {
+    for (size_t i = 0; i < n[0]; i++) y[i] = x[i] > 0 ? x[i] : x[i] * alpha;
+  }
+  return nullptr;
+}
+
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -399,8 +422,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"leakyRelu", nullptr, LeakyRelu, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 6, props);
+  napi_define_properties(env, exports, 7, props);
   return exports;
 }
 

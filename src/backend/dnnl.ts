@@ -63,6 +63,8 @@ export interface Dnnl {
     dBeta: Float32Array,
     scalars: [rows: number, c: number],
   ): void;
+  /** LeakyReLU, or with slope 1 its derivative, in one pass. */
+  leakyRelu(x: Float32Array, y: Float32Array, scalars: [alpha: number, slope: 0 | 1]): void;
 }
 
 export const DNNL_ADDON = fileURLToPath(new URL('../../../native/build/Release/gantry_dnnl.node', import.meta.url));
@@ -82,6 +84,7 @@ export function loadDnnl(): Dnnl {
     adam: addon.adam,
     batchNorm: addon.batchNorm,
     batchNormGrad: addon.batchNormGrad,
+    leakyRelu: addon.leakyRelu,
   };
   return loaded;
 }

@@ -8,7 +8,13 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { ADAM_KERNEL, BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../util/kernel_names.js';
+import {
+  ADAM_KERNEL,
+  BATCH_NORM_GRAD_KERNEL,
+  BATCH_NORM_KERNEL,
+  LEAKY_RELU_KERNEL,
+  LEAKY_RELU_SLOPE_KERNEL,
+} from '../util/kernel_names.js';
 import { type Dnnl, DnnlOp } from './dnnl.js';
 import {
   callReplaced,
@@ -177,11 +183,38 @@ function batchNormGrad({ inputs, backend }: KernelArgs): Info[] {
   return outputs;
 }
 
-const ownKernels: Record<string, (args: KernelArgs) => Info[]> = {
+/** LeakyReLU, or its derivative, in one native pass (tfjs's ops: five kernels forward, nine backward). */
+function leakyRelu(slope: 0 | 1) {
+  return ({ inputs, backend, attrs }: KernelArgs): Info => {
+    const { x } = inputs as Record<string, Info>;
+    const y = backend.makeOutput(x.shape, 'float32');
+    const view = (t: Info) => backend.typedArrayFromHeap(t) as Float32Array;
+    dnnl!.leakyRelu(view(x), view(y), [attrs.alpha as number, slope]);
+    // One output, returned alone: runKernel then hands back a tensor, not a list.
+    return y;
+  };
+}
+
+const ownKernels: Record<string, (args: KernelArgs) => Info | Info[]> = {
   [ADAM_KERNEL]: adam,
   [BATCH_NORM_KERNEL]: batchNorm,
   [BATCH_NORM_GRAD_KERNEL]: batchNormGrad,
+  [LEAKY_RELU_KERNEL]: leakyRelu(0),
+  [LEAKY_RELU_SLOPE_KERNEL]: leakyRelu(1),
 };
+
+/** LeakyReLU's gradient is dy times its derivative; the derivative's own gradient is zero (as relu's step). */
+const ownGradients: tf.GradConfig[] = [
+  {
+    kernelName: LEAKY_RELU_KERNEL,
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => ({
+      x: () =>
+        tf.mul(dy as tf.Tensor, tf.engine().runKernel(LEAKY_RELU_SLOPE_KERNEL, { x: saved[0] }, attrs) as tf.Tensor),
+    }),
+  },
+  { kernelName: LEAKY_RELU_SLOPE_KERNEL, gradFunc: (dy) => ({ x: () => tf.zerosLike(dy as tf.Tensor) }) },
+];
 
 /** Replaces the wasm backend's convolution kernels (as registered now: ORT's or wasm's) with oneDNN ones. */
 export function registerDnnlKernels(addon: Dnnl): void {
@@ -191,6 +224,8 @@ export function registerDnnlKernels(addon: Dnnl): void {
   for (const [kernelName, f] of Object.entries(ownKernels))
     if (tf.getKernel(kernelName, 'wasm') == null)
       tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: f as unknown as tf.KernelFunc });
+  // Gradients are per kernel name, not per backend: registered once, used only where the kernels run.
+  for (const g of ownGradients) if (tf.getGradient(g.kernelName) == null) tf.registerGradient(g);
 }
 
 /** Puts back the kernels `registerDnnlKernels` replaced (call before `unregisterNativeKernels`). */

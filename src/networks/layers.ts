@@ -11,7 +11,7 @@
  * no gradient of their own; training-mode BatchNorm takes plain ops when `RunMode.secondOrder` is set.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../util/kernel_names.js';
+import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, LEAKY_RELU_KERNEL } from '../util/kernel_names.js';
 import type { Rng } from '../util/random.js';
 
 /** Weight initialisation: PyTorch's defaults (the reference), N(0, 0.02) (DCGAN paper), or orthogonal. */
@@ -239,6 +239,9 @@ function channelSum(x2d: tf.Tensor2D): tf.Tensor1D {
  * on the wasm backend here, and differentiable twice (gradient penalties need that).
  */
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha: number): T {
+  // The native backend computes the same floats in one pass each way (src/backend/dnnl_kernels.ts).
+  if (tf.getKernel(LEAKY_RELU_KERNEL, tf.getBackend()) != null)
+    return tf.engine().runKernel(LEAKY_RELU_KERNEL, { x }, { alpha }) as T;
   return tf.tidy(() => tf.sub(tf.relu(x), tf.mul(tf.relu(tf.neg(x)), alpha)) as T);
 }
 

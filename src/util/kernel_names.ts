@@ -16,3 +16,10 @@ export const ADAM_KERNEL = 'GantryAdam';
  */
 export const BATCH_NORM_KERNEL = 'GantryBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'GantryBatchNormGrad';
+/**
+ * LeakyReLU (input x; attrs.alpha; output y) and its derivative (input x; attrs.alpha; output 1, α or 0 per element) in
+ * one native pass each, the same floats as src/networks/layers.ts's relu(x) − α·relu(−x) and its gradient; their
+ * gradients are registered with them (the derivative's is zero), so penalties can differentiate twice.
+ */
+export const LEAKY_RELU_KERNEL = 'GantryLeakyRelu';
+export const LEAKY_RELU_SLOPE_KERNEL = 'GantryLeakyReluSlope';

@@ -2,8 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import { BatchNorm, ParamStore } from '../src/networks/layers.js';
-import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL } from '../src/util/kernel_names.js';
+import { BatchNorm, leakyRelu, ParamStore } from '../src/networks/layers.js';
+import {
+  BATCH_NORM_GRAD_KERNEL,
+  BATCH_NORM_KERNEL,
+  LEAKY_RELU_KERNEL,
+  LEAKY_RELU_SLOPE_KERNEL,
+} from '../src/util/kernel_names.js';
 import { Rng } from '../src/util/random.js';
 
 /** One training pass of a fresh BatchNorm: its output, the gradients of Σ y·dy and the running statistics. */
@@ -69,4 +74,55 @@ test("the native backend's BatchNorm kernels match tfjs's ops: output, gradients
       assert.ok(worst <= 2e-5 * scale, `[${shape}] ${name}: differs by ${worst} (scale ${scale})`);
     }
   }
+});
+
+test("the native backend's LeakyReLU gives the bits of tfjs's ops, its gradient and its gradient's gradient", async () => {
+  await useBackend('native');
+  const kernels = [LEAKY_RELU_KERNEL, LEAKY_RELU_SLOPE_KERNEL].map((k) => tf.getKernel(k, 'wasm'));
+  assert.ok(
+    kernels.every((k) => k != null),
+    'registered with the oneDNN addon',
+  );
+  const rng = new Rng(4);
+  const shape = [6, 5, 5, 7];
+  // Zeros among the values: both forms give 0 there, and a zero derivative.
+  const x = rng.normals(6 * 5 * 5 * 7).map((v, i) => (i % 11 === 0 ? 0 : v));
+  const w = rng.normals(x.length);
+  // What R1 and the gradient penalty do: a gradient inside a loss whose gradient is taken again.
+  const run = (): number[][] => {
+    const before = tf.memory().numTensors;
+    const out = tf.tidy(() => {
+      const input = tf.tensor(x, shape);
+      const weight = tf.tensor(w, shape);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(leakyRelu(tf.mul(t, weight), 0.2), weight));
+      const y = leakyRelu(input, 0.2);
+      const dx = tf.grad(f)(input);
+      const ddx = tf.grad((t: tf.Tensor) => tf.sum(tf.square(tf.grad(f)(t))))(input);
+      const dWeight = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.square(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(leakyRelu(tf.mul(t, v), 0.2), v)))(input))),
+      )(weight);
+      return [y, dx, ddx, dWeight];
+    });
+    const values = out.map((t) => Array.from(t.dataSync()));
+    tf.dispose(out);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leak');
+    return values;
+  };
+  const profile = await tf.profile(() => run());
+  assert.ok(profile.kernelNames.includes(LEAKY_RELU_KERNEL), `kernels: ${profile.kernelNames}`);
+  assert.ok(profile.kernelNames.includes(LEAKY_RELU_SLOPE_KERNEL), `kernels: ${profile.kernelNames}`);
+  const native = run();
+  for (const k of [LEAKY_RELU_KERNEL, LEAKY_RELU_SLOPE_KERNEL]) tf.unregisterKernel(k, 'wasm');
+  let plain: number[][];
+  try {
+    plain = run();
+  } finally {
+    for (const k of kernels) tf.registerKernel(k!);
+  }
+  for (const [k, name] of ['y', 'dx', 'd|dx|²/dx', 'd|dx|²/dweight'].entries())
+    assert.deepEqual(native[k], plain[k], name);
+  assert.ok(
+    plain[3].some((v) => v !== 0),
+    'the second-order gradient is not trivially zero',
+  );
 });
