@@ -30,7 +30,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/random.js';
-import { avgPool2, checkLabels, Embedding, minibatchStd, ParamStore, type RunMode, upsample2 } from './layers.js';
+import {
+  avgPool2,
+  checkLabels,
+  Embedding,
+  leakyRelu,
+  minibatchStd,
+  ParamStore,
+  type RunMode,
+  upsample2,
+} from './layers.js';
 import type { Family, Network, NetworkSpec, StyleControls } from './network.js';
 import { checkFamilySpec, DiscriminatorHead, isConditional } from './parts.js';
 
@@ -51,9 +60,9 @@ function resolutions(size: number): number[] {
 }
 const width = (side: number, size: number, base: number) => Math.min(8 * base, (base * size) / side);
 
-/** LeakyReLU 0.2 times √2 (keeps the activations' scale), twice differentiable (relu and neg only). */
+/** LeakyReLU 0.2 times √2 (keeps the activations' scale), twice differentiable. */
 function lrelu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(tf.sub(tf.relu(x), tf.mul(tf.relu(tf.neg(x)), 0.2)), GAIN) as T);
+  return tf.tidy(() => tf.mul(leakyRelu(x, 0.2), GAIN) as T);
 }
 
 /** x / √(mean(x²) + ε) along the features: the unit second moment the mapping network starts from. */
