@@ -13,7 +13,7 @@ import { loadData } from '../src/data/index.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { evaluate, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
-import { collapseSign, createTrainingEvaluator, pixelSpread } from '../src/metrics/training_eval.js';
+import { classSpread, collapseSign, createTrainingEvaluator, pixelSpread } from '../src/metrics/training_eval.js';
 import { createGan, disposeGan } from '../src/train/gan.js';
 import { fidEvaluation } from '../src/train/hooks.js';
 import { train } from '../src/train/loop.js';
@@ -145,4 +145,30 @@ test('a generator whose images are all alike is called collapsed after two evalu
   assert.ok(spread > 0.15, `real digits spread ${spread}`);
   assert.equal(collapseSign({ ...result, spread }), null);
   extractor.dispose();
+});
+
+test('a conditional G that draws one picture per class is called collapsed; real digits by their labels are not', async () => {
+  const real = await loadData(resolveConfig({ split: 'test' }));
+  const n = 500;
+  const size = 28 * 28;
+  const images = real.images.subarray(0, n * size);
+  const labels = Int32Array.from(real.labels!.subarray(0, n));
+  const within = classSpread(images, labels);
+  assert.ok(within > 0.1, `real digits spread ${within} within their classes`);
+  const base = { protocol: { extractor: 'x', reference: 'y', real_count: n, generated_count: n } };
+  assert.equal(collapseSign({ ...base, spread: pixelSpread(images, n), class_spread: within }), null);
+  // Each image replaced by its class's first digit: ten different pictures, each repeated.
+  const first = new Map<number, number>();
+  labels.forEach((label, i) => first.set(label, first.get(label) ?? i));
+  const repeated = new Uint8Array(images.length);
+  labels.forEach((label, i) =>
+    repeated.set(images.subarray(first.get(label)! * size, (first.get(label)! + 1) * size), i * size),
+  );
+  const across = pixelSpread(repeated, n);
+  assert.ok(across > 0.1, `the ten pictures differ (spread ${across})`);
+  assert.ok(classSpread(repeated, labels) < 1e-6, 'no spread within a class');
+  assert.equal(
+    collapseSign({ ...base, spread: across, class_spread: 0 }),
+    'within each class the generated images are nearly all alike (pixel spread 0.000)',
+  );
 });

@@ -38,6 +38,8 @@ export interface EvalResult {
   /** Pixel spread of the generated images: the mean over pixels of their standard deviation across images, in
    * [0, 0.5] of the pixel range (near 0: the images are all alike). */
   spread?: number;
+  /** For a class-conditional G: the same spread within each class, averaged over the classes. */
+  class_spread?: number;
   protocol: {
     extractor: string;
     reference: string;

@@ -28,12 +28,37 @@ export function pixelSpread(images: Uint8Array, count: number): number {
 }
 
 /**
+ * The mean over classes of the pixel spread among the images of that class (a conditional G that draws one picture
+ * per class spreads widely across classes, and not at all within one).
+ */
+export function classSpread(images: Uint8Array, labels: Int32Array): number {
+  const size = images.length / labels.length;
+  const byClass = new Map<number, number[]>();
+  labels.forEach((label, i) => {
+    const members = byClass.get(label);
+    if (members) members.push(i);
+    else byClass.set(label, [i]);
+  });
+  const spreads = [...byClass.values()]
+    .filter((members) => members.length >= 2)
+    .map((members) => {
+      const group = new Uint8Array(members.length * size);
+      members.forEach((m, j) => group.set(images.subarray(m * size, (m + 1) * size), j * size));
+      return pixelSpread(group, members.length);
+    });
+  return spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
+}
+
+/**
  * Why an evaluation looks collapsed, or null: the images nearly all alike (spread under 0.02 of the pixel range;
- * real digits spread ≈ 0.19), or a classifier that sees at most 2 of 5 or more classes in them.
+ * real digits spread ≈ 0.19), the same within each class of a conditional G, or a classifier that sees at most 2 of
+ * 5 or more classes in them.
  */
 export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | null {
   if (result.spread != null && result.spread < 0.02)
     return `the generated images are nearly all alike (pixel spread ${result.spread.toFixed(3)})`;
+  if (result.class_spread != null && result.class_spread < 0.02)
+    return `within each class the generated images are nearly all alike (pixel spread ${result.class_spread.toFixed(3)})`;
   const modes = result.modes;
   if (modes != null && modes.classes >= 5 && modes.covered <= 2)
     return `the generated images fall in ${modes.covered} of ${modes.classes} classes`;
@@ -72,7 +97,8 @@ export async function createTrainingEvaluator(
   return {
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
-      const images = generateImages(generator, z, config.latentDim, generationLabels(config, count));
+      const labels = generationLabels(config, count);
+      const images = generateImages(generator, z, config.latentDim, labels);
       const result = evaluate(
         realSide,
         label,
@@ -80,7 +106,11 @@ export async function createTrainingEvaluator(
         extractor,
         new Set(['fid', 'kid', 'is', 'modes']),
       );
-      return { ...result, spread: pixelSpread(images, count) };
+      return {
+        ...result,
+        spread: pixelSpread(images, count),
+        ...(labels != null ? { class_spread: classSpread(images, labels) } : {}),
+      };
     },
     dispose: () => extractor.dispose(),
   };
