@@ -87,7 +87,8 @@ test('the table: thousands of images get dcgan without DiffAugment; large pictur
   const sizes = [0, 30, 60, 61].map((minutes) => folderDefaults(emoji, minutes).fields.imageSize);
   assert.deepEqual(sizes, [64, 32, 32, 64]);
   assert.equal(folderDefaults(emoji, 30).fields.preset, 'dcgan');
-  assert.equal(folderDefaults({ ...emoji, count: 1_999 }, 30).fields.preset, 'fastgan');
+  assert.equal(folderDefaults({ ...emoji, count: 500 }, 30).fields.preset, 'dcgan');
+  assert.equal(folderDefaults({ ...emoji, count: 499 }, 30).fields.preset, 'fastgan');
   // Pictures already at 32 px or less stay at their size whatever the budget.
   assert.equal(folderDefaults({ ...emoji, side: 40 }, 30).fields.imageSize, 32);
   const tiny = folderDefaults({ count: 30, side: 16, gray: true, alpha: false, classes: 1 });
