@@ -313,6 +313,7 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   channel_sums(x, nullptr, rows, c, nullptr, sums.data(), block);
   for (int64_t j = 0; j < c; j++) mean[j] = static_cast<float>(sums[j] / rows);
   channel_sums(x, nullptr, rows, c, mean, sums.data(), block);
+  // invStd is an output too: a local copy lets the normalising loop vectorise (see batchNormGrad).
   std::vector<float> scale(c);
   for (int64_t j = 0; j < c; j++) {
     variance[j] = static_cast<float>(sums[j] / rows);
@@ -355,6 +356,8 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
   std::vector<float> block;
   channel_sums(dy, nullptr, rows, c, nullptr, sum_dy.data(), block);
   channel_sums(dy, xhat, rows, c, nullptr, sum_dy_xhat.data(), block);
+  // Local copies of the per-channel values: read through the output pointers, the compiler must assume they alias dx
+  // and gives up vectorising the loop below.
   std::vector<float> k(c), b(c), g(c);
   const float m = static_cast<float>(rows);
   for (int64_t j = 0; j < c; j++) {
