@@ -18,6 +18,7 @@ import { createGan, disposeGan } from '../src/train/gan.js';
 import { fidEvaluation } from '../src/train/hooks.js';
 import { train } from '../src/train/loop.js';
 import type { TrainState } from '../src/train/state.js';
+import { Rng } from '../src/util/random.js';
 import { gantry, TEST_CACHE, tempDir } from './helpers.js';
 
 const dir = tempDir();
@@ -120,7 +121,7 @@ test('a generator whose images are all alike is called collapsed after two evalu
   await hook(context(2));
   assert.match(
     state.collapse ?? '',
-    /collapsed at epoch 2: the generated images are nearly all alike \(pixel spread 0\.000\)/,
+    /collapsed at epoch 2: the generated images are nearly all alike \(pixel spread 0\.000, the real images' 0\.1\d\d\)/,
   );
   assert.ok(
     said.some((l) => /^warning: the run looks collapsed at epoch 2/.test(l)),
@@ -171,4 +172,16 @@ test('a conditional G that draws one picture per class is called collapsed; real
     collapseSign({ ...base, spread: across, class_spread: 0 }),
     'within each class the generated images are nearly all alike (pixel spread 0.000)',
   );
+  // Grainy copies (the cgan collapse seen on the emoji): each class's picture with its own per-image noise spreads
+  // above any small absolute threshold, but far less than real digits do within a class.
+  const rng = new Rng(5);
+  const grainy = repeated.map((v) => Math.max(0, Math.min(255, v + Math.round(rng.uniform() * 30 - 15))));
+  const grain = classSpread(grainy, labels);
+  assert.ok(grain > 0.02 && grain < within / 3, `grain spread ${grain} against the real ${within}`);
+  const realSpreads = { real_spread: pixelSpread(images, n), real_class_spread: within };
+  assert.match(
+    collapseSign({ ...base, ...realSpreads, spread: pixelSpread(grainy, n), class_spread: grain }) ?? '',
+    /^within each class the generated images are nearly all alike \(pixel spread 0\.0\d\d, the real images' 0\.1\d\d\)$/,
+  );
+  assert.equal(collapseSign({ ...base, ...realSpreads, spread: realSpreads.real_spread, class_spread: within }), null);
 });

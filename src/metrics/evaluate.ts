@@ -40,6 +40,9 @@ export interface EvalResult {
   spread?: number;
   /** For a class-conditional G: the same spread within each class, averaged over the classes. */
   class_spread?: number;
+  /** The same two spreads of the real images G is judged against (class spread: when they have labels). */
+  real_spread?: number;
+  real_class_spread?: number;
   protocol: {
     extractor: string;
     reference: string;

@@ -49,20 +49,53 @@ export function classSpread(images: Uint8Array, labels: Int32Array): number {
   return spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
 }
 
+/** A spread under this share of the real images' own reads as collapsed (healthy runs: 0.7–1; collapsed: ~0.25). */
+const COLLAPSED_SHARE = 1 / 3;
+/** Without the real images' spread: under this reads as collapsed (real digits spread ≈ 0.19, emoji ≈ 0.27). */
+const COLLAPSED_SPREAD = 0.02;
+
+function tooAlike(spread: number, real: number | undefined): boolean {
+  return spread < COLLAPSED_SPREAD || (real != null && spread < real * COLLAPSED_SHARE);
+}
+
+const spreadNote = (spread: number, real: number | undefined) =>
+  `pixel spread ${spread.toFixed(3)}${real != null ? `, the real images' ${real.toFixed(3)}` : ''}`;
+
 /**
- * Why an evaluation looks collapsed, or null: the images nearly all alike (spread under 0.02 of the pixel range;
- * real digits spread ≈ 0.19), the same within each class of a conditional G, or a classifier that sees at most 2 of
- * 5 or more classes in them.
+ * Why an evaluation looks collapsed, or null: the images nearly all alike (pixel spread under a third of the real
+ * images', or under 0.02), the same within each class of a conditional G (measured against the real images of a
+ * class), or a classifier that sees at most 2 of 5 or more classes in them. The relative test is what catches a
+ * collapse on colour pictures: a cgan drawing one grainy picture per emoji category kept a class spread of 0.063
+ * (the real emoji's: 0.240), far above an absolute threshold (docs/MODELS.md).
  */
 export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | null {
-  if (result.spread != null && result.spread < 0.02)
-    return `the generated images are nearly all alike (pixel spread ${result.spread.toFixed(3)})`;
-  if (result.class_spread != null && result.class_spread < 0.02)
-    return `within each class the generated images are nearly all alike (pixel spread ${result.class_spread.toFixed(3)})`;
+  if (result.spread != null && tooAlike(result.spread, result.real_spread))
+    return `the generated images are nearly all alike (${spreadNote(result.spread, result.real_spread)})`;
+  if (result.class_spread != null && tooAlike(result.class_spread, result.real_class_spread))
+    return `within each class the generated images are nearly all alike (${spreadNote(result.class_spread, result.real_class_spread)})`;
   const modes = result.modes;
   if (modes != null && modes.classes >= 5 && modes.covered <= 2)
     return `the generated images fall in ${modes.covered} of ${modes.classes} classes`;
   return null;
+}
+
+/**
+ * The pixel spread of `count` real images spread evenly over the set (a folder lists its classes in turn), and within
+ * their classes when they have labels.
+ */
+function spreadsOf(real: ImageDataset, count: number): { real_spread: number; real_class_spread?: number } {
+  const size = real.height * real.width * real.channels;
+  const images = new Uint8Array(count * size);
+  const labels = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const at = Math.floor((i * real.count) / count);
+    images.set(real.images.subarray(at * size, (at + 1) * size), i * size);
+    labels[i] = real.labels?.[at] ?? 0;
+  }
+  return {
+    real_spread: pixelSpread(images, count),
+    ...(real.labels != null ? { real_class_spread: classSpread(images, labels) } : {}),
+  };
 }
 
 export interface TrainingEvaluator {
@@ -94,6 +127,7 @@ export async function createTrainingEvaluator(
   const label = folder ? `${config.data} (training images)` : `${config.dataset} (test)`;
   const realSide = realFeatures(real, reference, count, extractor, cacheDir);
   const z = latentNoise(deriveSeed(config.seed, 'eval'), count, config.latentDim);
+  const realSpreads = spreadsOf(real, count);
   return {
     evaluate(generator) {
       const [h, w, c] = generator.outputShape;
@@ -110,6 +144,7 @@ export async function createTrainingEvaluator(
         ...result,
         spread: pixelSpread(images, count),
         ...(labels != null ? { class_spread: classSpread(images, labels) } : {}),
+        ...realSpreads,
       };
     },
     dispose: () => extractor.dispose(),
