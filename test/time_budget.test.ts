@@ -15,7 +15,7 @@ import { evaluate, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
 import { classSpread, collapseSign, createTrainingEvaluator, pixelSpread } from '../src/metrics/training_eval.js';
 import { createGan, disposeGan } from '../src/train/gan.js';
-import { fidEvaluation } from '../src/train/hooks.js';
+import { collapseWatch, fidEvaluation } from '../src/train/hooks.js';
 import { train } from '../src/train/loop.js';
 import type { TrainState } from '../src/train/state.js';
 import { Rng } from '../src/util/random.js';
@@ -184,4 +184,43 @@ test('a conditional G that draws one picture per class is called collapsed; real
     /^within each class the generated images are nearly all alike \(pixel spread 0\.0\d\d, the real images' 0\.1\d\d\)$/,
   );
   assert.equal(collapseSign({ ...base, ...realSpreads, spread: realSpreads.real_spread, class_spread: within }), null);
+});
+
+test('a run that does not evaluate still says it collapsed: the watch compares its spread with the training images', async () => {
+  await useBackend('auto');
+  const config = resolveConfig({ limit: 300 });
+  const data = await loadData(config);
+  const gan = createGan(config);
+  const watch = collapseWatch(config, data);
+  const state = { collapseStreak: 0, collapse: null as string | null };
+  const said: string[] = [];
+  const run = (epoch: number) =>
+    watch({
+      gan,
+      config,
+      runDir: dir,
+      epoch,
+      final: false,
+      seconds: epoch,
+      state: state as unknown as TrainState,
+      info: (line: string) => said.push(line),
+      record: () => {},
+    });
+  const before = tf.memory().numTensors;
+  // An untrained G draws noise, spread as widely as digits: not collapsed.
+  run(1);
+  run(2);
+  assert.equal(state.collapse, null, said.join('\n'));
+  assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  // Its last layer at zero: one flat gray for every z.
+  for (const [name, v] of gan.generator.store.params) if (name.startsWith('up2/')) v.assign(tf.zerosLike(v));
+  run(3);
+  assert.equal(state.collapse, null, 'one check is not enough');
+  run(4);
+  assert.match(
+    state.collapse ?? '',
+    /^collapsed at epoch 4: the generated images are nearly all alike \(pixel spread 0\.000, the real images' 0\.1\d\d\)$/,
+  );
+  assert.ok(said.some((l) => l.startsWith('warning: the run looks collapsed at epoch 4')));
+  disposeGan(gan);
 });

@@ -83,7 +83,7 @@ export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | nul
  * The pixel spread of `count` real images spread evenly over the set (a folder lists its classes in turn), and within
  * their classes when they have labels.
  */
-function spreadsOf(real: ImageDataset, count: number): { real_spread: number; real_class_spread?: number } {
+export function spreadsOf(real: ImageDataset, count: number): { real_spread: number; real_class_spread?: number } {
   const size = real.height * real.width * real.channels;
   const images = new Uint8Array(count * size);
   const labels = new Int32Array(count);

@@ -1,7 +1,7 @@
 /**
  * Epoch hooks (plugins.ts): the sample grid from fixed noise, the grid of one row per class, the pair grid and
- * held-out PSNR/SSIM of image-to-image runs, FID (and KID, IS, modes) every --eval-every epochs, and the export
- * of the generator as a tfjs-layers model, and ADA's p.
+ * held-out PSNR/SSIM of image-to-image runs, FID (and KID, IS, modes) every --eval-every epochs, the collapse watch
+ * of runs that do not evaluate, the export of the generator as a tfjs-layers model, and ADA's p.
  */
 import { join } from 'node:path';
 import { classCount, type TrainConfig } from '../config.js';
@@ -11,7 +11,8 @@ import { exportGenerator } from '../io/export.js';
 import { writeFileAtomic } from '../io/files.js';
 import { linePlot } from '../io/plot.js';
 import { encodePng } from '../io/png.js';
-import { collapseSign, type TrainingEvaluator } from '../metrics/training_eval.js';
+import type { EvalResult } from '../metrics/evaluate.js';
+import { classSpread, collapseSign, pixelSpread, spreadsOf, type TrainingEvaluator } from '../metrics/training_eval.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import { tileImages } from '../util/pixels.js';
 import { deriveSeed } from '../util/random.js';
@@ -106,16 +107,46 @@ export function fidEvaluation(evaluator: TrainingEvaluator): EpochHook {
     record({ epoch, global_step: state.globalStep, seconds: Math.round(context.seconds), eval: result });
     const fid = result.fid!;
     info(`epoch ${epoch}: FID ${fid.toFixed(3)}, KID ${result.kid!.toFixed(5)}, IS ${result.is?.toFixed(3) ?? '-'}`);
-    // Two evaluations in a row that look collapsed: the log and status.json say so (a later healthy one clears it).
-    const sign = collapseSign(result);
-    state.collapseStreak = sign == null ? 0 : (state.collapseStreak ?? 0) + 1;
-    state.collapse = sign != null && state.collapseStreak >= 2 ? `collapsed at epoch ${epoch}: ${sign}` : null;
-    if (state.collapse != null) info(`warning: the run looks ${state.collapse}`);
+    noteCollapse(context, result);
     state.fidHistory.push([epoch, fid]);
     writeFileAtomic(join(runDir, 'fid.png'), linePlot(state.fidHistory, 'FID per epoch'));
     const best = state.bestFid == null || fid < state.bestFid;
     if (best) state.bestFid = fid;
     return { best };
+  };
+}
+
+/** Two checks in a row that look collapsed: the log and status.json say so (a later healthy one clears it). */
+function noteCollapse({ state, epoch, info }: EpochContext, result: Omit<EvalResult, 'warnings'>): void {
+  const sign = collapseSign(result);
+  state.collapseStreak = sign == null ? 0 : (state.collapseStreak ?? 0) + 1;
+  state.collapse = sign != null && state.collapseStreak >= 2 ? `collapsed at epoch ${epoch}: ${sign}` : null;
+  if (state.collapse != null) info(`warning: the run looks ${state.collapse}`);
+}
+
+/** Images the collapse watch draws each epoch. */
+const WATCH_COUNT = 200;
+
+/**
+ * For a run that does not evaluate (the default, and `--data DIR --time-budget`): at each epoch's end, the pixel
+ * spread of 200 images from fixed noise (within each class for a conditional G) against the training images' own.
+ * No classifier needed, ~1% of an epoch; the same rule and messages as the evaluations' (collapseSign).
+ */
+export function collapseWatch(config: TrainConfig, data: ImageDataset): EpochHook {
+  const count = Math.min(WATCH_COUNT, data.count);
+  const real = spreadsOf(data, count);
+  const z = latentNoise(deriveSeed(config.seed, 'collapse-watch'), count, config.latentDim);
+  return (context) => {
+    const labels = generationLabels(config, count);
+    const images = generateImages(samplingGenerator(context.gan), z, config.latentDim, labels);
+    const protocol = { extractor: 'none', reference: data.name, real_count: count, generated_count: count };
+    noteCollapse(context, {
+      protocol,
+      spread: pixelSpread(images, count),
+      ...(labels != null ? { class_spread: classSpread(images, labels) } : {}),
+      ...real,
+    });
+    return undefined;
   };
 }
 

@@ -11,6 +11,7 @@ import { createTrainingEvaluator } from '../metrics/training_eval.js';
 import {
   adaPlot,
   classGrid,
+  collapseWatch,
   emaStatistics,
   exportLayers,
   fidEvaluation,
@@ -72,6 +73,7 @@ export async function planRun(config: TrainConfig, context: PlanContext): Promis
     exportLayers,
   ];
   if (evaluator != null) hooks.push(fidEvaluation(evaluator));
+  else if (context.evaluate) hooks.push(collapseWatch(config, data));
   if (config.ada || config.augmentP != null) hooks.push(adaPlot);
   return {
     data,
