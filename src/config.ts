@@ -129,6 +129,11 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
       'plWeight',
       `--pl-weight needs a style-based G (--architecture stylegan), not ${c.architecture}`,
     );
+  if (c.condRamp > 0 && c.conditioning !== 'projection')
+    throw new ConfigError(
+      'condRamp',
+      `--cond-ramp fades in a projection D's classes (--conditioning projection or --preset cgan), not --conditioning ${c.conditioning}`,
+    );
   if (c.adaOps === 'none' && (c.ada || c.augmentP != null))
     throw new ConfigError(
       'adaOps',
@@ -232,6 +237,7 @@ export function networkSpec(config: TrainConfig): NetworkSpec {
     dNorm: config.dNorm,
     mappingLayers: config.mappingLayers,
     styleMixing: config.styleMixing,
+    ...(config.condRamp > 0 ? { labelRamp: true } : {}),
     ...(config.task === 'none' ? {} : { conditionChannels: taskInputChannels(config.task, config.channels) }),
   };
 }

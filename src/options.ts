@@ -137,9 +137,11 @@ export const PRESETS: Record<string, Preset> = {
       beta2: 0.9,
     }),
   },
+  // Without spectral norm in D, on the emoji (~340 images a class) G drew one picture per class from ~epoch 50 on
+  // (docs/MODELS.md); with it the classes stay varied.
   cgan: {
-    summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D (labelled data)',
-    fields: () => ({ conditioning: 'projection' }),
+    summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D with spectral norm (labelled data)',
+    fields: () => ({ conditioning: 'projection', spectralNorm: 'd' }),
   },
   fastgan: {
     summary:
@@ -301,6 +303,12 @@ export const OPTIONS = {
   styleMixing: float(0.9, 0, 1, 'stylegan family: probability of style mixing in a training pass (0: off)'),
   init: choice(INITS, 'pytorch', 'weight initialisation'),
   conditioning: choice(CONDITIONINGS, 'none', 'class-conditional GAN (labelled data): D by projection or ACGAN head'),
+  condRamp: float(
+    0,
+    0,
+    1e6,
+    'conditional runs: unconditional for this many thousand images, then the classes fade in over as many (0: off)',
+  ),
   numClasses: int(0, 0, 10000, 'classes of the data (recorded by a conditional run)', { recorded: true }),
   // The run
   seed: int(0, 0, 2 ** 32 - 1, 'random seed: weight init, noise, data order and the fixed sample noise'),

@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import type { TrainConfig } from '../src/config.js';
+import { resolveConfig, type TrainConfig } from '../src/config.js';
 import { loadBundledMnist } from '../src/data/mnist.js';
 import { folderDefaults } from '../src/defaults.js';
 import { gantry, makeDigitFolder, ROOT, tempDir } from './helpers.js';
@@ -89,6 +89,15 @@ test('the table: thousands of images get dcgan without DiffAugment; large pictur
   assert.equal(folderDefaults(emoji, 30).fields.preset, 'dcgan');
   assert.equal(folderDefaults({ ...emoji, count: 500 }, 30).fields.preset, 'dcgan');
   assert.equal(folderDefaults({ ...emoji, count: 499 }, 30).fields.preset, 'fastgan');
+  // Class subfolders: from 500 images the cgan preset (spectral norm in D: the plain conditional dcgan collapsed to
+  // one picture per class on the emoji), under 500 fastgan made conditional.
+  const labelled = folderDefaults({ ...emoji, classes: 10 }, 30);
+  assert.equal(labelled.fields.preset, 'cgan');
+  assert.match(labelled.reasons[0], /^preset cgan: .*10 class subfolders.*spectral norm in D/);
+  const cgan = resolveConfig(labelled.fields);
+  assert.deepEqual([cgan.conditioning, cgan.spectralNorm, cgan.architecture], ['projection', 'd', 'dcgan']);
+  const few = folderDefaults({ ...emoji, count: 499, classes: 10 }, 30).fields;
+  assert.deepEqual([few.preset, few.conditioning], ['fastgan', 'projection']);
   // Pictures already at 32 px or less stay at their size whatever the budget.
   assert.equal(folderDefaults({ ...emoji, side: 40 }, 30).fields.imageSize, 32);
   const tiny = folderDefaults({ count: 30, side: 16, gray: true, alpha: false, classes: 1 });

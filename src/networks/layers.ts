@@ -555,14 +555,23 @@ export class ConditionalBatchNorm implements NormStats {
     this.runningVar = store.buffer(`${name}/running_var`, [channels], new Float32Array(channels).fill(1));
   }
 
-  /** x [N, H, W, C], labels int32 [N]. */
-  apply(x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D): tf.Tensor4D {
+  /**
+   * x [N, H, W, C], labels int32 [N]. `strength` (a [1] tensor, 0 to 1) blends each class's gain and shift with
+   * their mean over the classes: at 0 every class gets the mean, as an unconditional BatchNorm would.
+   */
+  apply(x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D, strength?: tf.Tensor): tf.Tensor4D {
     const n = x.shape[0];
     checkLabels(labels, n, this.name);
     return tf.tidy(() => {
       const h = batchNorm(this, x, tf.ones([this.channels]), tf.zeros([this.channels]), mode);
-      const scale = tf.reshape(tf.gather(this.gamma, labels), [n, 1, 1, this.channels]);
-      const shift = tf.reshape(tf.gather(this.beta, labels), [n, 1, 1, this.channels]);
+      const pick = (table: tf.Tensor) => {
+        const own = tf.gather(table, labels);
+        if (strength == null) return own;
+        const mean = tf.mean(table, 0, true);
+        return tf.add(mean, tf.mul(tf.sub(own, mean), strength));
+      };
+      const scale = tf.reshape(pick(this.gamma), [n, 1, 1, this.channels]);
+      const shift = tf.reshape(pick(this.beta), [n, 1, 1, this.channels]);
       return tf.add(tf.mul(h, scale), shift);
     });
   }

@@ -39,6 +39,11 @@ export interface NetworkSpec {
   /** stylegan family: layers of the mapping network z → w, and the probability of style mixing in training. */
   mappingLayers?: number;
   styleMixing?: number;
+  /**
+   * A conditional GAN whose class conditioning fades in during training (--cond-ramp): G and D hold the strength,
+   * 0 to 1, as the buffer `label_strength`, which the training loop sets and sampling reads (parts.ts).
+   */
+  labelRamp?: boolean;
 }
 
 /**

@@ -27,6 +27,26 @@ export function layerOptions(spec: NetworkSpec, of: 'g' | 'd'): LayerOptions {
   return { init: spec.init, spectralNorm: sn };
 }
 
+/** The buffer a network's class conditioning is scaled by, 0 to 1, with --cond-ramp (else null: full strength). */
+const LABEL_STRENGTH = 'label_strength';
+
+/**
+ * The network's label strength, made at its first use (the label input, each conditional BatchNorm and D's head
+ * share one). Transitional conditioning (Shahbazi et al. 2022, "Collapse by Conditioning"): a conditional GAN on a
+ * few hundred images a class trains unconditionally first and lets the classes in gradually; from the start, D's
+ * per-class judgement overfits and G draws one picture per class (docs/MODELS.md).
+ */
+export function labelStrength(store: ParamStore, spec: NetworkSpec): tf.Variable | null {
+  if (!spec.labelRamp) return null;
+  return store.buffers.get(LABEL_STRENGTH) ?? store.buffer(LABEL_STRENGTH, [1], new Float32Array([1]));
+}
+
+/** Sets the label strength of a network that has one (the training loop, at each step). */
+export function setLabelStrength(store: ParamStore, value: number): void {
+  const buffer = store.buffers.get(LABEL_STRENGTH);
+  if (buffer != null) tf.tidy(() => buffer.assign(tf.tensor1d([value])));
+}
+
 /** G's normalisation: BatchNorm, or conditional BatchNorm in a conditional G. */
 export type GeneratorNorm = (x: tf.Tensor4D, mode: RunMode, labels: tf.Tensor1D | undefined) => tf.Tensor4D;
 
@@ -41,7 +61,8 @@ export function generatorNorm(
     return { norm: (x, mode) => bn.apply(x, mode), bn };
   }
   const cbn = new ConditionalBatchNorm(store, name, channels, spec.numClasses);
-  return { norm: (x, mode, labels) => cbn.apply(x, mode, labels!), bn: null };
+  const strength = labelStrength(store, spec);
+  return { norm: (x, mode, labels) => cbn.apply(x, mode, labels!, strength ?? undefined), bn: null };
 }
 
 /**
@@ -52,14 +73,19 @@ export function generatorNorm(
 export class LabelInput {
   readonly embed: Embedding;
   readonly features: number;
+  readonly strength: tf.Variable | null;
 
   constructor(store: ParamStore, spec: NetworkSpec) {
     this.features = spec.numClasses;
     this.embed = new Embedding(store, 'label_embed', spec.numClasses, this.features);
+    this.strength = labelStrength(store, spec);
   }
 
   apply(z: tf.Tensor2D, labels: tf.Tensor1D, mode: RunMode): tf.Tensor2D {
-    return tf.tidy(() => tf.concat([z, this.embed.apply(labels, mode)], 1));
+    return tf.tidy(() => {
+      const y = this.embed.apply(labels, mode);
+      return tf.concat([z, this.strength ? tf.mul(y, this.strength) : y], 1);
+    });
   }
 }
 
@@ -74,6 +100,7 @@ export class DiscriminatorHead {
   readonly out: HeadLayer;
   readonly embed: Embedding | null = null;
   readonly classes: HeadLayer | null = null;
+  readonly strength: tf.Variable | null;
 
   constructor(
     store: ParamStore,
@@ -90,6 +117,7 @@ export class DiscriminatorHead {
       this.embed = new Embedding(store, 'embed', spec.numClasses, features, options, 1 / Math.sqrt(features));
     if (isConditional(spec) && spec.conditioning === 'acgan')
       this.classes = layer(store, 'classes', features, spec.numClasses);
+    this.strength = this.embed ? labelStrength(store, spec) : null;
   }
 
   get outputShape(): number[] {
@@ -102,7 +130,8 @@ export class DiscriminatorHead {
       const logit = this.out.apply(phi, mode);
       if (this.classes) return tf.concat([logit, this.classes.apply(phi, mode)], 1);
       const y = this.embed!.apply(checkLabels(labels, phi.shape[0], 'this projection discriminator'), mode);
-      return tf.add(logit, tf.sum(tf.mul(y, phi), 1, true));
+      const projection = tf.sum(tf.mul(y, phi), 1, true);
+      return tf.add(logit, this.strength ? tf.mul(projection, this.strength) : projection);
     });
   }
 }

@@ -41,7 +41,7 @@ import {
   upsample2,
 } from './layers.js';
 import type { Family, Network, NetworkSpec, StyleControls } from './network.js';
-import { checkFamilySpec, DiscriminatorHead, isConditional } from './parts.js';
+import { checkFamilySpec, DiscriminatorHead, isConditional, labelStrength } from './parts.js';
 
 const SIZES = [28, 32, 64, 128, 256];
 /** Defaults of the widths and the mapping depth (docs/MODELS.md gives the measurements behind them). */
@@ -259,6 +259,7 @@ export function styleganGenerator(spec: NetworkSpec, seed: number): Network {
 
   // Mapping.
   const embed = conditional ? new Embedding(store, 'mapping/embed', spec.numClasses, wDim) : null;
+  const strength = conditional ? labelStrength(store, spec) : null;
   const depth = spec.mappingLayers ?? STYLEGAN_DEFAULTS.mappingLayers;
   const mapping = Array.from(
     { length: depth },
@@ -286,7 +287,8 @@ export function styleganGenerator(spec: NetworkSpec, seed: number): Network {
       let x = normalize2nd(z);
       if (embed) {
         const y = embed.apply(checkLabels(labels, z.shape[0], 'this class-conditional stylegan'), { training: false });
-        x = tf.concat([x, normalize2nd(y)], 1);
+        const label = normalize2nd(y);
+        x = tf.concat([x, strength ? tf.mul(label, strength) : label], 1);
       }
       for (const fc of mapping) x = lrelu(fc.apply(x));
       return x;

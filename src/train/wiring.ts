@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { classCount, type TrainConfig } from '../config.js';
+import { setLabelStrength } from '../networks/parts.js';
 import type { Rng } from '../util/random.js';
 import { type AdaState, adaAugment, adaObserve, adaOpsOf } from './ada.js';
 import { diffAugment, instanceNoise } from './augment.js';
@@ -18,6 +19,15 @@ export interface StepContext {
   ada?: AdaState;
   pathLength?: PathLengthState;
   sum?: (values: Float64Array) => void;
+}
+
+/**
+ * --cond-ramp K: the class conditioning's strength after `images` training images: 0 for the first K thousand, then
+ * rising linearly to 1 over the next K thousand (Shahbazi et al. 2022, "Collapse by Conditioning").
+ */
+export function labelStrengthAt(images: number, kimg: number): number {
+  if (kimg <= 0) return 1;
+  return Math.min(1, Math.max(0, images / (1000 * kimg) - 1));
 }
 
 /** D's inputs, penalties, clipping and EMA as the config asks; random draws come from the run's `rng`. */
@@ -95,7 +105,20 @@ export function stepOptions(
     );
   }
   if (afterDStep.length > 0) options.afterDStep = () => afterDStep.forEach((f) => f());
+  const afterGStep: (() => void)[] = [];
+  if (config.condRamp > 0) {
+    // The strength for the coming step, from the G steps taken (checkpointed: a resumed run goes on where it was).
+    const setStrength = () => {
+      const s = labelStrengthAt(gan.gOptimizer.step * config.batchSize, config.condRamp);
+      setLabelStrength(gan.generator.store, s);
+      setLabelStrength(gan.discriminator.store, s);
+    };
+    setStrength();
+    afterGStep.push(setStrength);
+  }
   const ema = gan.generatorEma;
-  if (ema != null) options.afterGStep = () => updateEma(ema, gan.generator, config.ema, gan.gOptimizer.step);
+  // After the strength: the EMA generator copies G's buffers.
+  if (ema != null) afterGStep.push(() => updateEma(ema, gan.generator, config.ema, gan.gOptimizer.step));
+  if (afterGStep.length > 0) options.afterGStep = () => afterGStep.forEach((f) => f());
   return options;
 }
