@@ -194,14 +194,14 @@ test('a run that does not evaluate still says it collapsed: the watch compares i
   const watch = collapseWatch(config, data);
   const state = { collapseStreak: 0, collapse: null as string | null };
   const said: string[] = [];
-  const run = (epoch: number) =>
+  const run = (epoch: number, seconds = 60 * epoch) =>
     watch({
       gan,
       config,
       runDir: dir,
       epoch,
       final: false,
-      seconds: epoch,
+      seconds,
       state: state as unknown as TrainState,
       info: (line: string) => said.push(line),
       record: () => {},
@@ -214,6 +214,9 @@ test('a run that does not evaluate still says it collapsed: the watch compares i
   assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
   // Its last layer at zero: one flat gray for every z.
   for (const [name, v] of gan.generator.store.params) if (name.startsWith('up2/')) v.assign(tf.zerosLike(v));
+  // Checks a minute of training apart: an epoch end sooner after the last one is skipped.
+  run(3, 60 * 3 - 1);
+  assert.equal(state.collapseStreak, 0, 'skipped');
   run(3);
   assert.equal(state.collapse, null, 'one check is not enough');
   run(4);

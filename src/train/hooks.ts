@@ -124,19 +124,24 @@ function noteCollapse({ state, epoch, info }: EpochContext, result: Omit<EvalRes
   if (state.collapse != null) info(`warning: the run looks ${state.collapse}`);
 }
 
-/** Images the collapse watch draws each epoch. */
-const WATCH_COUNT = 200;
+/** Images the collapse watch draws, and the training seconds between its checks. */
+const WATCH_COUNT = 128;
+const WATCH_SECONDS = 60;
 
 /**
- * For a run that does not evaluate (the default, and `--data DIR --time-budget`): at each epoch's end, the pixel
- * spread of 200 images from fixed noise (within each class for a conditional G) against the training images' own.
- * No classifier needed, ~1% of an epoch; the same rule and messages as the evaluations' (collapseSign).
+ * For a run that does not evaluate (the default, and `--data DIR --time-budget`): at the first epoch end after each
+ * minute of training, the pixel spread of 128 images from fixed noise (within each class for a conditional G)
+ * against the training images' own. No classifier needed (a 64 px fastgan draws them in ~1 s); the same rule and
+ * messages as the evaluations' (collapseSign).
  */
 export function collapseWatch(config: TrainConfig, data: ImageDataset): EpochHook {
   const count = Math.min(WATCH_COUNT, data.count);
   const real = spreadsOf(data, count);
   const z = latentNoise(deriveSeed(config.seed, 'collapse-watch'), count, config.latentDim);
+  let last = Number.NEGATIVE_INFINITY;
   return (context) => {
+    if (!context.final && context.seconds - last < WATCH_SECONDS) return undefined;
+    last = context.seconds;
     const labels = generationLabels(config, count);
     const images = generateImages(samplingGenerator(context.gan), z, config.latentDim, labels);
     const protocol = { extractor: 'none', reference: data.name, real_count: count, generated_count: count };
