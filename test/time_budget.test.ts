@@ -13,7 +13,14 @@ import { loadData } from '../src/data/index.js';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import { evaluate, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor } from '../src/metrics/extractor.js';
-import { classSpread, collapseSign, createTrainingEvaluator, pixelSpread } from '../src/metrics/training_eval.js';
+import {
+  classSpread,
+  classSpreads,
+  collapseSign,
+  conditionalSpreads,
+  createTrainingEvaluator,
+  pixelSpread,
+} from '../src/metrics/training_eval.js';
 import { createGan, disposeGan } from '../src/train/gan.js';
 import { collapseWatch, fidEvaluation } from '../src/train/hooks.js';
 import { train } from '../src/train/loop.js';
@@ -184,6 +191,18 @@ test('a conditional G that draws one picture per class is called collapsed; real
     /^within each class the generated images are nearly all alike \(pixel spread 0\.0\d\d, the real images' 0\.1\d\d\)$/,
   );
   assert.equal(collapseSign({ ...base, ...realSpreads, spread: realSpreads.real_spread, class_spread: within }), null);
+  // Class by class: a collapse takes the classes one after another. Grainy copies in classes 0–4, real digits in
+  // 5–9: half the classes collapsed is called so; four are not yet.
+  const realByClass = classSpreads(images, labels);
+  const partly = (collapsed: number) => {
+    const mixed = images.map((v, i) => (labels[Math.floor(i / size)] < collapsed ? grainy[i] : v));
+    return { ...base, ...realSpreads, real_class_spreads: realByClass, ...conditionalSpreads(mixed, labels) };
+  };
+  assert.match(
+    collapseSign(partly(5)) ?? '',
+    /^in 5 of 10 classes the generated images are nearly all alike \(pixel spread 0\.0\d\d, the real images' 0\.1\d\d within those classes\)$/,
+  );
+  assert.equal(collapseSign(partly(4)), null);
 });
 
 test('a run that does not evaluate still says it collapsed: the watch compares its spread with the training images', async () => {

@@ -43,6 +43,9 @@ export interface EvalResult {
   /** The same two spreads of the real images G is judged against (class spread: when they have labels). */
   real_spread?: number;
   real_class_spread?: number;
+  /** Class by class (by class index; null where fewer than two images have it), generated and real. */
+  class_spreads?: (number | null)[];
+  real_class_spreads?: (number | null)[];
   protocol: {
     extractor: string;
     reference: string;

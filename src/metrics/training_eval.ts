@@ -28,24 +28,27 @@ export function pixelSpread(images: Uint8Array, count: number): number {
 }
 
 /**
- * The mean over classes of the pixel spread among the images of that class (a conditional G that draws one picture
- * per class spreads widely across classes, and not at all within one).
+ * The pixel spread among the images of each class, by class index (null: fewer than two images of that class). A
+ * conditional G that draws one picture per class spreads widely across classes, and not at all within one.
  */
-export function classSpread(images: Uint8Array, labels: Int32Array): number {
+export function classSpreads(images: Uint8Array, labels: Int32Array): (number | null)[] {
   const size = images.length / labels.length;
-  const byClass = new Map<number, number[]>();
+  const byClass: number[][] = [];
   labels.forEach((label, i) => {
-    const members = byClass.get(label);
-    if (members) members.push(i);
-    else byClass.set(label, [i]);
+    byClass[label] ??= [];
+    byClass[label].push(i);
   });
-  const spreads = [...byClass.values()]
-    .filter((members) => members.length >= 2)
-    .map((members) => {
-      const group = new Uint8Array(members.length * size);
-      members.forEach((m, j) => group.set(images.subarray(m * size, (m + 1) * size), j * size));
-      return pixelSpread(group, members.length);
-    });
+  return Array.from(byClass, (members) => {
+    if (members == null || members.length < 2) return null;
+    const group = new Uint8Array(members.length * size);
+    members.forEach((m, j) => group.set(images.subarray(m * size, (m + 1) * size), j * size));
+    return pixelSpread(group, members.length);
+  });
+}
+
+/** The mean over classes of their pixel spread (classSpreads). */
+export function classSpread(images: Uint8Array, labels: Int32Array): number {
+  const spreads = classSpreads(images, labels).filter((v): v is number => v != null);
   return spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
 }
 
@@ -71,7 +74,21 @@ const spreadNote = (spread: number, real: number | undefined) =>
 export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | null {
   if (result.spread != null && tooAlike(result.spread, result.real_spread))
     return `the generated images are nearly all alike (${spreadNote(result.spread, result.real_spread)})`;
-  if (result.class_spread != null && tooAlike(result.class_spread, result.real_class_spread))
+  const perClass = result.class_spreads;
+  if (perClass != null) {
+    // Class by class against the real images of that class: a collapse takes the classes one after another.
+    const real = result.real_class_spreads;
+    const judged = perClass.flatMap((v, k) => (v == null ? [] : [[v, real?.[k] ?? result.real_class_spread] as const]));
+    const alike = judged.filter(([v, r]) => tooAlike(v, r ?? undefined));
+    if (alike.length > 0 && alike.length >= judged.length / 2) {
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const reals = alike.flatMap(([, r]) => (r == null ? [] : [r]));
+      return `in ${alike.length} of ${judged.length} classes the generated images are nearly all alike (${spreadNote(
+        mean(alike.map(([v]) => v)),
+        reals.length > 0 ? mean(reals) : undefined,
+      )} within those classes)`;
+    }
+  } else if (result.class_spread != null && tooAlike(result.class_spread, result.real_class_spread))
     return `within each class the generated images are nearly all alike (${spreadNote(result.class_spread, result.real_class_spread)})`;
   const modes = result.modes;
   if (modes != null && modes.classes >= 5 && modes.covered <= 2)
@@ -83,7 +100,10 @@ export function collapseSign(result: Omit<EvalResult, 'warnings'>): string | nul
  * The pixel spread of `count` real images spread evenly over the set (a folder lists its classes in turn), and within
  * their classes when they have labels.
  */
-export function spreadsOf(real: ImageDataset, count: number): { real_spread: number; real_class_spread?: number } {
+export function spreadsOf(
+  real: ImageDataset,
+  count: number,
+): { real_spread: number; real_class_spread?: number; real_class_spreads?: (number | null)[] } {
   const size = real.height * real.width * real.channels;
   const images = new Uint8Array(count * size);
   const labels = new Int32Array(count);
@@ -94,8 +114,18 @@ export function spreadsOf(real: ImageDataset, count: number): { real_spread: num
   }
   return {
     real_spread: pixelSpread(images, count),
-    ...(real.labels != null ? { real_class_spread: classSpread(images, labels) } : {}),
+    ...(real.labels != null
+      ? { real_class_spread: classSpread(images, labels), real_class_spreads: classSpreads(images, labels) }
+      : {}),
   };
+}
+
+/** The generated images' spread within each class, and its mean. */
+export function conditionalSpreads(
+  images: Uint8Array,
+  labels: Int32Array,
+): { class_spread: number; class_spreads: (number | null)[] } {
+  return { class_spread: classSpread(images, labels), class_spreads: classSpreads(images, labels) };
 }
 
 export interface TrainingEvaluator {
@@ -143,7 +173,7 @@ export async function createTrainingEvaluator(
       return {
         ...result,
         spread: pixelSpread(images, count),
-        ...(labels != null ? { class_spread: classSpread(images, labels) } : {}),
+        ...(labels != null ? conditionalSpreads(images, labels) : {}),
         ...realSpreads,
       };
     },

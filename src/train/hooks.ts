@@ -12,7 +12,13 @@ import { writeFileAtomic } from '../io/files.js';
 import { linePlot } from '../io/plot.js';
 import { encodePng } from '../io/png.js';
 import type { EvalResult } from '../metrics/evaluate.js';
-import { classSpread, collapseSign, pixelSpread, spreadsOf, type TrainingEvaluator } from '../metrics/training_eval.js';
+import {
+  collapseSign,
+  conditionalSpreads,
+  pixelSpread,
+  spreadsOf,
+  type TrainingEvaluator,
+} from '../metrics/training_eval.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
 import { tileImages } from '../util/pixels.js';
 import { deriveSeed } from '../util/random.js';
@@ -148,7 +154,7 @@ export function collapseWatch(config: TrainConfig, data: ImageDataset): EpochHoo
     noteCollapse(context, {
       protocol,
       spread: pixelSpread(images, count),
-      ...(labels != null ? { class_spread: classSpread(images, labels) } : {}),
+      ...(labels != null ? conditionalSpreads(images, labels) : {}),
       ...real,
     });
     return undefined;
