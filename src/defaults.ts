@@ -12,7 +12,7 @@
  *                     32 when a --time-budget of at most an hour would otherwise train at 64
  *   channels          1 when every sampled image is gray, else 3
  *   classes           class subfolders → class-conditional (projection D, conditional BatchNorm in G): from 500
- *                     images the cgan preset (dcgan's layers with spectral norm in D), under 500 fastgan's
+ *                     images the cgan preset (dcgan's layers; D with spectral norm, no BatchNorm), under 500 fastgan's
  *   background        white under transparency (emoji, icons, logos are drawn on white), else black
  *
  * A flag the user gives always wins over the pick.
@@ -80,9 +80,10 @@ export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefa
     reasons.push('--background white: the images have transparency (drawn on white, as icons and emoji are)');
   }
   if (survey.classes >= 2 && many) {
-    // The cgan preset: dcgan's layers, conditional, and spectral norm in D (without it G drew one picture per class).
+    // The cgan preset: dcgan's layers, conditional, D with spectral norm and without BatchNorm (with the reference D,
+    // G drew one picture per class).
     fields.preset = 'cgan';
-    reasons[0] = `preset cgan: the reference dcgan made class-conditional (${survey.classes} class subfolders, so G draws the class it is asked for), with spectral norm in D, which keeps each class varied`;
+    reasons[0] = `preset cgan: the reference dcgan made class-conditional (${survey.classes} class subfolders, so G draws the class it is asked for), D with spectral norm and no BatchNorm, which keeps each class varied`;
   } else if (survey.classes >= 2) {
     fields.conditioning = 'projection';
     reasons.push(`--conditioning projection: ${survey.classes} class subfolders, so G draws the class it is asked for`);

@@ -137,11 +137,13 @@ export const PRESETS: Record<string, Preset> = {
       beta2: 0.9,
     }),
   },
-  // Without spectral norm in D, on the emoji (~340 images a class) G drew one picture per class from ~epoch 50 on
-  // (docs/MODELS.md); with it the classes stay varied.
+  // With the reference D (BatchNorm, no spectral norm) G drew one picture per class on the emoji (~340 images a
+  // class) from ~epoch 50 on; spectral norm alone, a minibatch-std feature or --cond-ramp only put it off by 30–70
+  // epochs. Without BatchNorm in D it stayed varied (docs/MODELS.md).
   cgan: {
-    summary: 'class-conditional DCGAN: conditional BatchNorm in G, projection D with spectral norm (labelled data)',
-    fields: () => ({ conditioning: 'projection', spectralNorm: 'd' }),
+    summary:
+      'class-conditional DCGAN: conditional BatchNorm in G, projection D with spectral norm and no BatchNorm (labelled data)',
+    fields: () => ({ conditioning: 'projection', spectralNorm: 'd', dNorm: 'none' }),
   },
   fastgan: {
     summary:

@@ -89,13 +89,16 @@ test('the table: thousands of images get dcgan without DiffAugment; large pictur
   assert.equal(folderDefaults(emoji, 30).fields.preset, 'dcgan');
   assert.equal(folderDefaults({ ...emoji, count: 500 }, 30).fields.preset, 'dcgan');
   assert.equal(folderDefaults({ ...emoji, count: 499 }, 30).fields.preset, 'fastgan');
-  // Class subfolders: from 500 images the cgan preset (spectral norm in D: the plain conditional dcgan collapsed to
-  // one picture per class on the emoji), under 500 fastgan made conditional.
+  // Class subfolders: from 500 images the cgan preset (its D without BatchNorm: with the reference D the conditional
+  // dcgan collapsed to one picture per class on the emoji), under 500 fastgan made conditional.
   const labelled = folderDefaults({ ...emoji, classes: 10 }, 30);
   assert.equal(labelled.fields.preset, 'cgan');
-  assert.match(labelled.reasons[0], /^preset cgan: .*10 class subfolders.*spectral norm in D/);
+  assert.match(labelled.reasons[0], /^preset cgan: .*10 class subfolders.*D with spectral norm and no BatchNorm/);
   const cgan = resolveConfig(labelled.fields);
-  assert.deepEqual([cgan.conditioning, cgan.spectralNorm, cgan.architecture], ['projection', 'd', 'dcgan']);
+  assert.deepEqual(
+    [cgan.conditioning, cgan.spectralNorm, cgan.dNorm, cgan.architecture],
+    ['projection', 'd', 'none', 'dcgan'],
+  );
   const few = folderDefaults({ ...emoji, count: 499, classes: 10 }, 30).fields;
   assert.deepEqual([few.preset, few.conditioning], ['fastgan', 'projection']);
   // Pictures already at 32 px or less stay at their size whatever the budget.
