@@ -1,5 +1,5 @@
 /**
- * `npm run compare-presets -- DATASET EPOCHS [PRESET,...] [--out DIR] [--count N] [--flags "--ema 0.999" --tag ema]`,
+ * `npm run compare-presets -- DATASET EPOCHS [PRESET,...] [--out DIR] [--count N] [--flags="--ema 0.999" --tag ema]`,
  * then `npm run compare-presets -- --report [--out DIR]`
  *
  * Trains each preset for the same number of epochs on one data set (each run a fresh `gantry train` process),
