@@ -48,7 +48,11 @@ export function classSpreads(images: Uint8Array, labels: Int32Array): (number | 
 
 /** The mean over classes of their pixel spread (classSpreads). */
 export function classSpread(images: Uint8Array, labels: Int32Array): number {
-  const spreads = classSpreads(images, labels).filter((v): v is number => v != null);
+  return meanSpread(classSpreads(images, labels));
+}
+
+function meanSpread(perClass: (number | null)[]): number {
+  const spreads = perClass.filter((v): v is number => v != null);
   return spreads.reduce((a, b) => a + b, 0) / Math.max(1, spreads.length);
 }
 
@@ -114,9 +118,7 @@ export function spreadsOf(
   }
   return {
     real_spread: pixelSpread(images, count),
-    ...(real.labels != null
-      ? { real_class_spread: classSpread(images, labels), real_class_spreads: classSpreads(images, labels) }
-      : {}),
+    ...(real.labels != null ? realClassSpreads(classSpreads(images, labels)) : {}),
   };
 }
 
@@ -125,8 +127,14 @@ export function conditionalSpreads(
   images: Uint8Array,
   labels: Int32Array,
 ): { class_spread: number; class_spreads: (number | null)[] } {
-  return { class_spread: classSpread(images, labels), class_spreads: classSpreads(images, labels) };
+  const perClass = classSpreads(images, labels);
+  return { class_spread: meanSpread(perClass), class_spreads: perClass };
 }
+
+const realClassSpreads = (perClass: (number | null)[]) => ({
+  real_class_spread: meanSpread(perClass),
+  real_class_spreads: perClass,
+});
 
 export interface TrainingEvaluator {
   evaluate(generator: Network): EvalResult;
