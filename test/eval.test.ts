@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../src/backend/index.js';
-import type { ImageDataset } from '../src/data/dataset.js';
+import { resolveConfig } from '../src/config.js';
+import { type ImageDataset, limitDataset } from '../src/data/dataset.js';
 import { loadData } from '../src/data/index.js';
 import { evaluate, type ImageBatch, realFeatures } from '../src/metrics/evaluate.js';
 import { builtinExtractor, modelsDir, pluginExtractor } from '../src/metrics/extractor.js';
+import { createTrainingEvaluator } from '../src/metrics/training_eval.js';
+import { ParamStore } from '../src/networks/layers.js';
+import type { Network } from '../src/networks/network.js';
 import { Rng } from '../src/util/random.js';
 import { gantry, makeDigitFolder, tempDir } from './helpers.js';
 
@@ -199,4 +204,40 @@ test('gantry eval on a run or a folder prints a table or one JSON line and appen
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--metrics: unknown metric 'beauty'/);
   assert.equal(gantry(['eval'], dir).status, 2);
+});
+
+test('training on a folder judges G against images spread over the folder, not its first files (name order)', async () => {
+  await useBackend('auto');
+  // A folder's files in name order, here sorted by class: 150 ones, then 150 sevens.
+  const digits = await loadData(resolveConfig({ dataset: 'mnist' }));
+  const size = 28 * 28;
+  const pick = (digit: number) => [...digits.labels!.keys()].filter((i) => digits.labels![i] === digit).slice(0, 150);
+  const order = [...pick(1), ...pick(7)];
+  const images = new Uint8Array(order.length * size);
+  order.forEach((k, i) => images.set(digits.images.subarray(k * size, (k + 1) * size), i * size));
+  const folder: ImageDataset = {
+    ...digits,
+    name: 'sorted',
+    images,
+    labels: null,
+    classNames: null,
+    count: order.length,
+  };
+  const config = resolveConfig({ data: '/sorted', evalFeatures: 'mnist', evalCount: 100, dataHash: 'sorted-test' });
+  // A stand-in G that draws the folder's own images, ones and sevens alike (spread over the folder).
+  const drawn = limitDataset(folder, 100, 'spread');
+  const g: Network = {
+    store: new ParamStore(new Rng(0)),
+    inputShape: [config.latentDim],
+    outputShape: [28, 28, 1],
+    apply: (z) =>
+      tf.tidy(() =>
+        tf.sub(tf.div(tf.tensor4d(drawn.images, [100, 28, 28, 1], 'float32'), 127.5), 1).slice(0, z.shape[0]),
+      ),
+  };
+  const evaluator = await createTrainingEvaluator(config, folder, tempDir());
+  const result = evaluator.evaluate(g);
+  evaluator.dispose();
+  // Against the first 100 files (all ones) half the images would be foreign: FID in the hundreds on these features.
+  assert.ok(result.fid! < 5, `FID ${result.fid} against the folder's own images`);
 });

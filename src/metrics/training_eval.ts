@@ -1,6 +1,6 @@
 /** Evaluation during training (`--eval-every N`): the generator's FID and friends against the data set's test split. */
 import type { TrainConfig } from '../config.js';
-import type { ImageDataset } from '../data/dataset.js';
+import { type ImageDataset, limitDataset } from '../data/dataset.js';
 import { DataError } from '../data/errors.js';
 import { loadData } from '../data/index.js';
 import { generateImages, generationLabels, latentNoise } from '../networks/generate.js';
@@ -143,8 +143,8 @@ export interface TrainingEvaluator {
 
 /**
  * Named data sets are judged against their test split with their own classifier (or `evalFeatures`; the emoji
- * sets: the `emoji` classifier); an image folder against its own training images (`data`, already loaded) with
- * the classifier `evalFeatures` names.
+ * sets: the `emoji` classifier); an image folder against `evalCount` of its own training images (`data`, already
+ * loaded), spread over it, with the classifier `evalFeatures` names.
  */
 export async function createTrainingEvaluator(
   config: TrainConfig,
@@ -163,7 +163,15 @@ export async function createTrainingEvaluator(
   // The cache key names the data by content for folders (their path can hold other images tomorrow).
   const reference = folder ? `folder-${config.dataHash}` : `${config.dataset}/test`;
   const label = folder ? `${config.data} (training images)` : `${config.dataset} (test)`;
-  const realSide = realFeatures(real, reference, count, extractor, cacheDir);
+  // A folder's files come in name order (the emoji: by code point, so the first few hundred are one kind): judge
+  // against images spread over all of it.
+  const realSide = realFeatures(
+    folder ? limitDataset(real, count, 'spread') : real,
+    reference,
+    count,
+    extractor,
+    cacheDir,
+  );
   const z = latentNoise(deriveSeed(config.seed, 'eval'), count, config.latentDim);
   const realSpreads = spreadsOf(real, count);
   return {
