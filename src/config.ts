@@ -6,7 +6,7 @@
  */
 import { DATASETS, isDatasetName } from './data/registry.js';
 import { UserError } from './errors.js';
-import { FAMILIES } from './networks/families.js';
+import { FAMILIES, type FamilyName } from './networks/families.js';
 import type { NetworkSpec } from './networks/network.js';
 import {
   DEFAULT_CONFIG,
@@ -108,16 +108,19 @@ export function resolveConfig(overrides: Record<string, unknown> = {}): TrainCon
   checkTask(c);
   if (c.channels !== 1 && c.channels !== 3)
     throw new ConfigError('channels', `channels must be 1 or 3, got ${c.channels}`);
-  const { sizes } = FAMILIES[c.architecture];
-  if (!sizes.includes(c.imageSize)) {
-    throw new ConfigError(
-      'imageSize',
-      `the ${c.architecture} architecture makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`,
-    );
+  // G's family, and D's when --d-architecture names another: each must make this size and take the options set.
+  const families: [FamilyName, string, OptionName][] = [[c.architecture, 'architecture', 'imageSize']];
+  if (c.dArchitecture !== 'same') families.push([c.dArchitecture, 'D (--d-architecture)', 'dArchitecture']);
+  for (const [name, what, key] of families) {
+    const { sizes } = FAMILIES[name];
+    if (!sizes.includes(c.imageSize))
+      throw new ConfigError(
+        key,
+        `the ${name} ${what} makes ${sizes.join(', ')} pixel images, not ${c.imageSize} (--resolution)`,
+      );
+    for (const [option, lacks] of Object.entries(FAMILIES[name].unsupported ?? {}) as [OptionName, string][])
+      if (c[option] !== DEFAULT_CONFIG[option]) throw new ConfigError(option, `the ${name} ${what} has no ${lacks}`);
   }
-  for (const [key, lacks] of Object.entries(FAMILIES[c.architecture].unsupported ?? {}) as [OptionName, string][])
-    if (c[key] !== DEFAULT_CONFIG[key])
-      throw new ConfigError(key, `the ${c.architecture} architecture has no ${lacks}`);
   if (c.attention !== 0 && c.attention !== c.imageSize / 2 && c.attention !== c.imageSize / 4) {
     throw new ConfigError(
       'attention',
@@ -164,6 +167,8 @@ function checkTask(c: TrainConfig): void {
     );
   }
   if (c.conditioning !== 'none') throw new ConfigError('conditioning', `--task ${c.task} cannot be class-conditional`);
+  if (c.dArchitecture !== 'same')
+    throw new ConfigError('dArchitecture', `--task ${c.task} trains the ${c.architecture} D, not --d-architecture`);
   if (c.ema > 0) throw new ConfigError('ema', `--ema is for GANs from latent noise, not --task ${c.task}`);
   if (c.ada || c.augmentP != null)
     throw new ConfigError(
@@ -202,6 +207,10 @@ export function parseSavedConfig(raw: unknown, where: string): TrainConfig {
     throw err;
   }
 }
+
+/** The family whose D a run trains: G's own, or the one `--d-architecture` names. */
+export const discriminatorFamily = (config: TrainConfig): FamilyName =>
+  config.dArchitecture === 'same' ? config.architecture : config.dArchitecture;
 
 /** Classes a run's networks are conditioned on: 0 for an unconditional run. */
 export const classCount = (config: TrainConfig): number => (config.conditioning === 'none' ? 0 : config.numClasses);

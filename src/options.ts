@@ -7,7 +7,7 @@ import { BACKENDS } from './backend/choices.js';
 import { SUBSETS } from './data/dataset.js';
 import { DATASET_NAMES, DATASETS } from './data/registry.js';
 import { LOSS_NAMES } from './losses.js';
-import { FAMILY_NAMES } from './networks/families.js';
+import { D_FAMILY_CHOICES, FAMILY_NAMES } from './networks/families.js';
 import { INITS } from './networks/layers.js';
 import { CONDITIONINGS, D_NORMS, SPECTRAL_NORMS } from './networks/network.js';
 
@@ -182,6 +182,25 @@ export const PRESETS: Record<string, Preset> = {
       dWidth: 16,
     }),
   },
+  hybrid: {
+    summary:
+      'ResNet G (BatchNorm) judged by the StyleGAN2 D and trained as stylegan2: logistic loss, lazy R1, Adam 2e-3 β (0, 0.99), EMA',
+    fields: () => ({
+      architecture: 'resnet',
+      dArchitecture: 'stylegan',
+      loss: 'bce',
+      lr: 2e-3,
+      beta1: 0,
+      beta2: 0.99,
+      r1Gamma: 0.05,
+      r1Every: 16,
+      ema: 0.998,
+      adaKimg: 100,
+      adaOps: 'geometric,brightness,contrast,hue,saturation',
+      batchSize: 32,
+      dWidth: 16,
+    }),
+  },
   pix2pix: {
     summary:
       'image-to-image (the default with --task): U-Net G, PatchGAN D, BCE + 100·L1, batch 16, PSNR/SSIM each epoch',
@@ -244,6 +263,11 @@ export const OPTIONS = {
   dataHash: text('hash of the training data (recorded by the run; a resumed run checks it)', { recorded: true }),
   // Networks
   architecture: choice(FAMILY_NAMES, 'dcgan', 'network family (src/networks/families.ts)'),
+  dArchitecture: choice(
+    D_FAMILY_CHOICES,
+    'same',
+    "D's network family when it is not G's (e.g. a resnet G judged by the stylegan D: --preset hybrid)",
+  ),
   latentDim: int(100, 1, 4096, 'size of the latent vector z'),
   imageSize: int(28, 8, 1024, 'image height and width (image folders; named data sets: their own, or smaller)', {
     flag: 'resolution',

@@ -103,8 +103,8 @@ test('every preset trains on real digits as `gantry train` wires it, each regula
             minibatchStd: true,
             init: 'normal',
           }
-        : preset === 'stylegan2'
-          ? // Its lazy R1 (every 16 D steps) within the two steps here; narrow networks for time.
+        : preset === 'stylegan2' || preset === 'hybrid'
+          ? // Their lazy R1 (every 16 D steps) within the two steps here; narrow networks for time.
             { r1Every: 2, gWidth: 4, dWidth: 4 }
           : {};
     // conditionalSource draws the fake batch's classes from the run's class count.
@@ -121,6 +121,11 @@ test('every preset trains on real digits as `gantry train` wires it, each regula
     const gan = createGan(config);
     const g = gan.generator,
       d = gan.discriminator;
+    if (config.dArchitecture !== 'same')
+      assert.ok(
+        d.store.params.has('fromrgb/kernel') && g.store.params.has('dense/kernel'),
+        `${preset}: a ${config.architecture} G and the ${config.dArchitecture} D`,
+      );
     const initialG = snapshot(g.store.params);
     const spectralVectors = () => [...ganVariables(gan)].filter(([name]) => /^[GD]\/.*\/sn_u$/.test(name));
     const initialU = snapshot(spectralVectors());

@@ -13,3 +13,5 @@ export const FAMILIES = { dcgan, resnet, pix2pix, lightweight, stylegan } satisf
 
 export type FamilyName = keyof typeof FAMILIES;
 export const FAMILY_NAMES = Object.keys(FAMILIES) as FamilyName[];
+/** `--d-architecture`: 'same' (D of G's family) or a family that draws from latent noise, whose D then judges. */
+export const D_FAMILY_CHOICES = ['same', ...FAMILY_NAMES.filter((name) => FAMILIES[name].input === 'latent')] as const;

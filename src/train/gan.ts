@@ -3,7 +3,7 @@
  * as named tensors (what a checkpoint stores) so a run can stop and continue exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { classCount, networkSpec, type TrainConfig } from '../config.js';
+import { classCount, discriminatorFamily, networkSpec, type TrainConfig } from '../config.js';
 import type { StoredTensor } from '../io/checkpoint.js';
 import { ganLoss } from '../losses.js';
 import { FAMILIES } from '../networks/families.js';
@@ -44,7 +44,10 @@ export function createGan(config: TrainConfig): Gan {
   }
   return {
     generator,
-    discriminator: FAMILIES[config.architecture].discriminator(networkSpec(config), deriveSeed(config.seed, 'init-D')),
+    discriminator: FAMILIES[discriminatorFamily(config)].discriminator(
+      networkSpec(config),
+      deriveSeed(config.seed, 'init-D'),
+    ),
     gOptimizer: optimizer(config, config.lr),
     dOptimizer: optimizer(config, config.dLr ?? config.lr),
     losses: ganLoss(config.loss, config.labelSmoothing),

@@ -248,7 +248,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const images = `${data.count} images${config.mirror ? ' and their mirror images' : ''}, ${data.width}×${data.height}×${data.channels}, ${steps} steps an epoch`;
       const libraries = backend === 'native' ? `native (${nativeLibrariesInUse().join(', ')})` : backend;
       info(
-        `training ${config.architecture}${plan.description} on ${data.name} (${images}) with backend ${libraries} into ${runDir}`,
+        `training ${config.architecture}${config.dArchitecture === 'same' ? '' : ` G with the ${config.dArchitecture} D`}${plan.description} on ${data.name} (${images}) with backend ${libraries} into ${runDir}`,
       );
     }
 
