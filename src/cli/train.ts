@@ -86,6 +86,7 @@ export const trainHelp: CommandHelp = {
     'gantry train                                   # the reference DCGAN on the bundled MNIST digits',
     `gantry train --preset sngan --dry-run          # print what a preset resolves to (presets: ${PRESET_NAMES.join(', ')})`,
     'gantry train --preset wgan-gp --dataset fashion-mnist --epochs 2',
+    'gantry train --preset hybrid --dataset fashion-mnist --epochs 1   # resnet G + StyleGAN2 D: the best unconditional preset',
     'gantry train --preset cgan --ema 0.999          # class-conditional; gantry sample --class 7',
     'gantry train --preset hinge --diff-augment color,translation,cutout --r1-gamma 1',
     'gantry train --epochs 1 --limit 6400 --out runs/quick',
