@@ -275,6 +275,13 @@ export const OPTIONS = {
   beta2: float(0.999, 0, 0.999999, 'Adam β2'),
   epsilon: float(1e-8, 1e-12, 1, "Adam/RMSprop ε (PyTorch's default)"),
   nCritic: int(1, 1, 100, 'D steps per G step (each on its own real batch)'),
+  lrDecay: float(
+    0,
+    0,
+    1,
+    'decay both learning rates linearly to 0 over this last fraction of the run (of --epochs, or of --time-budget if sooner; 0: constant)',
+    { resumable: true, placeholder: 'fraction' },
+  ),
   // Regularisers
   weightClip: float(0, 0, 100, "clip D's weights to [-c, c] after each D step (WGAN; 0: off)"),
   gpWeight: float(0, 0, 1e4, 'gradient penalty weight λ on interpolates of real and fake (WGAN-GP; 0: off)'),

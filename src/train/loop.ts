@@ -37,6 +37,7 @@ import { assignVariables, createGan, disposeGan, ganVariables, readVariables, re
 import { formatMetricsLine, type MetricsLine } from './metrics_log.js';
 import { planRun } from './plan.js';
 import type { EpochContext } from './plugins.js';
+import { lrFactor, runProgress, scaleLearningRates } from './schedule.js';
 import { CHECKPOINT_FILE, type RunStatus, type TrainState, writeRunStatus } from './state.js';
 import { trainStep } from './step.js';
 import { stepOptions } from './wiring.js';
@@ -322,11 +323,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       state.trainSeconds = secondsBefore + (performance.now() - started) / 1000;
       return state.trainSeconds;
     };
+    // Rank 0's training time as of the last step's end, which every process shares: --lr-decay on a budget.
+    let clock = state.trainSeconds;
     const budgetSpent = () => {
       if (budget <= 0) return false;
-      const spent = new Float64Array([writer && tick() >= budget ? 1 : 0]);
-      processes?.allreduce(spent);
-      return spent[0] > 0;
+      const shared = new Float64Array([writer ? tick() : 0]);
+      processes?.allreduce(shared);
+      clock = shared[0];
+      return clock >= budget;
     };
     /** The epoch hooks (grids, evaluation, export) at an epoch's end or where the time budget ran out. */
     const runHooks = async (final: boolean): Promise<boolean> => {
@@ -371,6 +375,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           stepRng.restart(deriveSeed(config.seed, 'step', state.globalStep, processes.rank));
         }
         const updateG = (state.globalStep + 1) % config.nCritic === 0;
+        const lrScale = lrFactor(config.lrDecay, runProgress(state.globalStep, totalSteps, clock, budget));
+        if (config.lrDecay > 0) scaleLearningRates(gan, config, lrScale);
         const own = trainStep(gan, gan.losses, real, batch.input, { ...regularisers, ...batch.options, updateG });
         tf.dispose([whole, real, ...batch.tensors]);
         let stop = false;
@@ -401,6 +407,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           g_loss: updateG ? losses.gLoss : null,
           step_ms: Math.round(stepMs * 10) / 10,
           images,
+          ...(config.lrDecay > 0 ? { lr: config.lr * lrScale } : {}),
           ...(state.ada != null ? { ada_p: state.ada.p } : {}),
           ...(state.pathLength != null ? { pl_mean: state.pathLength.mean } : {}),
         });

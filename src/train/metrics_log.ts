@@ -27,6 +27,8 @@ export interface StepLine {
   step_ms: number;
   /** Real images in the step's batch. */
   images: number;
+  /** G's learning rate in this step (--lr-decay; absent otherwise). */
+  lr?: number;
   /** ADA's augmentation probability after the step (--ada, --augment-p; absent otherwise). */
   ada_p?: number;
 }
