@@ -4,9 +4,10 @@
  * user to read before training starts (and with --dry-run). The table (measured on this project's 2-core machine,
  * docs/MODELS.md):
  *
- *   images            family / preset             augmentation (DiffAugment)
- *   under 500         fastgan (lightweight)        color,translation,cutout
- *   500 and more      dcgan (the reference)        none (a BatchNorm D collapses under DiffAugment)
+ *   images            family / preset                           augmentation (DiffAugment)
+ *   under 500         fastgan (lightweight)                      color,translation,cutout
+ *   500 and more      hybrid (resnet G, StyleGAN2 D, no BN in D)  translation,cutout (without it D learns the
+ *                                                                 images and FID rises after ~15 minutes)
  *   resolution        the largest of 28, 32, 64 not above the images' median shorter side (28 only for 28 px
  *                     images; under 32: 32, upscaled); 64 at most on a CPU (--resolution 128 asks for more);
  *                     32 when a --time-budget of at most an hour would otherwise train at 64
@@ -21,10 +22,9 @@ import type { TrainConfig } from './config.js';
 import type { FolderSurvey } from './data/folder.js';
 
 /**
- * From this many images on, the reference DCGAN: at 32 px for 30 minutes it beat fastgan on the 3,786 Google emoji
- * (hearts and faces against blobs) and on 500 of them spread over the set (FID 35.3 against 67.1, docs/MODELS.md).
- * Below it fastgan, the design for a few hundred images (a BatchNorm D memorises them without augmentation); fewer
- * than 500 is not measured yet.
+ * From this many images on, the hybrid preset with DiffAugment translation,cutout: at 32 px for 30 minutes on the
+ * 3,786 Google emoji it beat the reference dcgan (which had beaten fastgan there and on 500 of them spread over the
+ * set, docs/MODELS.md). Below it fastgan, the design for a few hundred images; fewer than 500 is not measured yet.
  */
 const MANY_IMAGES = 500;
 /** The largest resolution picked on a CPU. */
@@ -44,13 +44,15 @@ export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefa
   const reasons: string[] = [];
   const n = survey.count.toLocaleString('en-US');
   const many = survey.count >= MANY_IMAGES;
-  const preset = many ? 'dcgan' : 'fastgan';
-  const diffAugment = many ? 'none' : 'color,translation,cutout';
+  const preset = many ? 'hybrid' : 'fastgan';
+  const diffAugment = many ? 'translation,cutout' : 'color,translation,cutout';
   if (many) {
     reasons.push(
-      `preset dcgan: the reference, ~3× fastgan's images a second; with ${n} images that beats fastgan's self-supervised D`,
+      `preset hybrid: a ResNet G judged by the StyleGAN2 D; with ${n} images it draws clearer pictures than the reference dcgan in the same time`,
     );
-    reasons.push('--diff-augment none: its BatchNorm D collapses under DiffAugment');
+    reasons.push(
+      `--diff-augment ${diffAugment}: without it D learns the ${n} images by heart and the pictures get worse after ~15 minutes`,
+    );
   } else {
     reasons.push(
       `preset fastgan: the lightweight family with a self-supervised D, made for a few hundred images (${n} here)`,
@@ -83,6 +85,8 @@ export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefa
     // The cgan preset: dcgan's layers, conditional, D with spectral norm and without BatchNorm (with the reference D,
     // G drew one picture per class).
     fields.preset = 'cgan';
+    fields.diffAugment = 'none';
+    reasons[1] = '--diff-augment none: measured without it (cgan kept every class varied on the emoji)';
     reasons[0] = `preset cgan: the reference dcgan made class-conditional (${survey.classes} class subfolders, so G draws the class it is asked for), D with spectral norm and no BatchNorm, which keeps each class varied`;
   } else if (survey.classes >= 2) {
     fields.conditioning = 'projection';

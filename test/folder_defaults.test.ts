@@ -78,22 +78,30 @@ test('three folders, three picks: gray 28 px digits, colour emoji with transpare
   assert.doesNotMatch(said, /picked for/);
 });
 
-test('the table: thousands of images get dcgan without DiffAugment; large pictures are capped at 64 px on a CPU, at 32 for an hour or less; small ones 32', () => {
+test('the table: thousands of images get the hybrid with DiffAugment translation,cutout; large pictures are capped at 64 px on a CPU, at 32 for an hour or less; small ones 32', () => {
   const many = folderDefaults({ count: 50_000, side: 512, gray: false, alpha: false, classes: 0 });
-  assert.deepEqual(many.fields, { preset: 'dcgan', imageSize: 64, channels: 3, diffAugment: 'none' });
+  assert.deepEqual(many.fields, { preset: 'hybrid', imageSize: 64, channels: 3, diffAugment: 'translation,cutout' });
   assert.ok(many.reasons.some((r) => /--resolution 64: .* 512 px \(64 keeps a step under a second/.test(r)));
-  assert.ok(many.reasons.some((r) => /--diff-augment none: its BatchNorm D collapses/.test(r)));
+  assert.ok(
+    many.reasons.some((r) => /--diff-augment translation,cutout: without it D learns the 50,000 images/.test(r)),
+  );
+  const hybrid = resolveConfig(many.fields);
+  assert.deepEqual(
+    [hybrid.architecture, hybrid.dArchitecture, hybrid.diffAugment],
+    ['resnet', 'stylegan', 'translation,cutout'],
+  );
   const emoji = { count: 3_786, side: 64, gray: false, alpha: true, classes: 0 };
   const sizes = [0, 30, 60, 61].map((minutes) => folderDefaults(emoji, minutes).fields.imageSize);
   assert.deepEqual(sizes, [64, 32, 32, 64]);
-  assert.equal(folderDefaults(emoji, 30).fields.preset, 'dcgan');
-  assert.equal(folderDefaults({ ...emoji, count: 500 }, 30).fields.preset, 'dcgan');
+  assert.equal(folderDefaults(emoji, 30).fields.preset, 'hybrid');
+  assert.equal(folderDefaults({ ...emoji, count: 500 }, 30).fields.preset, 'hybrid');
   assert.equal(folderDefaults({ ...emoji, count: 499 }, 30).fields.preset, 'fastgan');
   // Class subfolders: from 500 images the cgan preset (its D without BatchNorm: with the reference D the conditional
   // dcgan collapsed to one picture per class on the emoji), under 500 fastgan made conditional.
   const labelled = folderDefaults({ ...emoji, classes: 10 }, 30);
   assert.equal(labelled.fields.preset, 'cgan');
   assert.match(labelled.reasons[0], /^preset cgan: .*10 class subfolders.*D with spectral norm and no BatchNorm/);
+  assert.equal(labelled.fields.diffAugment, 'none');
   const cgan = resolveConfig(labelled.fields);
   assert.deepEqual(
     [cgan.conditioning, cgan.spectralNorm, cgan.dNorm, cgan.architecture],
