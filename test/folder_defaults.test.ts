@@ -56,6 +56,13 @@ test('three folders, three picks: gray 28 px digits, colour emoji with transpare
   assert.match(said, /--resolution 32: .*\(a 30-minute budget trains a 32 px G/);
   assert.equal(dryRun(['--data', emoji, '--time-budget', '2h']).config.imageSize, 64);
 
+  // The pick is for the images trained on: the whole Google folder, and 200 of it with --limit.
+  ({ config, said } = dryRun(['--data', GOOGLE, '--time-budget', '30m']));
+  assert.deepEqual([config.preset, config.diffAugment, config.imageSize], ['hybrid', 'translation,cutout', 32]);
+  ({ config, said } = dryRun(['--data', GOOGLE, '--time-budget', '30m', '--limit', '200', '--subset', 'spread']));
+  assert.deepEqual([config.preset, config.limit], ['fastgan', 200]);
+  assert.match(said, /\(\d+ images, 200 with --limit, 64 px median side, colour; flags override\)/);
+
   // Tinted digits in 3 class subfolders, drawn larger (up to 48 px): conditional, colour, 32 px.
   const labelled = join(dir, 'labelled');
   await makeDigitFolder(labelled, 45, 3);

@@ -161,16 +161,21 @@ export async function trainCommand(args: string[]): Promise<number> {
     (given.has('source') && !DATASET_NAMES.includes(values.source as DatasetName));
   // No preset: how to train on a folder is picked from what it holds (the user's flags still win).
   // (Image-to-image runs have their own preset, chosen by --task.)
-  const survey =
+  const found =
     pictureFolder && given.has('data') && !given.has('preset') && !given.has('task')
       ? await surveyFolder(values.data as string)
       : null;
-  if (survey != null) {
+  // The pick is for the images the run trains on: --limit N of them, not the whole folder.
+  const limit = overrides.limit as number | null | undefined;
+  const survey = found != null && limit != null && limit < found.count ? { ...found, count: limit } : found;
+  if (survey != null && found != null) {
     const picked = folderDefaults(survey, (overrides.timeBudget as number | undefined) ?? 0);
     for (const [key, value] of Object.entries(picked.fields)) overrides[key] ??= value;
     // Said once the flags are known to fit the picks (a bad flag is then the only line printed).
     resolveConfig(overrides);
-    const what = `${survey.count} images, ${survey.side} px median side, ${survey.gray ? 'gray' : 'colour'}${survey.classes >= 2 ? `, ${survey.classes} classes` : ''}`;
+    const count =
+      survey.count < found.count ? `${found.count} images, ${survey.count} with --limit` : `${found.count} images`;
+    const what = `${count}, ${survey.side} px median side, ${survey.gray ? 'gray' : 'colour'}${survey.classes >= 2 ? `, ${survey.classes} classes` : ''}`;
     process.stderr.write(
       `picked for ${values.data} (${what}; flags override):\n${picked.reasons.map((r) => `  ${r}`).join('\n')}\n`,
     );
