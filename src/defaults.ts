@@ -5,9 +5,10 @@
  * docs/MODELS.md):
  *
  *   images            family / preset                           augmentation (DiffAugment)
- *   under 500         fastgan (lightweight)                      color,translation,cutout
- *   500 and more      hybrid (resnet G, StyleGAN2 D, no BN in D)  translation,cutout (without it D learns the
+ *   under 200         fastgan (lightweight)                      color,translation,cutout
+ *   200 and more      hybrid (resnet G, StyleGAN2 D, no BN in D)  translation,cutout (without it D learns the
  *                                                                 images and FID rises after ~15 minutes)
+ *   (--limit N: the N images trained on count, not the folder's)
  *   resolution        the largest of 28, 32, 64 not above the images' median shorter side (28 only for 28 px
  *                     images; under 32: 32, upscaled); 64 at most on a CPU (--resolution 128 asks for more);
  *                     32 when a --time-budget of at most an hour would otherwise train at 64
@@ -22,11 +23,14 @@ import type { TrainConfig } from './config.js';
 import type { FolderSurvey } from './data/folder.js';
 
 /**
- * From this many images on, the hybrid preset with DiffAugment translation,cutout: at 32 px for 30 minutes on the
- * 3,786 Google emoji it beat the reference dcgan (which had beaten fastgan there and on 500 of them spread over the
- * set, docs/MODELS.md). Below it fastgan, the design for a few hundred images; fewer than 500 is not measured yet.
+ * From this many images on (without class subfolders), the hybrid preset with DiffAugment translation,cutout: at
+ * 32 px for 30 minutes on the Google emoji it beat the reference dcgan on all 3,786 and on 500 spread over the set,
+ * and fastgan on 200 spread (docs/MODELS.md). Below it fastgan, the design for a few hundred images: against the
+ * hybrid below 200 not measured.
  */
-const MANY_IMAGES = 500;
+const HYBRID_FROM = 200;
+/** From this many images in class subfolders, the cgan preset (measured on thousands); below it fastgan's. */
+const CGAN_FROM = 500;
 /** The largest resolution picked on a CPU. */
 const MAX_SIDE = 64;
 /** A time budget of at most this many minutes trains 64 px pictures at 32 (docs/MODELS.md: 30 minutes, both). */
@@ -43,12 +47,13 @@ export interface FolderDefaults {
 export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefaults {
   const reasons: string[] = [];
   const n = survey.count.toLocaleString('en-US');
-  const many = survey.count >= MANY_IMAGES;
-  const preset = many ? 'hybrid' : 'fastgan';
-  const diffAugment = many ? 'translation,cutout' : 'color,translation,cutout';
-  if (many) {
+  const labelled = survey.classes >= 2;
+  const hybrid = !labelled && survey.count >= HYBRID_FROM;
+  const preset = hybrid ? 'hybrid' : 'fastgan';
+  const diffAugment = hybrid ? 'translation,cutout' : 'color,translation,cutout';
+  if (hybrid) {
     reasons.push(
-      `preset hybrid: a ResNet G judged by the StyleGAN2 D; with ${n} images it draws clearer pictures than the reference dcgan in the same time`,
+      `preset hybrid: a ResNet G judged by the StyleGAN2 D; with ${n} images it draws clearer pictures than fastgan and the reference dcgan in the same time`,
     );
     reasons.push(
       `--diff-augment ${diffAugment}: without it D learns the ${n} images by heart and the pictures get worse after ~15 minutes`,
@@ -81,14 +86,14 @@ export function folderDefaults(survey: FolderSurvey, timeBudget = 0): FolderDefa
     fields.background = 'white';
     reasons.push('--background white: the images have transparency (drawn on white, as icons and emoji are)');
   }
-  if (survey.classes >= 2 && many) {
+  if (labelled && survey.count >= CGAN_FROM) {
     // The cgan preset: dcgan's layers, conditional, D with spectral norm and without BatchNorm (with the reference D,
     // G drew one picture per class).
     fields.preset = 'cgan';
     fields.diffAugment = 'none';
     reasons[1] = '--diff-augment none: measured without it (cgan kept every class varied on the emoji)';
     reasons[0] = `preset cgan: the reference dcgan made class-conditional (${survey.classes} class subfolders, so G draws the class it is asked for), D with spectral norm and no BatchNorm, which keeps each class varied`;
-  } else if (survey.classes >= 2) {
+  } else if (labelled) {
     fields.conditioning = 'projection';
     reasons.push(`--conditioning projection: ${survey.classes} class subfolders, so G draws the class it is asked for`);
   }
