@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import sharp from 'sharp';
 import { readCheckpoint } from '../src/io/checkpoint.js';
 import type { TrainState } from '../src/train/state.js';
 import { gantry, gantryAsync, gantryRun, tempDir } from './helpers.js';
@@ -83,6 +84,44 @@ test('sample gives byte-identical files for the same seed and different ones for
   const r = gantry(['sample', '--run', run, '--count', '9', '--grid', join(dir, 'grid.png')], dir);
   assert.equal(r.status, 0, r.stderr);
   assert.ok(existsSync(join(dir, 'grid.png')));
+});
+
+test('sample --scale k enlarges each image k times, every pixel a k×k block of the same bytes', async () => {
+  const small = join(dir, 'scale1'),
+    big = join(dir, 'scale3');
+  for (const [out, k] of [
+    [small, '1'],
+    [big, '3'],
+  ]) {
+    const r = gantry(['sample', '--run', run, '--count', '2', '--seed', '4', '--scale', k, '--out', out], dir);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  for (const f of ['0000.png', '0001.png']) {
+    const a = await sharp(join(small, f)).raw().toBuffer({ resolveWithObject: true });
+    const b = await sharp(join(big, f)).raw().toBuffer({ resolveWithObject: true });
+    assert.deepEqual(
+      [b.info.width, b.info.height, b.info.channels],
+      [3 * a.info.width, 3 * a.info.height, a.info.channels],
+    );
+    const c = a.info.channels;
+    for (let y = 0; y < b.info.height; y++)
+      for (let x = 0; x < b.info.width; x++)
+        for (let ch = 0; ch < c; ch++)
+          assert.equal(
+            b.data[(y * b.info.width + x) * c + ch],
+            a.data[(Math.floor(y / 3) * a.info.width + Math.floor(x / 3)) * c + ch],
+          );
+  }
+  const grid = join(dir, 'grid3.png');
+  assert.equal(gantry(['sample', '--run', run, '--count', '4', '--scale', '3', '--grid', grid], dir).status, 0);
+  const meta = await sharp(grid).metadata();
+  // 2 columns of 84-px images with 2-px gaps.
+  assert.deepEqual([meta.width, meta.height], [2 * (84 + 2) + 2, 2 * (84 + 2) + 2]);
+  assertUserError(gantry(['sample', '--run', run, '--scale', '0'], dir), /--scale must be between 1 and 16/);
+  assertUserError(
+    gantry(['sample', '--run', run, '--scale', '2', '--interpolate', '1,2', '--out', join(dir, 'w.gif')], dir),
+    /--scale enlarges --out and --grid images, not --interpolate/,
+  );
 });
 
 test('bad input is one line on stderr, exit code 2, no stack trace', () => {

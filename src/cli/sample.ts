@@ -56,11 +56,20 @@ export const sampleHelp: CommandHelp = {
       placeholder: 'file',
       help: 'stylegan runs: the image of a w written by gantry project (.json or .npy)',
     },
+    scale: {
+      type: 'int',
+      min: 1,
+      max: 16,
+      default: 1,
+      placeholder: 'k',
+      help: 'enlarge each image k times, nearest neighbour (small pictures, e.g. a 32 px run, stay sharp to look at)',
+    },
     backend: { type: 'string', choices: BACKENDS, default: 'auto', help: 'compute backend' },
   },
   examples: [
     'gantry sample --run runs/00000-dcgan-mnist --count 16 --seed 7 --out digits/',
     'gantry sample --run runs/00000-dcgan-mnist --count 100 --grid grid.png',
+    'gantry sample --run runs/emoji32 --grid big.png --scale 3                            # 32 px pictures at 96 px',
     'gantry sample --run runs/00001-dcgan-mnist --class 7 --count 16 --grid sevens.png   # a --preset cgan run',
     'gantry sample --run runs/sg --count 64 --truncation 0.7 --grid truncated.png         # a --preset stylegan2 run',
     'gantry sample --run runs/sg --interpolate 1-6 --frames 24 --out walk.webp',
@@ -83,6 +92,7 @@ export async function sampleCommand(argv: string[]): Promise<number> {
   if (values.interpolate != null || values.w != null) {
     const what = values.interpolate != null ? '--interpolate' : '--w';
     if (values.interpolate != null && values.w != null) throw new UsageError('--interpolate and --w go separately');
+    if ((values.scale as number) !== 1) throw new UsageError(`--scale enlarges --out and --grid images, not ${what}`);
     if (outDir == null) throw new UsageError(`${what} writes one file: give it with --out`);
     await useBackend(values.backend as BackendChoice);
     if (values.w != null) {
@@ -106,6 +116,7 @@ export async function sampleCommand(argv: string[]): Promise<number> {
     gridFile,
     classIndex: values.class as number | undefined,
     truncation,
+    scale: values.scale as number,
   });
   process.stderr.write(
     `wrote ${files.length} file${files.length === 1 ? '' : 's'}${outDir ? ` to ${outDir}` : ` (${gridFile})`}\n`,

@@ -10,7 +10,7 @@ import type { Network } from '../networks/network.js';
 import { styleControls } from '../networks/style.js';
 import { assignVariables, buildGenerator } from '../train/gan.js';
 import { CHECKPOINT_FILE, type TrainState } from '../train/state.js';
-import { tileImages } from '../util/pixels.js';
+import { enlarge, tileImages } from '../util/pixels.js';
 
 export interface SampleOptions {
   runDir: string;
@@ -24,6 +24,8 @@ export interface SampleOptions {
   classIndex?: number;
   /** stylegan runs: ψ, how far w stays from the mean w (1: untruncated). */
   truncation?: number;
+  /** Each image enlarged this many times, nearest neighbour (1: as generated). */
+  scale?: number;
 }
 
 /** Loads a run's generator from its checkpoint (so it needs nothing but the run folder). */
@@ -51,14 +53,17 @@ export function sampleRun(options: SampleOptions): string[] {
   try {
     if ((options.truncation ?? 1) !== 1) styleControls(generator, config.architecture, '--truncation');
     const z = latentNoise(options.seed, options.count, config.latentDim);
-    const images = generateImages(
+    const generated = generateImages(
       generator,
       z,
       config.latentDim,
       generationLabels(config, options.count, options.classIndex),
       options.truncation ?? 1,
     );
-    const [h, w, c] = generator.outputShape;
+    const k = options.scale ?? 1;
+    const [gh, gw, c] = generator.outputShape;
+    const images = enlarge(generated, options.count, gh, gw, c, k);
+    const [h, w] = [gh * k, gw * k];
     const size = h * w * c;
     const written: string[] = [];
     if (options.outDir != null) {

@@ -34,3 +34,23 @@ export function tileImages(
   }
   return { pixels, width, height };
 }
+
+/**
+ * n images of h×w×c bytes, each enlarged k times by nearest neighbour (every pixel becomes a k×k block): small
+ * pictures (a 32-px run's) stay sharp-edged for people to judge, where a viewer's smoothing would blur them.
+ */
+export function enlarge(images: Uint8Array, n: number, h: number, w: number, c: number, k: number): Uint8Array {
+  if (k === 1) return images;
+  const W = w * k;
+  const out = new Uint8Array(n * h * k * W * c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < h; y++) {
+      const row = new Uint8Array(W * c);
+      for (let x = 0; x < w; x++) {
+        const src = ((i * h + y) * w + x) * c;
+        for (let r = 0; r < k; r++) row.set(images.subarray(src, src + c), (x * k + r) * c);
+      }
+      for (let r = 0; r < k; r++) out.set(row, ((i * h + y) * k + r) * W * c);
+    }
+  return out;
+}
