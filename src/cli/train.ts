@@ -165,10 +165,10 @@ export async function trainCommand(args: string[]): Promise<number> {
     pictureFolder && given.has('data') && !given.has('preset') && !given.has('task')
       ? await surveyFolder(values.data as string)
       : null;
-  // The pick is for the images the run trains on: --limit N of them, not the whole folder.
-  const limit = overrides.limit as number | null | undefined;
-  const survey = found != null && limit != null && limit < found.count ? { ...found, count: limit } : found;
-  if (survey != null && found != null) {
+  if (found != null) {
+    // The pick is for the images the run trains on: --limit N of them, not the whole folder.
+    const limit = overrides.limit as number | null | undefined;
+    const survey = limit != null && limit < found.count ? { ...found, count: limit } : found;
     const picked = folderDefaults(survey, (overrides.timeBudget as number | undefined) ?? 0);
     for (const [key, value] of Object.entries(picked.fields)) overrides[key] ??= value;
     // Said once the flags are known to fit the picks (a bad flag is then the only line printed).
