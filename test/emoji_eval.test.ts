@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { useBackend } from '../src/backend/index.js';
 import type { ImageDataset } from '../src/data/dataset.js';
@@ -8,7 +9,7 @@ import { evaluate, firstImages, type ImageBatch, realFeatures } from '../src/met
 import { BUILTIN_EXTRACTORS, builtinExtractor, builtinExtractorName } from '../src/metrics/extractor.js';
 import { EVAL_FEATURES } from '../src/options.js';
 import { Rng } from '../src/util/random.js';
-import { TEST_CACHE, tempDir } from './helpers.js';
+import { gantry, TEST_CACHE, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const SIZE = 64 * 64 * 3;
@@ -82,4 +83,33 @@ test('the emoji extractor: 128-d features and 10 classes for 64×64×3 images; F
   const self = evaluate(real, 'emoji-twitter (test)', firstImages(heldOut, n), extractor, fid).fid!;
   assert.ok(Math.abs(self) < 1e-6 * noisy, `FID of the reference with itself ${self}`);
   extractor.dispose();
+});
+
+test('gantry eval --resolution: a 32 px emoji run is compared at 64 px with a warning, or at its own size', () => {
+  const run = join(dir, 'emoji32');
+  const trained = gantry(
+    ['train', '--dataset', 'emoji-twitter', '--resolution', '32', '--limit', '64', '--epochs', '1', '--out', run],
+    dir,
+  );
+  assert.equal(trained.status, 0, trained.stderr);
+  const args = ['eval', '--run', run, '--count', '150', '--metrics', 'fid', '--json'];
+  const native = gantry(args, dir);
+  assert.equal(native.status, 0, native.stderr);
+  assert.match(
+    native.stderr,
+    /warning: the run draws 32×32 images, compared with emoji-twitter at 64×64: --resolution 32 compares at the run's size/,
+  );
+  const own = gantry([...args, '--resolution', '32'], dir);
+  assert.equal(own.status, 0, own.stderr);
+  assert.doesNotMatch(own.stderr, /warning: the run draws/);
+  const [a, b] = [JSON.parse(native.stdout), JSON.parse(own.stdout)];
+  assert.equal(a.protocol.reference, 'emoji-twitter (test)');
+  assert.equal(b.protocol.reference, 'emoji-twitter (test, 32×32)');
+  // The same generated images against other real pixels: another distance.
+  assert.ok(Number.isFinite(a.fid) && Number.isFinite(b.fid) && Math.abs(a.fid - b.fid) > 1e-3, `${a.fid} ${b.fid}`);
+
+  const larger = gantry([...args, '--resolution', '128'], dir);
+  assert.equal(larger.status, 2, larger.stderr);
+  assert.equal(larger.stderr.trim().split('\n').length, 1, larger.stderr);
+  assert.match(larger.stderr, /emoji-twitter images are 64×64 .*--resolution can only make them smaller/);
 });

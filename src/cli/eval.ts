@@ -31,6 +31,13 @@ export const evalHelp: CommandHelp = {
     images: { type: 'string', placeholder: 'dir', help: 'a folder of images to judge instead' },
     reference: { type: 'string', choices: DATASET_NAMES, help: "real data set (default: the run's, else mnist)" },
     split: { type: 'string', choices: ['train', 'test'], default: 'test', help: 'split of the reference data' },
+    resolution: {
+      type: 'int',
+      min: 4,
+      max: 4096,
+      placeholder: 'n',
+      help: "compare at this size, the reference downscaled as training does (default: the reference's own)",
+    },
     count: {
       type: 'int',
       min: 2,
@@ -63,6 +70,7 @@ export const evalHelp: CommandHelp = {
   examples: [
     'gantry eval --run runs/00000-dcgan-mnist',
     'gantry eval --run runs/fashion --reference fashion-mnist --count 5000 --json',
+    'gantry eval --run runs/emoji32 --resolution 32   # a 32 px run against the 64 px emoji at its own size',
     'gantry eval --images my-samples/ --reference mnist --metrics fid,kid',
     'gantry eval --run runs/x --features inception/ --feature-layer pool3 --input-scale=-1,1',
   ],
@@ -115,7 +123,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
     (v.reference as DatasetName | undefined) ??
     (loaded && loaded.config.data == null ? loaded.config.dataset : 'mnist');
   const split = v.split as 'train' | 'test';
-  const { imageSize, channels } = DATASETS[reference];
+  const { channels } = DATASETS[reference];
+  const imageSize = (v.resolution as number | undefined) ?? DATASETS[reference].imageSize;
   const real = await loadData({
     dataset: reference,
     data: null,
@@ -136,6 +145,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
     if (loaded != null) {
       const { generator, config } = loaded;
       const [h, w, c] = generator.outputShape;
+      // The extractor resizes both sides to its input: at another size, the upscaling's blur counts as a difference.
+      if (h !== real.height)
+        process.stderr.write(
+          `warning: the run draws ${h}×${w} images, compared with ${reference} at ${real.height}×${real.width}: --resolution ${h} compares at the run's size\n`,
+        );
       generated = {
         images: generateImages(
           generator,
@@ -168,7 +182,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
       generated = firstImages(folder, count);
     }
     const realSide = realFeatures(real, `${reference}/${split}`, count, extractor, defaultCacheDir());
-    const result = evaluate(realSide, `${reference} (${split})`, generated, extractor, metrics as Set<MetricName>);
+    const at = imageSize === DATASETS[reference].imageSize ? '' : `, ${imageSize}×${imageSize}`;
+    const result = evaluate(realSide, `${reference} (${split}${at})`, generated, extractor, metrics as Set<MetricName>);
     for (const w of result.warnings) process.stderr.write(`warning: ${w}\n`);
     const { warnings: _, ...record } = result;
     if (v.json) process.stdout.write(`${JSON.stringify(record)}\n`);
