@@ -148,7 +148,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
       // The extractor resizes both sides to its input: at another size, the upscaling's blur counts as a difference.
       if (h !== real.height)
         process.stderr.write(
-          `warning: the run draws ${h}×${w} images, compared with ${reference} at ${real.height}×${real.width}: --resolution ${h} compares at the run's size\n`,
+          `warning: the run draws ${h}×${w} images, compared with ${reference} at ${real.height}×${real.width}${h < real.height ? `: --resolution ${h} compares at the run's size` : ''}\n`,
         );
       generated = {
         images: generateImages(
