@@ -113,6 +113,18 @@ function timePytorch(threads: number): TorchResult | null {
   return JSON.parse(line) as TorchResult;
 }
 
+/**
+ * The BLAS libraries PyTorch loaded, comma-separated (Debian's python3-torch takes whichever the alternatives system
+ * points at): with only the reference BLAS its transposed convolutions run ~5× slower here, which would flatter
+ * every ratio below.
+ */
+function pytorchBlas(): string | null {
+  const probe =
+    "import torch; torch.ones(8, 8) @ torch.ones(8, 8); print(','.join(sorted({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.lower() or 'mkl' in l.lower()})))";
+  const r = spawnSync('/usr/bin/python3', ['-c', probe], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split('\n').pop()! : null;
+}
+
 interface ParallelResult {
   train_img_per_s: number;
   train_step_ms: number;
@@ -249,6 +261,7 @@ const result = {
   pytorch_sample_img_per_s: torchBest?.sample_img_per_s ?? null,
   ratio_to_pytorch: torchBest ? Math.round((trainImgPerS / torchBest.train_img_per_s) * 1000) / 1000 : null,
   ratio_to_pytorch_median_round: roundRatios.length ? Math.round(median(roundRatios) * 1000) / 1000 : null,
+  pytorch_blas: torchBest ? pytorchBlas() : null,
   ...(processes != null && {
     processes,
     parallel_train_img_per_s: parallel.length ? Math.max(...parallel.map((p) => p.train_img_per_s)) : null,
@@ -277,6 +290,10 @@ if (torchBest)
     `pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch} (best rounds), ${result.ratio_to_pytorch_median_round} (median of per-round ratios)`,
   );
 else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
+if (result.pytorch_blas != null && !/openblas|mkl|blis/i.test(result.pytorch_blas))
+  log(
+    `pytorch runs on the reference BLAS (${result.pytorch_blas || 'none found'}), ~5x slower than its best here: apt-get install -y libopenblas0-pthread for a fair comparison`,
+  );
 if (processes != null)
   log(
     `over ${processes} processes: gantry ${result.parallel_train_img_per_s} img/s (${result.parallel_over_single_median_round}x one process, median round), pytorch DDP ${result.pytorch_ddp_train_img_per_s} img/s (gantry/DDP ${result.parallel_over_ddp_median_round}, median round)`,
