@@ -3,6 +3,8 @@
  * training for runs trained with --eval-every, as one SVG chart (a line per run) and a markdown table on stdout.
  * Minutes are the eval lines' `seconds` (training time, evaluations included); runs from before that field existed
  * fall back to the sum of their step times (evaluations left out, said in the table).
+ * A `gantry eval --run` line is plotted as the end point only when it was measured as the training's evaluations were
+ * (same extractor, size, reference and counts); otherwise it is left out, and the table says so.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,16 +26,32 @@ interface Point {
   epoch?: number;
 }
 
+const skipped: string[] = [];
 const series = positionals.map((arg) => {
   const [name, run] = arg.includes('=') ? arg.split('=', 2) : [arg, arg];
   let stepMs = 0;
   let estimated = false;
   const points: Point[] = [];
+  let trainingProtocol: string | null = null;
   for (const text of readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n')) {
     if (text.trim() === '') continue;
-    const line = JSON.parse(text) as { step_ms?: number; eval?: { fid?: number }; seconds?: number; epoch?: number };
+    const line = JSON.parse(text) as {
+      step_ms?: number;
+      eval?: { fid?: number; protocol?: Record<string, unknown> };
+      seconds?: number;
+      epoch?: number;
+    };
     if (line.step_ms != null) stepMs += line.step_ms;
     if (line.eval?.fid == null) continue;
+    const protocol = JSON.stringify(line.eval.protocol ?? null);
+    if (line.epoch != null) trainingProtocol = protocol;
+    else if (trainingProtocol != null && protocol !== trainingProtocol) {
+      // A `gantry eval` at another size, count or reference scores on another scale: not a point of this curve.
+      skipped.push(
+        `${name}: a \`gantry eval\` line (FID ${line.eval.fid.toFixed(1)}) measured otherwise than the training's evaluations, left out`,
+      );
+      continue;
+    }
     // A line `gantry eval --run` appended (no epoch) comes after training: at the last evaluation's time, or later.
     const last = points.at(-1);
     const seconds =
@@ -94,3 +112,4 @@ for (const s of series)
       `| ${s.name} | ${p.epoch ?? 'end (gantry eval)'} | ${p.minutes.toFixed(1)}${s.estimated ? '*' : ''} | ${p.fid.toFixed(1)} |`,
     );
 if (series.some((s) => s.estimated)) console.log("\n\\* step times only (the run predates the eval lines' seconds)");
+for (const note of skipped) console.log(`\n${note}`);
