@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --json] [--steps N] [--rounds R] [--backend auto|native|wasm|cpu] [--no-pytorch] [--profile]
- *   [--processes P]`
+ *   [--processes P] [--reference DIR]`
  *
  * Times one training step and sampling of the reference DCGAN at batch 64 on random data (compute only,
  * not data loading), and, side by side on the same machine, PyTorch's best run of the same model
@@ -9,6 +9,7 @@
  * affects all alike; each reports its best round. With `--processes P`, each round also times gantry's data-parallel
  * step over P processes (mpirun, bench/train_step_parallel.ts) and PyTorch's DistributedDataParallel over P
  * processes (../shared/reference/seed_dcgan_ddp_bench.py, gloo, one thread each), at the same global batch.
+ * `--reference DIR` names the folder of those two PyTorch scripts when the clone is not beside ../shared.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -35,6 +36,8 @@ const { values: args } = parseArgs({
     'no-pytorch': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     processes: { type: 'string' },
+    // Where PyTorch's reference scripts are (seed_dcgan_bench.py, seed_dcgan_ddp_bench.py): ../shared/reference.
+    reference: { type: 'string', default: resolve('..', 'shared', 'reference') },
   },
 });
 const processes = args.processes == null ? null : Number(args.processes);
@@ -100,7 +103,7 @@ interface TorchResult {
   sample_img_per_s: number;
   version: string;
 }
-const torchScript = resolve('..', 'shared', 'reference', 'seed_dcgan_bench.py');
+const torchScript = resolve(args.reference!, 'seed_dcgan_bench.py');
 function timePytorch(threads: number): TorchResult | null {
   if (args['no-pytorch'] || !existsSync(torchScript) || !existsSync('/usr/bin/python3')) return null;
   const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) };
@@ -152,7 +155,7 @@ function timeGantryParallel(n: number): ParallelResult | null {
   }
   return JSON.parse(line) as ParallelResult;
 }
-const ddpScript = resolve('..', 'shared', 'reference', 'seed_dcgan_ddp_bench.py');
+const ddpScript = resolve(args.reference!, 'seed_dcgan_ddp_bench.py');
 /** PyTorch's DistributedDataParallel over `n` processes. */
 function timePytorchDdp(n: number): number | null {
   if (args['no-pytorch'] || !existsSync(ddpScript) || !existsSync('/usr/bin/python3')) return null;
@@ -289,7 +292,7 @@ if (torchBest)
   log(
     `pytorch best: ${torchBest.train_img_per_s} img/s (${torchBest.threads} thread(s)); gantry/pytorch = ${result.ratio_to_pytorch} (best rounds), ${result.ratio_to_pytorch_median_round} (median of per-round ratios)`,
   );
-else log('pytorch: not measured (apt-get install -y python3-torch, and ../shared/reference/seed_dcgan_bench.py)');
+else log(`pytorch: not measured (apt-get install -y python3-torch; ${torchScript} not found? --reference DIR)`);
 if (result.pytorch_blas != null && !/openblas|mkl|blis/i.test(result.pytorch_blas))
   log(
     `pytorch runs on the reference BLAS (${result.pytorch_blas || 'none found'}), ~5x slower than its best here: apt-get install -y libopenblas0-pthread for a fair comparison`,

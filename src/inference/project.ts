@@ -266,7 +266,7 @@ export async function projectImage(options: ProjectOptions): Promise<Projection>
 function npy(values: Float32Array, shape: number[]): Uint8Array {
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
   const total = 10 + header.length + 1;
-  header = header.padEnd(header.length + ((64 - (total % 64)) % 64), ' ') + '\n';
+  header = `${header.padEnd(header.length + ((64 - (total % 64)) % 64), ' ')}\n`;
   const out = new Uint8Array(10 + header.length + values.byteLength);
   out.set([0x93, ...Array.from('NUMPY', (ch) => ch.charCodeAt(0)), 1, 0, header.length & 0xff, header.length >> 8]);
   out.set(
