@@ -6,9 +6,10 @@
  * A `gantry eval --run` line is plotted as the end point only when it was measured as the training's evaluations were
  * (same extractor, size, reference and counts); otherwise it is left out, and the table says so.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DATASETS } from '../src/data/registry.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -27,12 +28,36 @@ interface Point {
 }
 
 const skipped: string[] = [];
+
+/**
+ * What sets an FID's scale: the extractor, both counts and the size the images were compared at. Training evaluates
+ * at the run's size; `gantry eval` names its size in the reference (", 32×32") when it is not the data set's own.
+ */
+function scale(
+  protocol: Record<string, unknown> | undefined,
+  trainingSize: number | undefined,
+  runSize?: number,
+): string {
+  const reference = String(protocol?.reference ?? '');
+  const named = /, (\d+)×\d+\)$/.exec(reference)?.[1];
+  const dataset = reference.split(' (')[0];
+  const size =
+    trainingSize ??
+    (named != null ? Number(named) : (DATASETS as Record<string, { imageSize: number }>)[dataset]?.imageSize) ??
+    runSize; // a folder's evaluation: its size is not named, take it as the run's
+  const { extractor, real_count, generated_count } = protocol ?? {};
+  return JSON.stringify({ extractor, real_count, generated_count, size: size ?? null });
+}
 const series = positionals.map((arg) => {
   const [name, run] = arg.includes('=') ? arg.split('=', 2) : [arg, arg];
   let stepMs = 0;
   let estimated = false;
   const points: Point[] = [];
   let trainingProtocol: string | null = null;
+  const configFile = join(run, 'config.json');
+  const runSize = existsSync(configFile)
+    ? (JSON.parse(readFileSync(configFile, 'utf8')) as { imageSize?: number }).imageSize
+    : undefined;
   for (const text of readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n')) {
     if (text.trim() === '') continue;
     const line = JSON.parse(text) as {
@@ -43,7 +68,7 @@ const series = positionals.map((arg) => {
     };
     if (line.step_ms != null) stepMs += line.step_ms;
     if (line.eval?.fid == null) continue;
-    const protocol = JSON.stringify(line.eval.protocol ?? null);
+    const protocol = scale(line.eval.protocol, line.epoch != null ? runSize : undefined, runSize);
     if (line.epoch != null) trainingProtocol = protocol;
     else if (trainingProtocol != null && protocol !== trainingProtocol) {
       // A `gantry eval` at another size, count or reference scores on another scale: not a point of this curve.
