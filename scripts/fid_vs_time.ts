@@ -4,12 +4,11 @@
  * Minutes are the eval lines' `seconds` (training time, evaluations included); runs from before that field existed
  * fall back to the sum of their step times (evaluations left out, said in the table).
  * A `gantry eval --run` line is plotted as the end point only when it was measured as the training's evaluations were
- * (same extractor, size, reference and counts); otherwise it is left out, and the table says so.
+ * (same extractor, counts and compared size); otherwise it is left out, and the table says so.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATASETS } from '../src/data/registry.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,35 +28,24 @@ interface Point {
 
 const skipped: string[] = [];
 
+type Protocol = Record<string, unknown> | undefined;
+
 /**
- * What sets an FID's scale: the extractor, both counts and the size the images were compared at. Training evaluates
- * at the run's size; `gantry eval` names its size in the reference (", 32×32") when it is not the data set's own.
+ * Whether two evaluations score on one scale: the same extractor and counts, and the same compared size where both
+ * lines record it (`real_size`, since 2026-12-04).
  */
-function scale(
-  protocol: Record<string, unknown> | undefined,
-  trainingSize: number | undefined,
-  runSize?: number,
-): string {
-  const reference = String(protocol?.reference ?? '');
-  const named = /, (\d+)×\d+\)$/.exec(reference)?.[1];
-  const dataset = reference.split(' (')[0];
-  const size =
-    trainingSize ??
-    (named != null ? Number(named) : (DATASETS as Record<string, { imageSize: number }>)[dataset]?.imageSize) ??
-    runSize; // a folder's evaluation: its size is not named, take it as the run's
-  const { extractor, real_count, generated_count } = protocol ?? {};
-  return JSON.stringify({ extractor, real_count, generated_count, size: size ?? null });
+function sameScale(a: Protocol, b: Protocol): boolean {
+  const keys = ['extractor', 'real_count', 'generated_count'];
+  if (a?.real_size != null && b?.real_size != null) keys.push('real_size');
+  return keys.every((k) => a?.[k] === b?.[k]);
 }
+
 const series = positionals.map((arg) => {
   const [name, run] = arg.includes('=') ? arg.split('=', 2) : [arg, arg];
   let stepMs = 0;
   let estimated = false;
   const points: Point[] = [];
-  let trainingProtocol: string | null = null;
-  const configFile = join(run, 'config.json');
-  const runSize = existsSync(configFile)
-    ? (JSON.parse(readFileSync(configFile, 'utf8')) as { imageSize?: number }).imageSize
-    : undefined;
+  let trainingProtocol: Protocol;
   for (const text of readFileSync(join(run, 'metrics.jsonl'), 'utf8').split('\n')) {
     if (text.trim() === '') continue;
     const line = JSON.parse(text) as {
@@ -68,10 +56,9 @@ const series = positionals.map((arg) => {
     };
     if (line.step_ms != null) stepMs += line.step_ms;
     if (line.eval?.fid == null) continue;
-    const protocol = scale(line.eval.protocol, line.epoch != null ? runSize : undefined, runSize);
-    if (line.epoch != null) trainingProtocol = protocol;
-    else if (trainingProtocol != null && protocol !== trainingProtocol) {
-      // A `gantry eval` at another size, count or reference scores on another scale: not a point of this curve.
+    if (line.epoch != null) trainingProtocol = line.eval.protocol;
+    else if (trainingProtocol != null && !sameScale(line.eval.protocol, trainingProtocol)) {
+      // A `gantry eval` at another size, count or extractor scores on another scale: not a point of this curve.
       skipped.push(
         `${name}: a \`gantry eval\` line (FID ${line.eval.fid.toFixed(1)}) measured otherwise than the training's evaluations, left out`,
       );

@@ -105,6 +105,11 @@ test('gantry eval --resolution: a 32 px emoji run is compared at 64 px with a wa
   const [a, b] = [JSON.parse(native.stdout), JSON.parse(own.stdout)];
   assert.equal(a.protocol.reference, 'emoji-twitter (test)');
   assert.equal(b.protocol.reference, 'emoji-twitter (test, 32×32)');
+  // The compared size is recorded (scripts/fid_vs_time.ts keeps a curve to one scale by it).
+  assert.equal(a.protocol.real_size, 64);
+  assert.equal(b.protocol.real_size, 32);
+  const cached = JSON.parse(gantry(args, dir).stdout);
+  assert.equal(cached.protocol.real_size, 64, 'from the feature cache too');
   // The same generated images against other real pixels: another distance.
   assert.ok(Number.isFinite(a.fid) && Number.isFinite(b.fid) && Math.abs(a.fid - b.fid) > 1e-3, `${a.fid} ${b.fid}`);
 

@@ -51,6 +51,8 @@ export interface EvalResult {
     reference: string;
     real_count: number;
     generated_count: number;
+    /** The side the images were compared at (the real images'; the extractor resizes both to its input). */
+    real_size?: number;
     kid_subsets?: string;
     pr_k?: number;
   };
@@ -94,7 +96,12 @@ export function realFeatures(
     const floats = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     if (index.count === batch.count && floats.length === batch.count * (extractor.featureDim + classes)) {
       const split = batch.count * extractor.featureDim;
-      return { features: floats.slice(0, split), probs: classes ? floats.slice(split) : null, count: batch.count };
+      return {
+        features: floats.slice(0, split),
+        probs: classes ? floats.slice(split) : null,
+        count: batch.count,
+        size: batch.height,
+      };
     }
   } catch {
     // Not cached yet (or unreadable): compute.
@@ -114,7 +121,7 @@ export function realFeatures(
       classes,
     }),
   );
-  return out;
+  return { ...out, size: batch.height };
 }
 
 export function evaluate(
@@ -133,7 +140,13 @@ export function evaluate(
   );
   const d = extractor.featureDim;
   const result: EvalResult = {
-    protocol: { extractor: extractor.description, reference, real_count: real.count, generated_count: fake.count },
+    protocol: {
+      extractor: extractor.description,
+      reference,
+      real_count: real.count,
+      generated_count: fake.count,
+      ...(real.size != null ? { real_size: real.size } : {}),
+    },
     warnings: [],
   };
   if (metrics.has('fid')) {

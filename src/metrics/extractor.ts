@@ -25,6 +25,8 @@ export interface Extracted {
   features: Float32Array;
   probs: Float32Array | null;
   count: number;
+  /** The side of the images the features came from, where known (real features: part of the protocol). */
+  size?: number;
 }
 
 export interface FeatureExtractor {
